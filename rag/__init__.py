@@ -1,0 +1,8 @@
+"""rag: grounded, cited answers from your own documents, offline."""
+from .answer import Answer, Citation
+from .assistant import Assistant, QuestionError
+from .config import Config
+from .retrieve import Passage
+
+__all__ = ["Assistant", "Answer", "Citation", "Config", "Passage", "QuestionError"]
+__version__ = "0.1.0"

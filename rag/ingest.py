@@ -1,0 +1,274 @@
+"""Read a folder of documents and clean each into a title and headed paragraphs.
+
+Every paragraph keeps its character offsets into the document's cleaned text, so a
+citation can point at the exact sentence a user can check.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import statistics
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be turned into text; the message says why in a few words."""
+
+
+@dataclass
+class Paragraph:
+    start: int
+    end: int
+    heading: str  # the section heading this paragraph sits under ("" before the first)
+    is_heading: bool = False
+
+
+@dataclass
+class Document:
+    doc_id: str  # the path relative to the corpus root, e.g. "001_e0bc9c2f253517cb.txt"
+    title: str
+    text: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+def find_files(root: Path) -> list[Path]:
+    """The document files under root (or root itself), in a stable order, skipping hidden ones."""
+    if root.is_file():
+        return [root]
+    found = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(".") for p in parts) or path.suffix.lower() not in SUFFIXES:
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_document(path: Path, doc_id: str) -> Document:
+    """Read and clean one file; raises UnreadableFile with a short reason."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(exc.strerror or str(exc)) from None
+    if path.suffix.lower() == ".pdf":
+        blocks = _text_blocks(_pdf_text(data))
+    else:
+        text = decode(data)
+        if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
+            blocks = _html_blocks(text)
+        else:
+            blocks = _text_blocks(text)
+    return _assemble(doc_id, blocks)
+
+
+def decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile("binary file, not text")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("not UTF-8 or GB18030 text")
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise UnreadableFile("encrypted PDF")
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
+
+
+# --- HTML, including HTML whose tags were escaped with spaces ("< p >", "< / p >") ---
+
+_SPACED_TAG = re.compile(r"<\s+/?\s*(?:p|h[1-6]|div|img|strong|br|li|span|a)\b[^<>]*>")
+_HTML_TAG = re.compile(r"</?(?:p|h[1-6]|div|br|li|body|html)\b[^<>]*>", re.I)
+_TAG_SPACING = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)([^<>]*?)\s*>")
+_BLOCK_TAGS = {"p", "div", "li", "br", "tr", "section", "article", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title"}
+
+
+class _BlockParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[bool, str]] = []
+        self._parts: list[str] = []
+        self._heading = False
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.flush()
+            self._heading = tag[0] == "h" and tag[1:].isdigit()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._parts.append(data)
+
+    def flush(self) -> None:
+        text = " ".join("".join(self._parts).split())
+        if text:
+            self.blocks.append((self._heading, text))
+        self._parts, self._heading = [], False
+
+
+def _html_blocks(text: str) -> list[tuple[bool, str]]:
+    spaced = bool(_SPACED_TAG.search(text))
+    if spaced:
+        text = _TAG_SPACING.sub(r"<\1\2\3>", text)
+    # Lines outside any tag (a title above escaped HTML, say) are paragraphs of their own.
+    lines = [line if "<" in line else f"<p>{line}</p>" for line in text.splitlines()]
+    parser = _BlockParser()
+    parser.feed("\n".join(lines))
+    parser.close()
+    parser.flush()
+    blocks = _merge_headings(parser.blocks)
+    if spaced:  # the escaping also spaced out hyphens: "year - on - year"
+        blocks = [(h, re.sub(r"(?<=\w) - (?=\w)", "-", t)) for h, t in blocks]
+    return blocks
+
+
+def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
+    """Adjacent headings ("01", "Intensive Actions") are one heading."""
+    merged: list[tuple[bool, str]] = []
+    for is_heading, text in blocks:
+        if is_heading and merged and merged[-1][0]:
+            merged[-1] = (True, f"{merged[-1][1]} {text}")
+        else:
+            merged.append((is_heading, text))
+    return merged
+
+
+# --- plain text, hard-wrapped (PDF extractions) or one paragraph per line ---
+
+_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.!?]*$")
+_TERMINAL = ('.', '!', '?', '"', '”', '。', ':')
+
+
+def _text_blocks(text: str) -> list[tuple[bool, str]]:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return []
+    if _is_hard_wrapped(lines):
+        return _reflow(lines)
+    return [(_looks_like_heading(line), line) for line in lines]
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    long_lines = [line for line in lines if len(line) > 40]
+    if len(long_lines) < 5:
+        return False
+    open_ended = sum(not line.endswith(_TERMINAL) for line in long_lines)
+    return open_ended / len(long_lines) > 0.5
+
+
+def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
+    """Join wrapped lines into paragraphs: a paragraph ends on a short line that ends a sentence."""
+    width = statistics.quantiles([len(line) for line in lines], n=10)[-1] if len(lines) > 1 else len(lines[0])
+    blocks: list[tuple[bool, str]] = []
+    current: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _NUMBERED_HEADING.match(line) and len(line) < 120 and (not current or current[-1].endswith(_TERMINAL)):
+            if current:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
+            # A heading may wrap onto a short second line ("… Manufacturing" / "Industry").
+            if i + 1 < len(lines) and len(lines[i + 1]) < 40 and not lines[i + 1].endswith(_TERMINAL):
+                line, i = f"{line} {lines[i + 1]}", i + 1
+            blocks.append((True, line))
+        else:
+            current.append(line)
+            if line.endswith(_TERMINAL) and len(line) < 0.8 * width:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
+        i += 1
+    if current:
+        blocks.append((False, _join_wrapped(current)))
+    return blocks
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    text = lines[0]
+    for line in lines[1:]:
+        # "high- caliber" was one word broken at the line end.
+        text = text + line if re.search(r"[a-z]-$", text) and line[:1].islower() else f"{text} {line}"
+    return text
+
+
+def _looks_like_heading(line: str) -> bool:
+    return len(line) < 100 and len(line.split()) <= 14 and not line.endswith((".", ",", ";", ":", "?", "!", '"', "”"))
+
+
+# --- boilerplate, title, assembly ---
+
+_BOILERPLATE = re.compile(
+    r"^(?:image source|disclaimer|copyright|©|all rights reserved|hosted by|website\b|sponsored by"
+    r"|leave a comment|comments?$|share (?:this|on)|related (?:articles|news)|editor:|responsible editor"
+    r"|.*\bICP\b|.*\brecord no\b|.*\bsecurity record\b)",
+    re.I,
+)
+_METADATA = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}")
+
+
+def _is_boilerplate(text: str) -> bool:
+    return bool(_BOILERPLATE.match(text))
+
+
+def _assemble(doc_id: str, blocks: list[tuple[bool, str]]) -> Document:
+    blocks = [(h, t) for h, t in blocks if not _is_boilerplate(t)]
+    # A trailing run of short non-sentences is a page footer ("We need your insight…").
+    while blocks and len(blocks[-1][1].split()) <= 8 and not blocks[-1][1].endswith((".", "!", '"', "”")):
+        blocks.pop()
+    # Short bylines and timestamps ("Deep News08:56") are not content.
+    blocks = [(h, t) for h, t in blocks if not (len(t.split()) <= 3 and _METADATA.search(t))]
+    title, blocks = _split_title(blocks, doc_id)
+    parts: list[str] = []
+    paragraphs: list[Paragraph] = []
+    heading, offset = "", 0
+    for is_heading, text in blocks:
+        if is_heading:
+            heading = text
+        paragraphs.append(Paragraph(offset, offset + len(text), heading, is_heading))
+        parts.append(text)
+        offset += len(text) + 2
+    return Document(doc_id=doc_id, title=title, text="\n\n".join(parts), paragraphs=paragraphs)
+
+
+def _split_title(blocks: list[tuple[bool, str]], doc_id: str) -> tuple[str, list[tuple[bool, str]]]:
+    """The first short line of four or more words is the title; site chrome above it goes."""
+    for i, (_, text) in enumerate(blocks[:4]):
+        if 4 <= len(text.split()) and len(text) <= 200 and not _NUMBERED_HEADING.match(text):
+            if i + 1 < len(blocks) or len(text) < 120:
+                return text, [(True, text)] + blocks[i + 1:]
+    if not blocks:
+        return Path(doc_id).stem, blocks
+    first = blocks[0][1]
+    return (first if len(first) <= 90 else first[:90].rsplit(" ", 1)[0] + "…"), blocks

@@ -1,0 +1,94 @@
+"""Hybrid retrieval: dense FAISS search and BM25 over the same chunks, merged by reciprocal rank fusion."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunk import Chunk
+from .index import Index
+from .text import terms
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
+
+
+@dataclass
+class Passage:
+    chunk: Chunk
+    score: float  # fused score
+    dense: float  # cosine similarity of the chunk to the question
+    lexical: float  # BM25 score
+    sentence_similarity: list[float] = field(default_factory=list)  # cosine per chunk.sentences entry
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {"chunk_id": c.chunk_id, "source": c.doc_id, "title": c.title, "heading": c.heading,
+                "text": c.text, "score": round(self.score, 4), "dense": round(self.dense, 4),
+                "lexical": round(self.lexical, 4)}
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75)."""
+
+    def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        lengths = []
+        for row, text in enumerate(documents):
+            counts = Counter(terms(text))
+            lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                self.postings.setdefault(term, []).append((row, tf))
+        self.lengths = np.array(lengths, dtype=np.float32)
+        self.avg_length = float(self.lengths.mean()) if lengths else 0.0
+        self.n = len(documents)
+
+    def idf(self, term: str) -> float:
+        df = len(self.postings.get(term, ()))
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: str) -> np.ndarray:
+        scores = np.zeros(self.n, dtype=np.float32)
+        for term in set(terms(query)):
+            postings = self.postings.get(term)
+            if not postings:
+                continue
+            rows = np.fromiter((r for r, _ in postings), dtype=np.int64, count=len(postings))
+            tf = np.fromiter((t for _, t in postings), dtype=np.float32, count=len(postings))
+            norm = self.k1 * (1 - self.b + self.b * self.lengths[rows] / self.avg_length)
+            scores[rows] += self.idf(term) * tf * (self.k1 + 1) / (tf + norm)
+        return scores
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+class Retriever:
+    def __init__(self, index: Index, depth: int = 50) -> None:
+        self.index = index
+        self.depth = depth  # candidates taken from each ranking before fusion
+        self.bm25 = BM25([c.embedding_text for c in index.chunks])
+
+    def search(self, query_vector: np.ndarray, question: str, k: int) -> list[Passage]:
+        dense = self.index.search(query_vector, self.depth)
+        lexical = self.bm25.scores(question)
+        lexical_rank = [int(r) for r in np.argsort(-lexical)[: self.depth] if lexical[r] > 0]
+        fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
+        cosine = dict(dense)
+        rows = sorted(fused, key=lambda r: -fused[r])[:k]
+        return [self._passage(r, fused[r], cosine, lexical, query_vector) for r in rows]
+
+    def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray) -> Passage:
+        chunk = self.index.chunks[row]
+        dense = cosine.get(row)
+        if dense is None:
+            dense = float(self.index.vectors[row] @ query)
+        similarity = (self.index.sentences_of(row) @ query).tolist()
+        return Passage(chunk, score, float(dense), float(lexical[row]), similarity)

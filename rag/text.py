@@ -1,0 +1,80 @@
+"""Text primitives shared by chunking, retrieval and answering: sentences, clauses, terms."""
+from __future__ import annotations
+
+import re
+
+Span = tuple[int, int]
+
+# A sentence ends at . ! ? (or a CJK full stop) followed by space and a capital, digit or quote,
+# unless the dot belongs to a known abbreviation or a number.
+_SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?[A-Z0-9\u4e00-\u9fff])|。""")
+_ABBREVIATIONS = {"no", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e",
+                  "fig", "al", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+                  "nov", "dec", "u.s", "u.k", "approx", "dept", "est"}
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Character spans of the sentences in text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    begin = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        word = re.search(r"([\w.]+)\.$", text[begin:match.start() + 1])
+        if word and word.group(1).lower() in _ABBREVIATIONS:
+            continue
+        spans.append((begin, match.end()))
+        begin = match.end()
+    spans.append((begin, end))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+# Clause boundaries inside a long sentence: after a comma, semicolon or colon that is
+# followed by a space (so "1,542.82" stays whole).
+_CLAUSE_END = re.compile(r"[,;:](?=\s)")
+
+
+def clause_spans(text: str, start: int, end: int) -> list[Span]:
+    """Spans of the clauses of the sentence text[start:end]."""
+    spans, begin = [], start
+    for match in _CLAUSE_END.finditer(text, start, end):
+        spans.append((begin, match.end()))
+        begin = match.end()
+    spans.append((begin, end))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[\u4e00-\u9fff]")
+STOPWORDS = frozenset("""a an the of in on at to for by with from and or but is are was were be been being
+has have had do does did will would shall should can could may might must it its this that these those
+there their they them he she his her we our you your i what which who whom whose when where why how
+as than then so such into about over under after before between during per also not no if any all
+each both more most other some same own only very s t just up out much many""".split())
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, lightly stemmed content terms; CJK characters are one term each."""
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    return [stem(w) for w in words if w not in STOPWORDS]
+
+
+def stem(word: str) -> str:
+    """A tiny suffix stripper, so 'cities'/'city' and 'manufacturing'/'manufacture' meet."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word

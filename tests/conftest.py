@@ -1,0 +1,42 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, Config
+from rag.embed import Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory) -> Path:
+    """An index of the bundled corpus, built once for the session with the real model."""
+    index_dir = tmp_path_factory.mktemp("index")
+    Assistant.open(index_dir=index_dir, corpus=CORPUS)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(corpus_index) -> Assistant:
+    return Assistant.open(index_dir=corpus_index, corpus=CORPUS)
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """A private copy of two bundled documents, for tests that change files."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("001_e0bc9c2f253517cb.txt", "004_980d9e528abab5f1.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
+
+
+def config_for(corpus: Path, index_dir: Path) -> Config:
+    return Config(corpus=corpus, index_dir=index_dir)

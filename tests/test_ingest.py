@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+
+from rag.ingest import UnreadableFile, load_document
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def doc(name):
+    path = next(CORPUS.glob(f"{name}_*.txt"))
+    return load_document(path, path.name)
+
+
+def test_escaped_html_becomes_clean_paragraphs_and_headings():
+    d = doc("000")
+    assert "<" not in d.text and "< p >" not in d.text
+    assert "Image source" not in d.text and "36krcdn" not in d.text
+    assert d.title.startswith("Aiming for 2 trillion")
+    headings = [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading]
+    assert "01 Intensive Actions" in headings and "03 Reaching for the Sky" in headings
+    assert "year-on-year" in d.text and "year - on - year" not in d.text
+    assert "HomeArticle" not in d.text
+
+
+def test_hard_wrapped_paper_is_reflowed_with_numbered_headings():
+    d = doc("002")
+    headings = [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading]
+    assert "4.1. Weak Competitiveness of the Real Economy" in headings
+    assert "2. Connotation and Features of High-Quality Development of Advanced Manufacturing Industry" in headings
+    body = [d.text[p.start:p.end] for p in d.paragraphs if not p.is_heading]
+    assert all("\n" not in b for b in body)
+    assert any("ranking of Xi’an has jumped from 20th in 2018 to 12th in 2022" in b for b in body)
+    under = [p.heading for p in d.paragraphs if "Sany Heavy Industry" in d.text[p.start:p.end]]
+    assert under == ["4.1. Weak Competitiveness of the Real Economy"]
+
+
+def test_commentary_drops_disclaimer_and_comment_box_but_keeps_content():
+    d = doc("003")
+    assert "Disclaimer" not in d.text and "Leave a comment" not in d.text and "insight to fill" not in d.text
+    assert "Wenzhou" in d.text and "Deep News" not in d.text
+    assert d.text.rstrip().endswith("sail steadily into the distance.")
+
+
+def test_sichuan_article_drops_site_footer():
+    d = doc("004")
+    for boilerplate in ("ICP", "Hosted by", "Website Operation", "Security Record"):
+        assert boilerplate not in d.text
+    assert d.title.startswith("Lists of Sichuan's First Pilot")
+    assert "Open Governance" not in d.text
+
+
+def test_paragraph_offsets_point_into_clean_text():
+    for name in ("000", "001", "002", "003", "004"):
+        d = doc(name)
+        for p in d.paragraphs:
+            assert d.text[p.start:p.end].strip() == d.text[p.start:p.end] != ""
+
+
+def test_plain_html_and_markdown_files(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>x</title><script>alert(1)</script></head><body>"
+                    "<h1>Plant report for Deyang</h1><p>Output rose by 5% in 2021.</p></body></html>")
+    d = load_document(page, "page.html")
+    assert "alert" not in d.text and "Output rose by 5% in 2021." in d.text
+    note = tmp_path / "note.md"
+    note.write_text("# Quarterly note\n\nThe plant in Mianyang makes 300 units a day.\n")
+    assert "300 units" in load_document(note, "note.md").text
+
+
+def test_gbk_text_is_decoded(tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("西安制造业产值将超过一万亿元。This sentence is English.".encode("gbk"))
+    assert "西安制造业" in load_document(path, "gbk.txt").text
+
+
+@pytest.mark.parametrize("payload, reason", [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+                                              (b"%PDF-1.4 garbage", "PDF")])
+def test_unreadable_files_raise_a_short_reason(tmp_path, payload, reason):
+    path = tmp_path / ("x.pdf" if reason == "PDF" else "x.txt")
+    path.write_bytes(payload)
+    with pytest.raises(UnreadableFile, match=reason):
+        load_document(path, path.name)
