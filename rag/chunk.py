@@ -58,7 +58,11 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
             chunks.append(_make_chunk(doc, heading, units[start_unit:end_unit], len(chunks)))
             if end_unit >= len(units):
                 break
-            start_unit = max(end_unit - overlap, start_unit + 1)
+            # Repeat the last sentences only if the next sentence still fits beside them;
+            # otherwise the next chunk would hold the overlap alone.
+            with_overlap = max(end_unit - overlap, start_unit + 1)
+            fits = sum(u[2] for u in units[with_overlap:end_unit + 1]) <= max_tokens
+            start_unit = with_overlap if fits else end_unit
     for chunk in chunks:
         chunk.tokens = count(chunk.text)
         chunk.llm_tokens = llm_token_count(chunk.text)

@@ -265,9 +265,8 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]]) -> Document:
 def _split_title(blocks: list[tuple[bool, str]], doc_id: str) -> tuple[str, list[tuple[bool, str]]]:
     """The first short line of four or more words is the title; site chrome above it goes."""
     for i, (_, text) in enumerate(blocks[:4]):
-        if 4 <= len(text.split()) and len(text) <= 200 and not _NUMBERED_HEADING.match(text):
-            if i + 1 < len(blocks) or len(text) < 120:
-                return text, [(True, text)] + blocks[i + 1:]
+        if 4 <= len(text.split()) and len(text) <= 200 and not _NUMBERED_HEADING.match(text) and i + 1 < len(blocks):
+            return text, [(True, text)] + blocks[i + 1:]
     if not blocks:
         return Path(doc_id).stem, blocks
     first = blocks[0][1]

@@ -1,0 +1,27 @@
+from rag.retrieve import BM25, reciprocal_rank_fusion
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]], k=60)
+    order = sorted(fused, key=lambda r: -fused[r])
+    assert order[0] == 1  # first and second beats third and first
+    assert order.index(3) < order.index(2)
+    assert fused[4] == 1 / 63
+
+
+def test_bm25_prefers_rare_matching_terms():
+    bm25 = BM25(["the city of xian makes cars", "the city of deyang makes turbines", "cars and more cars"])
+    scores = bm25.scores("turbines")
+    assert scores.argmax() == 1 and scores[0] == scores[2] == 0
+
+
+def test_hybrid_search_finds_exact_terms_and_paraphrases(assistant):
+    exact = assistant.search("Zhongke Weijing", k=3)
+    assert "Zhongke Weijing" in exact[0].chunk.text
+    para = assistant.search("Which four cities did Sichuan pick to pilot competitive manufacturing?", k=3)
+    assert any("Deyang" in p.chunk.text for p in para)
+    assert all(p.score > 0 for p in para) and len(para[0].sentence_similarity) == len(para[0].chunk.sentences)
+
+
+def test_k_is_respected(assistant):
+    assert len(assistant.search("manufacturing", k=7)) == 7
