@@ -28,19 +28,32 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
 
 
-# Clause boundaries inside a long sentence: after a comma, semicolon or colon that is
-# followed by a space (so "1,542.82" stays whole).
-_CLAUSE_END = re.compile(r"[,;:](?=\s)")
+# Clause boundaries inside a long sentence: after a semicolon, or after a comma that is followed
+# by a space (so "1,542.82" stays whole) and does not separate items of a short list. A colon is
+# no boundary: what follows it is what it announces.
+_CLAUSE_END = re.compile(r";(?=\s)|,(?=\s)")
+_SEMICOLON = re.compile(r";(?=\s)")
+_MIN_CLAUSE_WORDS = 4
 
 
-def clause_spans(text: str, start: int, end: int) -> list[Span]:
-    """Spans of the clauses of the sentence text[start:end]."""
-    spans, begin = [], start
-    for match in _CLAUSE_END.finditer(text, start, end):
-        spans.append((begin, match.end()))
+def clause_spans(text: str, start: int, end: int, commas: bool = True) -> list[Span]:
+    """Spans of the clauses of the sentence text[start:end]; list items ("Samsung, Micron,") stay
+    together. With commas=False only semicolons divide, so whole lists stay in one clause."""
+    pieces, begin = [], start
+    for match in (_CLAUSE_END if commas else _SEMICOLON).finditer(text, start, end):
+        pieces.append((begin, match.end()))
         begin = match.end()
-    spans.append((begin, end))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+    pieces.append((begin, end))
+    merged: list[Span] = []
+    previous_short = False
+    for a, b in pieces:
+        short = len(text[a:b].split()) < _MIN_CLAUSE_WORDS
+        if merged and text[merged[-1][1] - 1] == "," and (short or previous_short):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+        previous_short = short
+    return [s for s in (_trim(text, a, b) for a, b in merged) if s[1] > s[0]]
 
 
 def _trim(text: str, start: int, end: int) -> Span:

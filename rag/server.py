@@ -1,0 +1,384 @@
+"""`rag serve`: a local chat page and a small JSON API over the same rag.Assistant as the CLI.
+
+The model and index load once and are shared by every request. Answering runs in Starlette's
+threadpool so the event loop stays free, one question at a time (see Shared.lock).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Union
+
+import jinja2
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import __version__
+from .answer import Answer
+from .assistant import Assistant, QuestionError
+from .cli import EXAMPLE
+from .config import PACKAGE_DIR, Config
+from .retrieve import Passage
+
+MAX_BODY = 64 * 1024  # bytes; a question is at most a few KB, so anything bigger is a mistake or abuse
+K_MAX = 20
+PIECE_DELAY = 0.012  # seconds between streamed answer pieces, so the page visibly writes the answer
+log = logging.getLogger("rag.server")
+
+AssistantSource = Union[Assistant, Callable[[], Assistant]]
+
+
+def web_dir() -> Path:
+    """web/ beside the package in a checkout, or rag/web inside an installed wheel."""
+    for candidate in (PACKAGE_DIR.parent / "web", PACKAGE_DIR / "web"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise FileNotFoundError("the web page files (web/templates, web/static) are missing from this install")
+
+
+# --- follow-up questions ---
+
+_CONNECTIVE = re.compile(r"(?:and|but|also|so|then|ok|okay)\b[,\s]*", re.I)
+_ABOUT = re.compile(r"(?:what|how)\s+about\b[,\s]*|what\s+of\b[,\s]*", re.I)
+_WH = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|will|has|have)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:it|its|it's|they|them|their|theirs|that|this|these|those|he|she|him|his|her|there)\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NAME_WORD = r"[A-Z][a-z]+(?:['’-](?!s\b)[A-Za-z]+)*"  # Xi'an, Hong, Jean-Luc; not the possessive 's
+_NAME = re.compile(rf"(?<=\s){_NAME_WORD}(?:\s+{_NAME_WORD})*")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]{2,})*s?\b")
+_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.I)
+_PREPOSITION = re.compile(r"(?:in|by|for|of|at|from)\s+", re.I)
+
+
+def resolve_followup(question: str, previous: str | None) -> str:
+    """The question made to stand alone, using the previous question when it cannot.
+
+    A question needs the previous one when it starts with "and" / "what about" / "how about", or is
+    very short or leans on a pronoun (it, they, that...) without naming anything itself.
+    "What about X?" swaps X into the previous question in place of the part of the same kind (a
+    year for a year, a name for a name, a topic for an acronym-named topic); anything else is
+    read as the previous question followed by the new one, which retrieval handles well.
+    """
+    question = " ".join(question.split())
+    previous = " ".join((previous or "").split())
+    if not previous or not question:
+        return question
+    rest, led = question, False
+    while match := _CONNECTIVE.match(rest):
+        rest, led = rest[match.end():], True
+    if match := _ABOUT.match(rest):
+        return _swap_topic(previous, rest[match.end():])
+    if not rest.strip(" ?.!,"):
+        return previous  # "And?" asks the same again
+    if led and not _WH.match(rest):
+        return _swap_topic(previous, rest)  # "And in 2035?", "and Chengdu?"
+    if led or not _names_something(rest) and (len(rest.split()) <= 3 or _PRONOUN.search(rest)):
+        return f"{previous} {rest[0].upper()}{rest[1:]}"
+    return question
+
+
+def _names_something(text: str) -> bool:
+    """Whether text names its own subject: a capitalised word after the first, or an acronym."""
+    words = re.findall(r"[\w'’-]+", text)
+    return any(w[0].isupper() and w != "I" for w in words[1:]) or bool(_ACRONYM.search(text))
+
+
+def _swap_topic(previous: str, topic: str) -> str:
+    topic = topic.strip(" ?.!,")
+    if not topic:
+        return previous
+    value = _ARTICLE.sub("", topic, count=1) if _ARTICLE.match(topic) else topic
+    core = _PREPOSITION.sub("", value, count=1) if _PREPOSITION.match(value) else value
+    if _YEAR.fullmatch(core) and _YEAR.search(previous):
+        return _YEAR.sub(core, previous, count=1)
+    words = [w for w in core.split() if w.lower() not in ("and", "of", "the")]
+    is_name = bool(words) and all(w[0].isupper() for w in words) and not core.isupper()
+    target = (_NAME if is_name else _ACRONYM).search(previous)
+    if target:
+        return previous[:target.start()] + (core if is_name else value) + previous[target.end():]
+    return f"{previous} {topic}?"
+
+
+# --- the app ---
+
+class AskRequest(BaseModel):
+    question: str = Field(description="the question", examples=[EXAMPLE])
+    k: int | None = Field(None, ge=1, le=K_MAX, description="passages to consider (default 5)")
+    history: list[str] = Field(default_factory=list, max_length=100,
+                               description="earlier questions, oldest first; the last one completes a follow-up question")
+
+
+class Shared:
+    """The one Assistant and the lock that serialises its use: the torch model and the index's
+    lazily built FAISS search are not meant to run from several threads at once."""
+
+    def __init__(self, source: AssistantSource) -> None:
+        self.source = source
+        self.assistant: Assistant | None = source if isinstance(source, Assistant) else None
+        self.lock = threading.Lock()
+        self._loading = threading.Lock()
+
+    def load(self) -> Assistant:
+        if self.assistant is None:  # only before startup has finished; afterwards never blocks
+            with self._loading:
+                if self.assistant is None:
+                    self.assistant = self.source()  # type: ignore[operator]
+        return self.assistant
+
+    def search(self, question: str, k: int | None) -> list[Passage]:
+        assistant = self.load()
+        with self.lock:
+            return assistant.search(question, k)
+
+    def answer(self, question: str, passages: list[Passage], started: float) -> Answer:
+        # Assistant.ask is search + generate; the stream sends the passages between the two.
+        assistant = self.load()
+        with self.lock:
+            answer = assistant.generator.generate(question.strip(), passages)
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def create_app(source: AssistantSource) -> FastAPI:
+    """The web app over an Assistant, or over a function that opens one (called once, at startup)."""
+    shared = Shared(source)
+    web = web_dir()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(shared.load)
+        yield
+
+    app = FastAPI(title="rag", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Grounded, cited answers from a folder of documents, offline. "
+                              "Errors are JSON objects `{\"error\": \"...\"}` with a 4xx status.")
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=web / "static"), name="static")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(web / "templates"), autoescape=True)
+    templates = Jinja2Templates(env=env)
+
+    def limit() -> int:
+        return shared.load().config.max_question_chars
+
+    def prepare(question: str, previous: str | None) -> str:
+        if not question.strip():
+            raise ApiError(400, "the question is empty: type a question")
+        if len(question) > limit():
+            raise ApiError(413, f"the question is too long ({len(question)} characters; the limit is {limit()})")
+        resolved = resolve_followup(question, (previous or "")[: limit()])
+        return resolved if len(resolved) <= limit() else question
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(QuestionError)
+    async def question_error(request: Request, exc: QuestionError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse({"error": "the request body is not valid JSON"}, status_code=400)
+        return JSONResponse({"error": "; ".join(_describe_error(e) for e in errors[:3])}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("error while serving %s", request.url.path)
+        return JSONResponse({"error": "internal error; see the server's log"}, status_code=500)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request) -> HTMLResponse:
+        assistant = shared.load()
+        return templates.TemplateResponse(request, "index.html", {
+            "example": EXAMPLE, "max_chars": assistant.config.max_question_chars,
+            "chunks": len(assistant.index), "version": __version__})
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "docs.html", {"api": app.openapi(), "version": __version__})
+
+    @app.post("/api/ask", summary="Answer a question",
+              description="The same JSON object as `rag ask --json`. `history` holds earlier questions so a "
+                          "follow-up (\"and what about X?\") is completed from the last one; the answer's "
+                          "`question` is the question as answered. 400 for an empty question, 413 for one "
+                          "longer than the limit, 422 for a bad `k`.")
+    async def ask(body: AskRequest) -> dict[str, Any]:
+        question = prepare(body.question, body.history[-1] if body.history else None)
+        started = time.perf_counter()
+        passages = await run_in_threadpool(shared.search, question, body.k)
+        answer = await run_in_threadpool(shared.answer, question, passages, started)
+        return answer.to_dict()
+
+    @app.get("/api/ask/stream", summary="Answer a question, streamed as Server-Sent Events",
+             description="Events: `passages` (the retrieved passages, a JSON list), then `answer` (pieces of "
+                         "the answer text, each a JSON string, in order), then `done` (the full answer, as "
+                         "from POST /api/ask), or `error` (`{\"error\": ...}`). Invalid requests get a 4xx "
+                         "JSON error before the stream starts.")
+    async def ask_stream(
+        question: str = Query(..., description="the question"),
+        k: int | None = Query(None, ge=1, le=K_MAX, description="passages to consider (default 5)"),
+        context: str | None = Query(None, description="the previous question, to complete a follow-up"),
+    ) -> StreamingResponse:
+        question = prepare(question, context)
+        return StreamingResponse(_events(shared, question, k), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.get("/api/passages/{chunk_id:path}", summary="One passage by its chunk id",
+             description="404 for an id the index does not hold.")
+    async def passage(chunk_id: str) -> dict[str, Any]:
+        index = shared.load().index
+        row = index.row(chunk_id)  # only ids in the index's map; never a filesystem path
+        if row is None:
+            raise ApiError(404, "no passage with that id")
+        c = index.chunks[row]
+        return {"chunk_id": c.chunk_id, "source": c.doc_id, "title": c.title, "heading": c.heading, "text": c.text}
+
+    @app.get("/healthz", summary="Liveness, with the index size and model name")
+    async def healthz() -> dict[str, Any]:
+        assistant = shared.load()
+        return {"status": "ok", "chunks": len(assistant.index), "model": assistant.index.model}
+
+    return app
+
+
+async def _events(shared: Shared, question: str, k: int | None) -> AsyncIterator[str]:
+    try:
+        started = time.perf_counter()
+        passages = await run_in_threadpool(shared.search, question, k)
+        yield _sse("passages", [p.to_dict() for p in passages])
+        answer = await run_in_threadpool(shared.answer, question, passages, started)
+        for piece in re.findall(r"\S+\s*", answer.answer):
+            yield _sse("answer", piece)
+            await asyncio.sleep(PIECE_DELAY)
+        yield _sse("done", answer.to_dict())
+    except QuestionError as exc:
+        yield _sse("error", {"error": str(exc)})
+    except Exception:
+        log.exception("error while answering %r", question)
+        yield _sse("error", {"error": "internal error while answering; see the server's log"})
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _describe_error(error: dict) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid request"))
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.limit:
+            return await self._refuse(scope, receive, send)
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await self._refuse(scope, receive, send)
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse({"error": f"request body too large (limit {self.limit // 1024} KB)"}, status_code=413)
+        await response(scope, receive, send)
+
+
+class SecurityHeaders:
+    """A strict Content-Security-Policy: the page's only scripts and styles are its own files, so
+    text from a document can never run even if it reached the DOM as markup."""
+
+    POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (b"content-security-policy", self.POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
+          log: Callable[[str], None] = print) -> int:
+    """Load the assistant, then serve the page and API until interrupted; returns the exit code."""
+    import uvicorn
+
+    assistant = Assistant.open(config=config, log=log)
+    assistant.embedder.encode(["warm up"])  # load the model now rather than on the first question
+    try:
+        # Bind before announcing, so a busy port is a one-line error and port 0 reports the real port.
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        log(f"rag: error: cannot listen on {host}:{port} ({exc.strerror or exc})")
+        return 1
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    log(f"rag: serving on http://{shown}:{bound}  (API docs at /docs; Ctrl+C to stop)")
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(assistant), log_level="warning", http="h11",
+        # A long question percent-encoded in the stream URL can exceed h11's default 16 KB.
+        h11_max_incomplete_event_size=MAX_BODY))
+    server.run(sockets=[sock])
+    return 0
