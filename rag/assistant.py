@@ -58,7 +58,7 @@ class Assistant:
         return cls(config, index, embedder)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
-        question = self._check(question)
+        question = clean_question(question, self.config.max_question_chars)
         return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
@@ -68,12 +68,14 @@ class Assistant:
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
-    def _check(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise QuestionError("the question is empty")
-        if len(question) > self.config.max_question_chars:
-            raise QuestionError(f"the question is too long ({len(question)} characters; the limit is {self.config.max_question_chars})")
-        return " ".join(question.split())
+
+def clean_question(question: str, limit: int) -> str:
+    """The question with its whitespace folded; QuestionError if it is empty or too long."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty")
+    if len(question) > limit:
+        raise QuestionError(f"the question is too long ({len(question)} characters; the limit is {limit})")
+    return " ".join(question.split())
 
 
 def roots_of(config: Config) -> list[Path]:

@@ -107,7 +107,8 @@ def _word_spans(text: str, start: int, end: int) -> list[Span]:
     middle = text.rfind(" ", start, (start + end) // 2 + 1)
     if middle <= start:
         middle = (start + end) // 2
-    return [(start, middle), (middle, end)]
+        return [(start, middle), (middle, end)]
+    return [(start, middle), (middle + 1, end)]
 
 
 def _make_chunk(doc: Document, heading: str, units: list[tuple[int, int, int]], n: int) -> Chunk:

@@ -97,8 +97,12 @@ def _open(args):
 
 
 def _ask(args) -> int:
+    from .assistant import clean_question
+
     if args.question == ["-"]:
         return _ask_stream(args)
+    config = _config(args)
+    clean_question(" ".join(args.question), config.max_question_chars)  # fail before loading the model
     assistant = _open(args)
     answer = assistant.ask(" ".join(args.question), k=args.k)
     if args.json:
@@ -126,6 +130,9 @@ def _ask_stream(args) -> int:
 
 
 def _search(args) -> int:
+    from .assistant import clean_question
+
+    clean_question(" ".join(args.question), _config(args).max_question_chars)
     assistant = _open(args)
     passages = assistant.search(" ".join(args.question), k=args.k)
     if args.json:

@@ -268,10 +268,10 @@ def _print_table(report: dict) -> None:
     from rich.table import Table
 
     table = Table(title=f"rag eval: {report['questions']} questions, model load {report['load_seconds']} s")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     columns = [(split, who) for split, entry in report["splits"].items() for who in ("ours", "baseline") if who in entry]
     for split, who in columns:
-        table.add_column(f"{split} {who}", justify="right")
+        table.add_column(split if who == "ours" else "baseline", justify="right", no_wrap=True)
     for metric in METRICS:
         table.add_row(metric, *[_fmt(report["splits"][s][w].get(metric)) for s, w in columns])
     Console().print(table)
