@@ -18,6 +18,7 @@ from typing import Any, AsyncIterator, Callable, Union
 
 import jinja2
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -67,8 +68,9 @@ _PREPOSITION = re.compile(r"(?:in|by|for|of|at|from)\s+", re.I)
 def resolve_followup(question: str, previous: str | None) -> str:
     """The question made to stand alone, using the previous question when it cannot.
 
-    A question needs the previous one when it starts with "and" / "what about" / "how about", or is
-    very short or leans on a pronoun (it, they, that...) without naming anything itself.
+    A question needs the previous one when it starts with "what about" / "how about", or names
+    nothing itself (no capitalised name or acronym) and starts with "and", is very short, or
+    leans on a pronoun (it, they, that...).
     "What about X?" swaps X into the previous question in place of the part of the same kind (a
     year for a year, a name for a name, a topic for an acronym-named topic); anything else is
     read as the previous question followed by the new one, which retrieval handles well.
@@ -86,9 +88,9 @@ def resolve_followup(question: str, previous: str | None) -> str:
         return previous  # "And?" asks the same again
     if led and not _WH.match(rest):
         return _swap_topic(previous, rest)  # "And in 2035?", "and Chengdu?"
-    if led or not _names_something(rest) and (len(rest.split()) <= 3 or _PRONOUN.search(rest)):
+    if not _names_something(rest) and (led or len(rest.split()) <= 3 or _PRONOUN.search(rest)):
         return f"{previous} {rest[0].upper()}{rest[1:]}"
-    return question
+    return question  # it names its own subject: "And what is the population of Mars?"
 
 
 def _names_something(text: str) -> bool:
@@ -253,7 +255,8 @@ def create_app(source: AssistantSource) -> FastAPI:
 
     @app.get("/api/passages/{chunk_id:path}", summary="One passage by its chunk id",
              description="404 for an id the index does not hold.")
-    async def passage(chunk_id: str) -> dict[str, Any]:
+    async def passage(chunk_id: str = PathParam(description="a citation's chunk_id, e.g. 001_e0bc9c2f253517cb.txt:0")
+                      ) -> dict[str, Any]:
         index = shared.load().index
         row = index.row(chunk_id)  # only ids in the index's map; never a filesystem path
         if row is None:
