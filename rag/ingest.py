@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+MAX_FILE_BYTES = 20 << 20  # larger files would take hours to embed on a laptop; they are skipped, with the reason
 
 
 class UnreadableFile(Exception):
@@ -56,6 +57,9 @@ def file_hash(path: Path) -> str:
 def load_document(path: Path, doc_id: str) -> Document:
     """Read and clean one file; raises UnreadableFile with a short reason."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableFile(f"too large ({size >> 20} MB; the limit is {MAX_FILE_BYTES >> 20} MB)")
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(exc.strerror or str(exc)) from None
