@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import socket
 import threading
@@ -368,20 +369,22 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
     """Load the assistant, then serve the page and API until interrupted; returns the exit code."""
     import uvicorn
 
-    assistant = Assistant.open(config=config, log=log)
-    assistant.embedder.encode(["warm up"])  # load the model now rather than on the first question
     try:
-        # Bind before announcing, so a busy port is a one-line error and port 0 reports the real port.
+        # Bind first: a busy port is a one-line error before the slow model load, and port 0
+        # reports the port it got. Connections wait in the listen queue until the app is ready.
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:
-        log(f"rag: error: cannot listen on {host}:{port} ({exc.strerror or exc})")
+        log(f"rag: error: cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
         return 1
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    log(f"rag: serving on http://{shown}:{bound}  (API docs at /docs; Ctrl+C to stop)")
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(assistant), log_level="warning", http="h11",
-        # A long question percent-encoded in the stream URL can exceed h11's default 16 KB.
-        h11_max_incomplete_event_size=MAX_BODY))
-    server.run(sockets=[sock])
+    with sock:
+        assistant = Assistant.open(config=config, log=log)
+        assistant.embedder.encode(["warm up"])  # load the model now rather than on the first question
+        bound = sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        log(f"rag: serving on http://{shown}:{bound}  (API docs at /docs; Ctrl+C to stop)")
+        server = uvicorn.Server(uvicorn.Config(
+            create_app(assistant), log_level="warning", http="h11",
+            # A long question percent-encoded in the stream URL can exceed h11's default 16 KB.
+            h11_max_incomplete_event_size=MAX_BODY))
+        server.run(sockets=[sock])
     return 0

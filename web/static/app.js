@@ -342,8 +342,16 @@
   }
 
   function render() {
-    conversation.replaceChildren(...turns.map((t) => renderTurn(t).item));
-    welcome.hidden = turns.length > 0;
+    const items = [];
+    for (const turn of turns) {
+      try {
+        items.push(renderTurn(turn).item);
+      } catch {
+        // a stored turn from an older page version that no longer renders: leave it out
+      }
+    }
+    conversation.replaceChildren(...items);
+    welcome.hidden = items.length > 0;
   }
 
   form.addEventListener("submit", (event) => {
