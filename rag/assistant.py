@@ -8,8 +8,8 @@ from typing import Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
 from .config import Config
-from .embed import Embedder
-from .index import BuildReport, Index, IndexMissing, build, is_stale
+from .embed import Embedder, OnnxEmbedder, load_embedder
+from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
 from .retrieve import Passage, Retriever
 
 
@@ -41,7 +41,7 @@ class Assistant:
             config.index_dir = Path(index_dir)
         if corpus is not None:
             config.corpus = corpus
-        embedder = Embedder(config.model)
+        embedder = load_embedder(config.model)  # ONNX when exported: no PyTorch import on a fresh index
         index = None
         try:
             index = Index.load(config.index_dir)
@@ -55,27 +55,48 @@ class Assistant:
             report = build_index(config, embedder, log=log)
             log(f"Indexed {report.summary()}.")
             index = Index.load(config.index_dir)
+            if not isinstance(embedder, OnnxEmbedder):
+                embedder = load_embedder(config.model)  # the build may just have exported it
         return cls(config, index, embedder)
+
+    def refresh(self) -> bool:
+        """Switch to a newer index version if `rag index` has written one; True if it switched.
+        A running server calls this, so a re-index never needs a restart."""
+        try:
+            if current_version(self.config.index_dir) == self.index.path:
+                return False
+            index = Index.load(self.config.index_dir)
+        except (IndexMissing, IndexCorrupt):
+            return False  # keep answering from the index in memory
+        self.index, self.retriever = index, Retriever(index)
+        return True
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         question = clean_question(question, self.config.max_question_chars)
         return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
 
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        """The generator's answer from passages already retrieved (a stream sends them first)."""
+        return self.generator.generate(clean_question(question, self.config.max_question_chars), passages)
+
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
-        passages = self.search(question, k)
-        answer = self.generator.generate(question.strip(), passages)
+        answer = self.answer(question, self.search(question, k))
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
 
 def clean_question(question: str, limit: int) -> str:
-    """The question with its whitespace folded; QuestionError if it is empty or too long."""
+    """The question with control characters and runs of whitespace folded to single spaces.
+    QuestionError if it is empty, too long, or has no word in it at all ("???")."""
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("the question is empty")
     if len(question) > limit:
         raise QuestionError(f"the question is too long ({len(question)} characters; the limit is {limit})")
-    return " ".join(question.split())
+    question = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    if not any(ch.isalnum() for ch in question):
+        raise QuestionError("the question has no words in it")
+    return question
 
 
 def roots_of(config: Config) -> list[Path]:
@@ -89,7 +110,7 @@ def index_settings(config: Config, embedder: Embedder) -> dict:
 
 def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool = False,
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
-    embedder = embedder or Embedder(config.model)
+    embedder = embedder or load_embedder(config.model)
     roots = roots_of(config)
     for root in roots:
         if not root.exists():
