@@ -145,13 +145,14 @@ class Shared:
     def search(self, question: str, k: int | None) -> list[Passage]:
         assistant = self.load()
         with self.lock:
+            assistant.refresh()  # a `rag index` run meanwhile is picked up here, between questions
             return assistant.search(question, k)
 
     def answer(self, question: str, passages: list[Passage], started: float) -> Answer:
-        # Assistant.ask is search + generate; the stream sends the passages between the two.
+        # Assistant.ask is search + answer; the stream sends the passages between the two.
         assistant = self.load()
         with self.lock:
-            answer = assistant.generator.generate(question.strip(), passages)
+            answer = assistant.answer(question, passages)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 

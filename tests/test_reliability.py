@@ -128,3 +128,40 @@ def test_two_builds_at_once_do_not_interleave(tmp_path, small_corpus):
     assert "waiting" in stderr and "up to date" in stderr  # the second waited, then found nothing to do
     assert len([p for p in index_dir.iterdir() if p.name.startswith("v")]) == 1
     Index.load(index_dir)
+
+
+@pytest.mark.parametrize("question, error", [
+    ("", "empty"), ("   \n\t ", "empty"), ("x" * 100_000, "too long"), ("?!…—", "no words"),
+])
+def test_bad_questions_get_a_clear_error(assistant, question, error):
+    from rag import QuestionError
+
+    with pytest.raises(QuestionError, match=error):
+        assistant.ask(question)
+
+
+@pytest.mark.parametrize("question", [
+    "What is Xi'an's\x00 2030\x1b[31m NEV output\x07 target?",  # control characters are folded away
+    "西安2030年智能网联新能源汽车产值目标是多少？",  # another language: an answer or an abstention, never a crash
+    "Quelle est la cible de production de Xi'an pour 2030 ?",
+])
+def test_odd_questions_get_an_answer_or_an_abstention(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.answer and (answer.abstained or answer.citations)
+    assert "\x00" not in answer.question and "\x1b" not in answer.question
+
+
+def test_a_running_assistant_switches_to_a_new_index(tmp_path, small_corpus, embedder):
+    from rag import Assistant
+    from rag.assistant import build_index
+
+    from conftest import config_for
+
+    config = config_for(small_corpus, tmp_path / "idx")
+    build_index(config, embedder)
+    running = Assistant.open(config=config, update=False)
+    assert not running.refresh()
+    (small_corpus / "extra.txt").write_text("Deyang builds 7 turbine plants near the river.\n")
+    build_index(config, embedder)
+    assert running.refresh()
+    assert "7 turbine plants" in running.ask("How many turbine plants does Deyang build?").answer
