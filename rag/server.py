@@ -1,7 +1,12 @@
 """`rag serve`: a local chat page and a small JSON API over the same rag.Assistant as the CLI.
 
-The model and index load once and are shared by every request. Answering runs in Starlette's
-threadpool so the event loop stays free, one question at a time (see Shared.lock).
+The model and index load once and are shared by every request. Answering runs in a worker
+thread so the event loop stays free, one question at a time (see Shared.lock).
+
+Nothing waits forever: a question not answered within ANSWER_TIMEOUT gets a 503, a request body
+must arrive within BODY_TIMEOUT, the request line and headers within HEADER_TIMEOUT, and an idle
+connection closes after KEEP_ALIVE. Errors reach the client as `{"error": "..."}`; an unexpected
+one is logged here and reaches the client as "internal error", without a trace or a path.
 """
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Union
 
+import anyio
+import h11
 import jinja2
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -36,9 +43,16 @@ from .cli import EXAMPLE
 from .config import PACKAGE_DIR, Config
 from .retrieve import Passage
 
+if TYPE_CHECKING:
+    import uvicorn
+
 MAX_BODY = 64 * 1024  # bytes; a question is at most a few KB, so anything bigger is a mistake or abuse
 K_MAX = 20
 PIECE_DELAY = 0.012  # seconds between streamed answer pieces, so the page visibly writes the answer
+ANSWER_TIMEOUT = 30.0  # s; longer than any question takes (about 0.1 s), short of a client giving up
+BODY_TIMEOUT = 10.0  # s for the whole request body to arrive
+HEADER_TIMEOUT = 10.0  # s for the request line and headers to arrive
+KEEP_ALIVE = 5  # s an idle connection stays open between requests
 log = logging.getLogger("rag.server")
 
 AssistantSource = Union[Assistant, Callable[[], Assistant]]
@@ -125,15 +139,24 @@ class AskRequest(BaseModel):
                                description="earlier questions, oldest first; the last one completes a follow-up question")
 
 
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
 class Shared:
     """The one Assistant and the lock that serialises its use: the torch model and the index's
     lazily built FAISS search are not meant to run from several threads at once."""
 
-    def __init__(self, source: AssistantSource) -> None:
+    def __init__(self, source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> None:
         self.source = source
         self.assistant: Assistant | None = source if isinstance(source, Assistant) else None
         self.lock = threading.Lock()
         self._loading = threading.Lock()
+        self.timeout = timeout
 
     def load(self) -> Assistant:
         if self.assistant is None:  # only before startup has finished; afterwards never blocks
@@ -142,31 +165,50 @@ class Shared:
                     self.assistant = self.source()  # type: ignore[operator]
         return self.assistant
 
-    def search(self, question: str, k: int | None) -> list[Passage]:
+    def deadline(self) -> float:
+        return time.monotonic() + self.timeout
+
+    def too_slow(self) -> ApiError:
+        return ApiError(503, f"no answer within {self.timeout:g} s: the server is busy; try again in a moment",
+                        {"Retry-After": "5"})
+
+    async def run(self, work: Callable[..., Any], *args: Any, deadline: float) -> Any:
+        """work(*args, deadline) in a worker thread; a 503 ApiError if it has not returned by the deadline.
+        A thread cannot be stopped: one that overruns finishes in the background, and questions behind
+        it wait for the lock no longer than their own deadline, so worker threads never pile up."""
+        with anyio.move_on_after(deadline - time.monotonic()):
+            return await anyio.to_thread.run_sync(work, *args, deadline, abandon_on_cancel=True)
+        raise self.too_slow()
+
+    def _acquire(self, deadline: float) -> None:
+        if not self.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise self.too_slow()
+
+    def search(self, question: str, k: int | None, deadline: float) -> list[Passage]:
         assistant = self.load()
-        with self.lock:
+        self._acquire(deadline)
+        try:
             assistant.refresh()  # a `rag index` run meanwhile is picked up here, between questions
             return assistant.search(question, k)
+        finally:
+            self.lock.release()
 
-    def answer(self, question: str, passages: list[Passage], started: float) -> Answer:
+    def answer(self, question: str, passages: list[Passage], started: float, deadline: float) -> Answer:
         # Assistant.ask is search + answer; the stream sends the passages between the two.
         assistant = self.load()
-        with self.lock:
+        self._acquire(deadline)
+        try:
             answer = assistant.answer(question, passages)
+        finally:
+            self.lock.release()
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def create_app(source: AssistantSource) -> FastAPI:
-    """The web app over an Assistant, or over a function that opens one (called once, at startup)."""
-    shared = Shared(source)
+def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> FastAPI:
+    """The web app over an Assistant, or over a function that opens one (called once, at startup).
+    A question not answered within `timeout` seconds gets a 503."""
+    shared = Shared(source, timeout)
     web = web_dir()
 
     @asynccontextmanager
@@ -176,8 +218,9 @@ def create_app(source: AssistantSource) -> FastAPI:
 
     app = FastAPI(title="rag", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Grounded, cited answers from a folder of documents, offline. "
-                              "Errors are JSON objects `{\"error\": \"...\"}` with a 4xx status.")
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+                              "Errors are JSON objects `{\"error\": \"...\"}` with a 4xx status, or 503 "
+                              f"when no answer came within {timeout:g} s.")
+    app.add_middleware(BodyLimit, limit=MAX_BODY, timeout=BODY_TIMEOUT)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web / "static"), name="static")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(web / "templates"), autoescape=True)
@@ -196,7 +239,7 @@ def create_app(source: AssistantSource) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(QuestionError)
     async def question_error(request: Request, exc: QuestionError) -> JSONResponse:
@@ -216,7 +259,7 @@ def create_app(source: AssistantSource) -> FastAPI:
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.exception("error while serving %s", request.url.path)
-        return JSONResponse({"error": "internal error; see the server's log"}, status_code=500)
+        return JSONResponse({"error": "internal error"}, status_code=500)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page(request: Request) -> HTMLResponse:
@@ -233,12 +276,12 @@ def create_app(source: AssistantSource) -> FastAPI:
               description="The same JSON object as `rag ask --json`. `history` holds earlier questions so a "
                           "follow-up (\"and what about X?\") is completed from the last one; the answer's "
                           "`question` is the question as answered. 400 for an empty question, 413 for one "
-                          "longer than the limit, 422 for a bad `k`.")
+                          "longer than the limit, 422 for a bad `k`, 503 when no answer came in time.")
     async def ask(body: AskRequest) -> dict[str, Any]:
         question = prepare(body.question, body.history[-1] if body.history else None)
-        started = time.perf_counter()
-        passages = await run_in_threadpool(shared.search, question, body.k)
-        answer = await run_in_threadpool(shared.answer, question, passages, started)
+        started, deadline = time.perf_counter(), shared.deadline()
+        passages = await shared.run(shared.search, question, body.k, deadline=deadline)
+        answer = await shared.run(shared.answer, question, passages, started, deadline=deadline)
         return answer.to_dict()
 
     @app.get("/api/ask/stream", summary="Answer a question, streamed as Server-Sent Events",
@@ -276,19 +319,21 @@ def create_app(source: AssistantSource) -> FastAPI:
 
 async def _events(shared: Shared, question: str, k: int | None) -> AsyncIterator[str]:
     try:
-        started = time.perf_counter()
-        passages = await run_in_threadpool(shared.search, question, k)
+        started, deadline = time.perf_counter(), shared.deadline()
+        passages = await shared.run(shared.search, question, k, deadline=deadline)
         yield _sse("passages", [p.to_dict() for p in passages])
-        answer = await run_in_threadpool(shared.answer, question, passages, started)
+        answer = await shared.run(shared.answer, question, passages, started, deadline=deadline)
         for piece in re.findall(r"\S+\s*", answer.answer):
             yield _sse("answer", piece)
             await asyncio.sleep(PIECE_DELAY)
         yield _sse("done", answer.to_dict())
     except QuestionError as exc:
         yield _sse("error", {"error": str(exc)})
+    except ApiError as exc:
+        yield _sse("error", {"error": exc.message})
     except Exception:
         log.exception("error while answering %r", question)
-        yield _sse("error", {"error": "internal error while answering; see the server's log"})
+        yield _sse("error", {"error": "internal error"})
 
 
 def _sse(event: str, data: Any) -> str:
@@ -301,11 +346,14 @@ def _describe_error(error: dict) -> str:
 
 
 class BodyLimit:
-    """Refuses request bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+    """Refuses request bodies over `limit` bytes with 413, whether or not Content-Length is sent,
+    and bodies that take longer than `timeout` seconds to arrive with 408 (a slow client cannot
+    hold a connection open by sending a byte now and then)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -314,8 +362,14 @@ class BodyLimit:
         if not length.isdigit() or int(length) > self.limit:
             return await self._refuse(scope, receive, send)
         body, more = b"", True
+        deadline = time.monotonic() + self.timeout
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                response = JSONResponse({"error": f"the request body took longer than {self.timeout:g} s to arrive"},
+                                        status_code=408, headers={"Connection": "close"})
+                return await response(scope, receive, send)
             if message["type"] != "http.request":
                 return
             body += message.get("body", b"")
@@ -365,11 +419,63 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def _guarded_h11() -> type:
+    """uvicorn's HTTP/1.1 protocol, plus a bound on the time to send the request line and headers.
+    uvicorn only times out idle connections between requests; without this, a client that connects
+    and sends its headers a byte at a time (slowloris) would hold a connection for ever."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11(H11Protocol):
+        header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()  # the headers are in; the body has its own limit (BodyLimit)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self.conn.their_state is h11.IDLE:
+                self._arm()  # the next request on this connection gets the same bound
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self.header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self.header_timer is not None:
+                self.header_timer.cancel()
+                self.header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self.header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+    return GuardedH11
+
+
+def make_server(app: ASGIApp) -> "uvicorn.Server":
+    """The uvicorn server `rag serve` runs, with its time limits; start it with .run(sockets=[sock])."""
+    import uvicorn
+
+    return uvicorn.Server(uvicorn.Config(
+        app, log_level="warning", http=_guarded_h11(), timeout_keep_alive=KEEP_ALIVE,
+        # A long question percent-encoded in the stream URL can exceed h11's default 16 KB.
+        h11_max_incomplete_event_size=MAX_BODY))
+
+
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
           log: Callable[[str], None] = print) -> int:
     """Load the assistant, then serve the page and API until interrupted; returns the exit code."""
-    import uvicorn
-
     try:
         # Bind first: a busy port is a one-line error before the slow model load, and port 0
         # reports the port it got. Connections wait in the listen queue until the app is ready.
@@ -383,9 +489,5 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
         bound = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         log(f"rag: serving on http://{shown}:{bound}  (API docs at /docs; Ctrl+C to stop)")
-        server = uvicorn.Server(uvicorn.Config(
-            create_app(assistant), log_level="warning", http="h11",
-            # A long question percent-encoded in the stream URL can exceed h11's default 16 KB.
-            h11_max_incomplete_event_size=MAX_BODY))
-        server.run(sockets=[sock])
+        make_server(create_app(assistant)).run(sockets=[sock])
     return 0
