@@ -85,15 +85,59 @@ def answer_type(question: str) -> str:
 
 
 def _type_evidence(kind: str, text: str, question: str) -> float:
-    """How strongly text holds an answer of this kind that the question does not already contain."""
+    """How strongly text holds an answer of this kind that the question does not already contain:
+    1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort (a
+    growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
     if kind == "other":
         return 0.0
     asked = {m.group(0).lower() for m in _PATTERNS[kind].finditer(question)}
-    found = [m.group(0) for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in asked]
+    found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in asked]
     if kind == "name":
         question_terms = set(terms(question))
-        found = [f for f in found if not set(terms(f)) <= question_terms]
-    return 1.0 if found else 0.0
+        found = [m for m in found if not set(terms(m.group(0))) <= question_terms]
+    if not found:
+        return 0.0
+    if kind != "number":
+        return 1.0
+    wanted = number_sort(question)
+    if wanted is None:
+        return 1.0
+    sorts = {_sort_of(text, m) for m in found}
+    if wanted == "count":
+        counted = terms(_HOW_MANY.search(question).group(1))
+        return 1.0 if "count" in sorts and counted and counted[-1] in terms(text) else 0.5
+    return 1.0 if wanted in sorts or (wanted == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
+# The sort of number a quantity question wants. A rate or share is a percentage; a change may be a
+# percentage or an amount; "how many <things>" is a count of those things; a size is an amount.
+_RATE = re.compile(r"\b(?:share|proportion|percentage|percent|rate|ratio)\b", re.I)
+_CHANGE = re.compile(r"\b(?:by how much|grow|grew|growth|increase|decrease|decline|drop|fall|fell|rise|rose|surge|shrink|jump)", re.I)
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)", re.I)
+_AMOUNT = re.compile(r"\b(?:how much|how big|how large|output|value|scale|size|revenue|gdp|grp|investment|invest|funding|budget|worth|capacity)", re.I)
+_PERCENT_SORT = re.compile(r"[\d.,]+\s*(?:%|percent|percentage points?)|\d+\s*/\s*\d|half\b", re.I)
+_AMOUNT_SORT = re.compile(rf"\$|(?:[\d.,]+|{_NUMBER_WORDS})(?:[\s-]*(?:hundred|thousand|million|billion|trillion))*[\s-]*(?:yuan|rmb|dollars?|usd)\b"
+                          rf"|(?:[\d.,]+|{_NUMBER_WORDS})[\s-]*(?:billion|trillion)\b", re.I)
+
+
+def number_sort(question: str) -> str | None:
+    """"percent", "change", "count", "amount", or None when any number will do."""
+    if _RATE.search(question):
+        return "percent"
+    if _CHANGE.search(question):
+        return "change"
+    if _HOW_MANY.search(question):
+        return "count"
+    if _AMOUNT.search(question):
+        return "amount"
+    return None
+
+
+def _sort_of(text: str, number: re.Match) -> str:
+    tail = text[number.start():number.end() + 30]
+    if _PERCENT_SORT.match(tail):
+        return "percent"
+    return "amount" if _AMOUNT_SORT.match(tail) else "count"
 
 
 # --- candidates ---
@@ -144,16 +188,19 @@ def _is_lead_in(text: str, clause: Span) -> bool:
 class ExtractiveGenerator:
     """Answers with the best one or two sentences or clauses, each followed by its [n] marker.
 
-    Abstains when the best candidate is weak overall, misses the question's key terms, or lacks
-    the kind of answer asked for (no number for "how much"). The thresholds were tuned on the
-    gold set's dev split.
+    A candidate's score is the probability that it answers the question, from a logistic model over
+    its features. Abstains when even the best candidate misses the question's names and numbers or
+    lacks the kind of answer asked for (no number for "how much").
     """
 
-    weights = {"similarity": 0.45, "overlap": 0.35, "focus": 0.15, "type": 0.2, "rank": 0.1}
+    # Fitted by logistic regression (scikit-learn, C=0.3, balanced classes) on the candidates of the
+    # gold set's dev split, 8 passages per question, labelled by whether the candidate matches the
+    # gold answer; chosen over other feature sets by 5-fold cross-validation across questions.
+    weights = {"similarity": 2.67, "own": 5.26, "around": 1.47, "type": 1.46, "rank": 1.52, "missing": -0.15,
+               "length": -1.4}
+    bias = -4.46
 
-    def __init__(self, min_score: float = 0.0, min_coverage: float = 0.0, max_chars: int = 300) -> None:
-        self.min_score = min_score
-        self.min_coverage = min_coverage
+    def __init__(self, max_chars: int = 300) -> None:
         self.max_chars = max_chars
 
     def generate(self, question: str, passages: list[Passage]) -> Answer:
@@ -162,21 +209,29 @@ class ExtractiveGenerator:
         kind = answer_type(question)
         idf = _local_idf(question, passages)
         specific = specific_terms(question)
-        candidates = _candidates(passages, commas=not is_list_question(question))
+        listing = is_list_question(question)
+        candidates = _candidates(passages, commas=not listing)
         for c in candidates:
             c.features = f = _features(c, question, kind, idf, specific, passages)
-            c.score = (sum(self.weights[k] * f[k] for k in self.weights) - 0.3 * f["missing"]
-                       - 0.002 * max(0, f["chars"] - self.max_chars))
-        candidates.sort(key=lambda c: -c.score)
-        best = candidates[0]
-        if self._unsupported(best, kind):
+            logit = self.bias + sum(w * f[k] for k, w in self.weights.items())
+            c.score = 1 / (1 + math.exp(-logit))
+        # Only a candidate whose context names the question's names and numbers, and that holds a
+        # number when one is asked for, may answer. Unless the question asks for a list, which needs
+        # its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
+        # (A floor on the best probability was tried and only cost answers on dev.)
+        supported = sorted((c for c in candidates if self._supports(c, kind, question)),
+                           key=lambda c: (not listing and c.span[1] - c.span[0] > self.max_chars, -c.score))
+        if not supported or _asks_unknown(question, passages):
             return self._abstain(question, passages)
-        return self._compose(question, [best] + self._second(best, candidates), passages)
+        return self._compose(question, [supported[0]] + self._second(supported[0], supported), passages)
 
-    def _unsupported(self, best: _Candidate, kind: str) -> bool:
-        f = best.features
-        return (best.score < self.min_score or f["coverage"] < self.min_coverage or f["missing"] > 0
-                or (kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)))
+    @staticmethod
+    def _supports(c: _Candidate, kind: str, question: str) -> bool:
+        f = c.features
+        if f["missing"] or (kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
+            return False
+        # A rate or share is only ever answered by a percentage or fraction.
+        return not (kind == "number" and f["type"] < 1 and number_sort(question) == "percent")
 
     def _second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
         """A second sentence only when it is nearly as good and says something else."""
@@ -217,15 +272,27 @@ def _features(c: _Candidate, question: str, kind: str, idf: dict, specific: list
     own, around = _overlap(text, idf), _overlap(context, idf)
     return {
         "similarity": c.similarity,
-        "overlap": 0.7 * own + 0.3 * around,
-        "focus": own if c.span != c.sentence else 0.0,  # a clause earns its place by its own terms
+        "own": own,
+        "around": around,
         "type": _type_evidence(kind, text, question),
         "rank": 1 / (1 + c.passage),
-        "coverage": around,
         "missing": _missing(specific, context),
         "measure": _measure_match(question, text),
-        "chars": len(text),
+        "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
     }
+
+
+# What the question asks about: "the mayor" in "Who is the mayor of …", "buses" in "How many electric
+# buses …", "unemployment rate" in "What was Xi'an's unemployment rate in 2025?".
+_ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the| a| an)?(?: [\w'’-]+['’]s)?) ((?:[\w'’-]+ )*?[\w'’-]+)"
+                          r"(?= (?:of|in|for|by|at|on|to|did|does|do|is|are|was|were|will|would|has|have|had|can|must)\b|\?|$)", re.I)
+
+
+def _asks_unknown(question: str, passages: list[Passage]) -> bool:
+    """The thing asked about is named with a word the corpus never uses (an "unemployment rate" in a
+    corpus about industrial output): no passage can answer it."""
+    match = _ASKED_ABOUT.search(question)
+    return bool(match and passages and set(terms(match.group(1))) & set(passages[0].unknown_terms))
 
 
 def _citation(n: int, passage: Passage, span: Span, score: float) -> Citation:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
+from .chunk import VERSION as CHUNKER_VERSION
 from .config import Config
 from .embed import Embedder, OnnxEmbedder, load_embedder
 from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
@@ -49,7 +50,7 @@ class Assistant:
             if not update:
                 raise
             log(f"No index yet in {config.index_dir}: building it from {_describe(roots_of(config))}.")
-        if update and (index is None or is_stale(index, roots_of(config), index_settings(config, embedder))):
+        if update and (index is None or is_stale(index, roots_of(config), index_settings(config))):
             if index is not None:
                 log("The corpus changed since the index was built: updating it.")
             report = build_index(config, embedder, log=log)
@@ -104,8 +105,8 @@ def roots_of(config: Config) -> list[Path]:
     return [Path(p).expanduser() for p in corpus]
 
 
-def index_settings(config: Config, embedder: Embedder) -> dict:
-    return {"chunk_tokens": config.chunk_tokens, "chunk_overlap": config.chunk_overlap}
+def index_settings(config: Config) -> dict:
+    return {"chunk_tokens": config.chunk_tokens, "chunk_overlap": config.chunk_overlap, "chunker": CHUNKER_VERSION}
 
 
 def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool = False,
@@ -115,7 +116,7 @@ def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool 
     for root in roots:
         if not root.exists():
             raise FileNotFoundError(f"corpus not found: {root}")
-    return build(roots, config.index_dir, embedder, index_settings(config, embedder), rebuild=rebuild, log=log)
+    return build(roots, config.index_dir, embedder, index_settings(config), rebuild=rebuild, log=log)
 
 
 def _describe(roots: list[Path]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .index import Index
-from .text import terms
+from .text import STOPWORDS, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -21,6 +22,7 @@ class Passage:
     dense: float  # cosine similarity of the chunk to the question
     lexical: float  # BM25 score
     sentence_similarity: list[float] = field(default_factory=list)  # cosine per chunk.sentences entry
+    unknown_terms: list[str] = field(default_factory=list)  # terms of the question no chunk of the corpus uses
 
     def to_dict(self) -> dict:
         c = self.chunk
@@ -75,20 +77,55 @@ class Retriever:
         self.index = index
         self.depth = depth  # candidates taken from each ranking before fusion
         self.bm25 = BM25([c.embedding_text for c in index.chunks])
+        self._long_forms: dict[str, str] = {}
 
     def search(self, query_vector: np.ndarray, question: str, k: int) -> list[Passage]:
         dense = self.index.search(query_vector, self.depth)
-        lexical = self.bm25.scores(question)
+        lexical = self.bm25.scores(self.expand_acronyms(question))
         lexical_rank = [int(r) for r in np.argsort(-lexical)[: self.depth] if lexical[r] > 0]
         fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
         cosine = dict(dense)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
-        return [self._passage(r, fused[r], cosine, lexical, query_vector) for r in rows]
+        unknown = [t for t in dict.fromkeys(terms(question)) if t not in self.bm25.postings]
+        return [self._passage(r, fused[r], cosine, lexical, query_vector, unknown) for r in rows]
 
-    def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray) -> Passage:
+    def expand_acronyms(self, question: str) -> str:
+        """The question plus the long forms of its acronyms, so that BM25 finds "new energy vehicles"
+        for "NEV". Only the lexical query is expanded; the question is embedded as asked."""
+        for acronym in dict.fromkeys(_ACRONYM.findall(question)):
+            if acronym not in self._long_forms:
+                self._long_forms[acronym] = long_form(acronym, [c.text for c in self.index.chunks])
+        expansions = [self._long_forms[a] for a in dict.fromkeys(_ACRONYM.findall(question))]
+        return " ".join([question] + [e for e in expansions if e])
+
+    def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray,
+                 unknown: list[str]) -> Passage:
         chunk = self.index.chunks[row]
         dense = cosine.get(row)
         if dense is None:
             dense = float(self.index.vectors[row] @ query)
         similarity = (self.index.sentences_of(row) @ query).tolist()
-        return Passage(chunk, score, float(dense), float(lexical[row]), similarity)
+        return Passage(chunk, score, float(dense), float(lexical[row]), similarity, unknown)
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")  # two letters ("AI", "EV") spell too many chance word pairs
+_LINKS = ("of", "and", "for", "the")  # may stand between the words of a long form
+
+
+def long_form(acronym: str, texts: list[str]) -> str:
+    """The words the corpus spells an acronym out with: a run of content words whose initials are its
+    letters ("Ministry of Industry and Information Technology" for MIIT). Seen at least twice, so a
+    chance run ("group drives the power" for GDP) does not count; "" when there is none."""
+    gap = r"[\w'’]*[\s-]+(?:(?:" + "|".join(_LINKS) + r")\s+)?"
+    pattern = re.compile(r"\b" + gap.join(acronym) + r"[\w'’]*", re.I)
+    seen: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for text in texts:
+        for match in pattern.finditer(text):
+            words = [w for w in re.split(r"[\s-]+", match.group(0).lower()) if w not in _LINKS]
+            if not any(w in STOPWORDS for w in words):
+                key = " ".join(terms(match.group(0)))
+                seen[key] += 1
+                spelled.setdefault(key, match.group(0))
+    best = seen.most_common(1)
+    return spelled[best[0][0]] if best and best[0][1] >= 2 else ""

@@ -52,7 +52,9 @@ def clause_spans(text: str, start: int, end: int, commas: bool = True) -> list[S
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
-        previous_short = short
+        # A short item draws the next clause in ("Deyang, Mianyang and Yibin were listed"), unless it
+        # is the last item of a list ("…, and new energy,"): what follows that starts a new clause.
+        previous_short = short and not re.match(r"(?:and|or)\s", text[a:b].lstrip())
     return [s for s in (_trim(text, a, b) for a, b in merged) if s[1] > s[0]]
 
 
