@@ -213,6 +213,9 @@ class OnnxEmbedder:
             options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL  # optimised at export
             if self.threads:
                 options.intra_op_num_threads = self.threads
+            # Idle worker threads sleep instead of spinning: on a busy 2-core machine (a server, a build
+            # beside it) spinning made a single query 2-3x slower (25 ms against 9 ms, bench/RESULTS.md).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             session = onnxruntime.InferenceSession(str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
             self._inputs = {i.name for i in session.get_inputs()}
             self._tokenizer, self._session = tokenizer, session

@@ -32,35 +32,56 @@ class Passage:
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75)."""
+    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75).
 
-    def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.75) -> None:
+    Postings are compact numpy arrays (term-major, CSR style: 4-byte row + 2-byte tf per posting), so a
+    million chunks fit in a few hundred MB; `postings` maps each known term to its id."""
+
+    def __init__(self, documents, k1: float = 1.2, b: float = 0.75) -> None:
+        from array import array
+
         self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = {}
-        lengths = []
-        for row, text in enumerate(documents):
+        self.postings: dict[str, int] = {}  # term -> term id (membership: "does any chunk use this term")
+        term_ids, tfs, lengths = array("i"), array("H"), array("f")
+        row_ends = array("q")
+        for text in documents:
             counts = Counter(terms(text))
             lengths.append(sum(counts.values()))
             for term, tf in counts.items():
-                self.postings.setdefault(term, []).append((row, tf))
-        self.lengths = np.array(lengths, dtype=np.float32)
-        self.avg_length = float(self.lengths.mean()) if lengths else 0.0
-        self.n = len(documents)
+                term_ids.append(self.postings.setdefault(term, len(self.postings)))
+                tfs.append(min(tf, 65535))
+            row_ends.append(len(term_ids))
+        self.n = len(lengths)
+        self.lengths = np.frombuffer(lengths, dtype=np.float32).copy() if self.n else np.zeros(0, dtype=np.float32)
+        self.avg_length = float(self.lengths.mean()) if self.n else 0.0
+        ids = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, dtype=np.int32)
+        rows = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(np.frombuffer(row_ends, dtype=np.int64), prepend=0)) \
+            if self.n else np.zeros(0, dtype=np.int32)
+        order = np.argsort(ids, kind="stable")
+        self._rows = rows[order]
+        self._tf = (np.frombuffer(tfs, dtype=np.uint16) if len(tfs) else np.zeros(0, dtype=np.uint16))[order]
+        del order, rows
+        self._starts = np.zeros(len(self.postings) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=len(self.postings)), out=self._starts[1:])
+        # The length part of the BM25 denominator, once per document.
+        self._norm = (self.k1 * (1 - self.b + self.b * self.lengths / (self.avg_length or 1.0))).astype(np.float32) \
+            if self.n else np.zeros(0, dtype=np.float32)
 
     def idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))
+        tid = self.postings.get(term)
+        df = 0 if tid is None else int(self._starts[tid + 1] - self._starts[tid])
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def scores(self, query: str) -> np.ndarray:
         scores = np.zeros(self.n, dtype=np.float32)
         for term in set(terms(query)):
-            postings = self.postings.get(term)
-            if not postings:
+            tid = self.postings.get(term)
+            if tid is None:
                 continue
-            rows = np.fromiter((r for r, _ in postings), dtype=np.int64, count=len(postings))
-            tf = np.fromiter((t for _, t in postings), dtype=np.float32, count=len(postings))
-            norm = self.k1 * (1 - self.b + self.b * self.lengths[rows] / self.avg_length)
-            scores[rows] += self.idf(term) * tf * (self.k1 + 1) / (tf + norm)
+            start, end = self._starts[tid], self._starts[tid + 1]
+            rows = self._rows[start:end]
+            tf = self._tf[start:end].astype(np.float32)
+            scores[rows] += np.float32(self.idf(term) * (self.k1 + 1)) * tf / (tf + self._norm[rows])
         return scores
 
 
