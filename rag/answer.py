@@ -11,10 +11,11 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from .retrieve import Passage
-from .text import Span, clause_spans, stem, terms
+from .text import STOPWORDS, Span, clause_spans, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -210,9 +211,10 @@ class ExtractiveGenerator:
         idf = _local_idf(question, passages)
         specific = specific_terms(question)
         listing = is_list_question(question)
+        phrases = _retrieved_phrases(question, passages)
         candidates = _candidates(passages, commas=not listing)
         for c in candidates:
-            c.features = f = _features(c, question, kind, idf, specific, passages)
+            c.features = f = _features(c, question, kind, idf, specific, passages, phrases)
             logit = self.bias + sum(w * f[k] for k, w in self.weights.items())
             c.score = 1 / (1 + math.exp(-logit))
         # Only a candidate whose context names the question's names and numbers, and that holds a
@@ -220,7 +222,8 @@ class ExtractiveGenerator:
         # its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
         # (A floor on the best probability was tried and only cost answers on dev.)
         supported = sorted((c for c in candidates if self._supports(c, kind, question)),
-                           key=lambda c: (not listing and c.span[1] - c.span[0] > self.max_chars, -c.score))
+                           key=lambda c: (c.features["off_topic"] > 0,
+                                          not listing and c.span[1] - c.span[0] > self.max_chars, -c.score))
         if not supported or _asks_unknown(question, passages):
             return self._abstain(question, passages)
         return self._compose(question, [supported[0]] + self._second(supported[0], supported), passages)
@@ -228,7 +231,7 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, kind: str, question: str) -> bool:
         f = c.features
-        if f["missing"] or (kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
+        if f["missing"] or f["off_topic"] >= _OFF_TOPIC_WORDS or (kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
             return False
         # A rate or share is only ever answered by a percentage or fraction.
         return not (kind == "number" and f["type"] < 1 and number_sort(question) == "percent")
@@ -263,12 +266,14 @@ class ExtractiveGenerator:
 
 
 def _features(c: _Candidate, question: str, kind: str, idf: dict, specific: list[list[str]],
-              passages: list[Passage]) -> dict:
+              passages: list[Passage], phrases: list[list[list[str]]] = ()) -> dict:
     chunk = passages[c.passage].chunk
     text = chunk.text[c.span[0]:c.span[1]]
     # The sentence before often names what "the city" or "this plan" refers to.
     before = max((s for s in chunk.sentences if s[1] <= c.sentence[0]), default=(0, 0))
     context = f"{chunk.title} {chunk.heading} {chunk.text[before[0]:before[1]]} {chunk.text[c.sentence[0]:c.sentence[1]]}"
+    earlier = [s for s in chunk.sentences if s[1] <= c.sentence[0]][-2:]
+    topic = f"{chunk.title} {chunk.heading} {chunk.text[earlier[0][0]:c.sentence[1]] if earlier else chunk.text[c.sentence[0]:c.sentence[1]]}"
     own, around = _overlap(text, idf), _overlap(context, idf)
     return {
         "similarity": c.similarity,
@@ -277,6 +282,7 @@ def _features(c: _Candidate, question: str, kind: str, idf: dict, specific: list
         "type": _type_evidence(kind, text, question),
         "rank": 1 / (1 + c.passage),
         "missing": _missing(specific, context),
+        "off_topic": _off_topic(phrases, topic),
         "measure": _measure_match(question, text),
         "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
     }
@@ -340,8 +346,57 @@ def _measure_match(question: str, text: str) -> float:
     return 1.0 if not asked or asked & _measures(text) else 0.0
 
 
+_TIME_WORD = re.compile(rf"(?:{_NUMBER_WORDS}|first|second|third|fourth|quarter|half|year|month|week|day|annual|annually"
+                        r"|yearly|period|end|start|beginning|recent|recently|current|currently|latest|previous)s?", re.I)
+
+
+def key_phrases(question: str) -> list[list[list[str]]]:
+    """The question's descriptive phrases: runs of lower-case content words, "and" allowed inside
+    ("power transmission and distribution equipment", "autonomous vehicles"); each word as its terms
+    (a hyphenated word is one word). Names and numbers are left to specific_terms."""
+    runs, current = [], []
+    for token in re.findall(r"[\w'’-]+|[^\w\s]", question) + ["."]:
+        if re.match(r"\w", token) and token.lower() not in STOPWORDS and not token[0].isupper() \
+                and not any(ch.isdigit() for ch in token) and terms(token) and not _TIME_WORD.fullmatch(token):
+            current.append(terms(token))
+        elif token.lower() == "and" and current:
+            continue
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    return runs
+
+
+def _retrieved_phrases(question: str, passages: list[Passage]) -> list[list[list[str]]]:
+    """The key phrases some retrieved sentence holds in full: what the passages can be expected to
+    name when they answer."""
+    sentences = [set(terms(p.chunk.text[a:b])) for p in passages for a, b in p.chunk.sentences]
+    return [phrase for phrase in key_phrases(question)
+            if any(all(t in s for word in phrase for t in word) for s in sentences)]
+
+
+_OFF_TOPIC_WORDS = 3  # a candidate missing this many words of a key phrase never answers; fewer only go last
+
+
+def _off_topic(phrases: list[list[list[str]]], context: str) -> int:
+    """How many words of a key phrase that another retrieved sentence holds the context lacks, when
+    that is two or more and at least half the phrase, else 0: it speaks of something else
+    ("manufacturing output" where "semiconductor and photonics" output is asked). An acronym of the
+    phrase ("NEV") counts as it."""
+    present, _, acronyms = _bag(context)
+    worst = 0
+    for phrase in phrases:
+        if "".join(word[0][0] for word in phrase) in acronyms:
+            continue
+        absent = sum(not all(t in present for t in word) for word in phrase)
+        if absent >= 2 and 2 * absent >= len(phrase):
+            worst = max(worst, absent)
+    return worst
+
+
 def _missing(specific: list[list[str]], context: str) -> int:
-    present = set(terms(context))
+    present = _bag(context)[0]
     return sum(not all(t in present for t in group) for group in specific)
 
 
@@ -352,10 +407,16 @@ def _overlap(text: str, idf: dict[str, float]) -> float:
     total = sum(idf.values())
     if not total:
         return 0.0
-    words = terms(text)
-    present = set(words)
-    initials = "".join(w[0] for w in words)
+    present, initials, _ = _bag(text)
     return sum(w for t, w in idf.items() if t.lower() in present or (t.isupper() and t.lower() in initials)) / total
+
+
+@lru_cache(maxsize=8192)  # every clause of a sentence shares its context; passages recur across questions
+def _bag(text: str) -> tuple[frozenset, str, frozenset]:
+    """text's terms, the initials of its terms in order, and its upper-case acronyms (lower-cased)."""
+    words = terms(text)
+    acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text))
+    return frozenset(words), "".join(w[0] for w in words), acronyms
 
 
 def _as_sentence(text: str, span: Span, sentence: Span) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 Span = tuple[int, int]
 
@@ -80,6 +81,7 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words if w not in STOPWORDS]
 
 
+@lru_cache(maxsize=1 << 16)  # the answerer stems the same few thousand words for every candidate
 def stem(word: str) -> str:
     """A tiny suffix stripper, so 'cities'/'city' and 'manufacturing'/'manufacture' meet."""
     if len(word) <= 3 or not word.isalpha():

@@ -99,3 +99,17 @@ def test_answer_type_detection(question, kind):
 
 def test_specific_terms_are_names_and_numbers():
     assert specific_terms("What was Deyang's GDP in 2021?") == [["deyang"], ["2021"]]
+
+
+def test_key_phrases_are_runs_of_descriptive_words():
+    from rag.answer import key_phrases
+    phrases = key_phrases("What output value is Xi'an targeting for power transmission and distribution equipment by 2030?")
+    assert [["power"], ["transmission"], ["distribution"], ["equipment"]] in phrases
+    assert all(["quarter"] not in p for p in key_phrases("How fast did the city's GDP grow in the first quarter?"))
+
+
+def test_an_off_topic_sentence_does_not_answer():
+    from rag.answer import _off_topic
+    phrase = [[["semiconductor"], ["photonic"], ["industry"]]]
+    assert _off_topic(phrase, "The manufacturing industry output value will reach 1.5 trillion yuan.") == 2
+    assert _off_topic(phrase, "The semiconductor and photonics industry will reach 280 billion yuan.") == 0
