@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -76,6 +76,47 @@ _LIST_QUESTION = re.compile(
 def is_list_question(question: str) -> bool:
     """Asks for several items, so the answer should be a whole sentence, not one clause of it."""
     return bool(_LIST_QUESTION.search(question))
+
+
+_WH = r"(?:what|which|who|whom|where|when|why|how|to what|from what|by how|by what|in what|in which)"
+_SECOND_QUESTION = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
+_PART_FLOOR = 0.5  # a part's best sentence is added only when it likely answers that part
+_MAGNITUDE = re.compile(r"\b(?:bigger|larger|greater|smaller|higher|lower|more|less|fewer|faster|slower|"
+                        r"steeply|sharply|grew|grow|rose|fell)\b", re.I)
+_OR = re.compile(r"\s+(or|and)\s+([^,:?]+?)(?=\s*[,?]|$)", re.I)
+_COMPARATIVE = re.compile(r"\b(?:\w+er|more|less|fewer|first|earlier|later|faster|slower|better|worse)\b", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a two-part question ("What share …, and where did it rank?") or the two sides of
+    a comparison ("Which is bigger: X or Y?", "Between X and Y, which …"), each as a question of its
+    own; [] for a simple question."""
+    halves = _SECOND_QUESTION.split(question, maxsplit=1)
+    if len(halves) == 2:
+        first, second = halves
+        # The second part's "it" is the first part's subject: it keeps the first part's names.
+        names = [w for w in re.findall(r"[\w'’-]+", first)[1:] if w[0].isupper() and w not in second]
+        return [first.rstrip(" ,?") + "?", " ".join([second[0].upper() + second[1:]] + names)]
+    if not _COMPARATIVE.search(question):
+        return []
+    for match in _OR.finditer(question):
+        right = match.group(2)
+        preposition = re.match(r"(in|for|of|on|at|by|from|to|with)\s", right, re.I)
+        before = question[:match.start()]
+        if preposition and re.search(rf"\b{preposition.group(1)}\s", before, re.I):
+            start = max(m.start() for m in re.finditer(rf"\b{preposition.group(1)}\s", before, re.I))
+        else:
+            start = max([m.end() for m in re.finditer(r"[,:]\s*|\bbetween\s+", before, re.I)], default=0)
+        left = before[start:]
+        if match.group(1).lower() == "and" and not before[:start].lower().rstrip().endswith("between"):
+            continue
+        if not left.strip() or len(left.split()) > 8 or len(right.split()) > 8:
+            continue
+        if match.group(1).lower() == "and":
+            start -= len("between ")  # "Between X and Y, which …" asks "X, which …"
+        head, tail = question[:start], question[match.end(2):]
+        return [f"{head}{left}{tail}", f"{head}{right}{tail}"]
+    return []
 
 
 def answer_type(question: str) -> str:
@@ -207,12 +248,56 @@ class ExtractiveGenerator:
     def generate(self, question: str, passages: list[Passage]) -> Answer:
         if not passages:
             return Answer(question, NOT_COVERED, True)
-        kind = answer_type(question)
+        listing = is_list_question(question)
+        candidates = _candidates(passages, commas=not listing)
+        supported = self._rank(question, candidates, passages, listing)
+        if not supported or _asks_unknown(question, passages):
+            return self._abstain(question, passages)
+        chosen = [supported[0]]
+        # A question in two parts ("which …, and which …") also takes the best sentence for each part
+        # that the first does not already answer; a comparison ("X or Y") is answered by the best
+        # sentence for each side.
+        parts, comparison = question_parts(question), not _SECOND_QUESTION.search(question)
+        bests = []
+        for part in parts:
+            # Each side of "which is bigger, X or Y" is answered by how big it is.
+            kind = answer_type(part)
+            if kind in ("name", "other") and _MAGNITUDE.search(question):
+                kind = "number"
+            ranked = self._rank(part, [replace(c) for c in candidates], passages, listing, kind)
+            if ranked and ranked[0].score >= _PART_FLOOR:
+                bests.append(ranked[0])
+        if comparison and len(bests) == 2:
+            chosen = bests[:1]
+            self._cover(chosen, bests[1])
+        else:
+            for best in bests:
+                self._cover(chosen, best)
+        if len(chosen) == 1:
+            chosen += self._second(supported[0], supported)
+        return self._compose(question, chosen, passages)
+
+    def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
+        """Make chosen cover extra too: widen a clause of the same sentence to take it in (when that
+        stays short), or add it."""
+        for i, c in enumerate(chosen):
+            if (c.passage, c.sentence) != (extra.passage, extra.sentence):
+                continue
+            if c.span[0] <= extra.span[0] and extra.span[1] <= c.span[1]:
+                return
+            span = (min(c.span[0], extra.span[0]), max(c.span[1], extra.span[1]))
+            if span[1] - span[0] <= self.max_chars:
+                chosen[i] = replace(c, span=span)
+                return
+        chosen.append(extra)
+
+    def _rank(self, question: str, candidates: list[_Candidate], passages: list[Passage],
+              listing: bool, kind: str | None = None) -> list[_Candidate]:
+        """The candidates that may answer, best first, scored for this question (as of this kind)."""
+        kind = kind or answer_type(question)
         idf = _local_idf(question, passages)
         specific = specific_terms(question)
-        listing = is_list_question(question)
         phrases = _retrieved_phrases(question, passages)
-        candidates = _candidates(passages, commas=not listing)
         for c in candidates:
             c.features = f = _features(c, question, kind, idf, specific, passages, phrases)
             logit = self.bias + sum(w * f[k] for k, w in self.weights.items())
@@ -221,12 +306,9 @@ class ExtractiveGenerator:
         # number when one is asked for, may answer. Unless the question asks for a list, which needs
         # its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
         # (A floor on the best probability was tried and only cost answers on dev.)
-        supported = sorted((c for c in candidates if self._supports(c, kind, question)),
-                           key=lambda c: (c.features["off_topic"] > 0,
-                                          not listing and c.span[1] - c.span[0] > self.max_chars, -c.score))
-        if not supported or _asks_unknown(question, passages):
-            return self._abstain(question, passages)
-        return self._compose(question, [supported[0]] + self._second(supported[0], supported), passages)
+        return sorted((c for c in candidates if self._supports(c, kind, question)),
+                      key=lambda c: (c.features["off_topic"] > 0,
+                                     not listing and c.span[1] - c.span[0] > self.max_chars, -c.score))
 
     @staticmethod
     def _supports(c: _Candidate, kind: str, question: str) -> bool:

@@ -113,3 +113,24 @@ def test_an_off_topic_sentence_does_not_answer():
     phrase = [[["semiconductor"], ["photonic"], ["industry"]]]
     assert _off_topic(phrase, "The manufacturing industry output value will reach 1.5 trillion yuan.") == 2
     assert _off_topic(phrase, "The semiconductor and photonics industry will reach 280 billion yuan.") == 0
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("What share of China's total did Sichuan's output represent, and where did it rank nationally?",
+     ["What share of China's total did Sichuan's output represent?", "Where did it rank nationally? China's Sichuan's"]),
+    ("Which reached the mark first, Beijing or Shanghai?",
+     ["Which reached the mark first, Beijing?", "Which reached the mark first, Shanghai?"]),
+    ("Did Xi'an rank higher in 2018 or in 2022?", ["Did Xi'an rank higher in 2018?", "Did Xi'an rank higher in 2022?"]),
+    ("Between new energy and aerospace, which industry will be bigger?",
+     ["new energy, which industry will be bigger?", "aerospace, which industry will be bigger?"]),
+    ("Which companies lead the chain?", []),
+    ("Which cities and provinces joined?", []),
+])
+def test_question_parts(question, parts):
+    from rag.answer import question_parts
+    assert question_parts(question) == parts
+
+
+def test_a_two_part_question_is_answered_in_both_parts(assistant):
+    answer = assistant.ask("Which flagship industry did Chengdu choose for the pilot, and which firm leads its industry chain?")
+    assert re.search(r"display", answer.answer, re.I) and "BOE" in answer.answer, answer.answer
