@@ -88,8 +88,12 @@ def decode(data: bytes) -> str:
 def _pdf_text(data: bytes) -> str:
     import io
 
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings would precede our one-line reason
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -170,8 +174,18 @@ def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
 
 # --- plain text, hard-wrapped (PDF extractions) or one paragraph per line ---
 
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+
+
+def _words(text: str) -> int:
+    """Words, counting each CJK character as one: Chinese has no spaces to count by."""
+    return len(_WORD.findall(text))
+
+
 _NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.!?]*$")
-_TERMINAL = ('.', '!', '?', '"', '”', '。', ':')
+_TERMINAL = ('.', '!', '?', '"', '”', '。', '！', '？', ':')
+_SENTENCE_END = (".", "!", "?", '"', "”", "。", "！", "？")
 
 
 def _text_blocks(text: str) -> list[tuple[bool, str]]:
@@ -228,7 +242,7 @@ def _join_wrapped(lines: list[str]) -> str:
 
 
 def _looks_like_heading(line: str) -> bool:
-    return len(line) < 100 and len(line.split()) <= 14 and not line.endswith((".", ",", ";", ":", "?", "!", '"', "”"))
+    return len(line) < 100 and _words(line) <= 14 and not line.endswith(_SENTENCE_END + (",", ";", ":", "，", "；", "："))
 
 
 # --- boilerplate, title, assembly ---
@@ -249,29 +263,39 @@ def _is_boilerplate(text: str) -> bool:
 def _assemble(doc_id: str, blocks: list[tuple[bool, str]]) -> Document:
     blocks = [(h, t) for h, t in blocks if not _is_boilerplate(t)]
     # A trailing run of short non-sentences is a page footer ("We need your insight…").
-    while blocks and len(blocks[-1][1].split()) <= 8 and not blocks[-1][1].endswith((".", "!", '"', "”")):
+    while blocks and _words(blocks[-1][1]) <= 8 and not blocks[-1][1].endswith(_SENTENCE_END):
         blocks.pop()
     # Short bylines and timestamps ("Deep News08:56") are not content.
-    blocks = [(h, t) for h, t in blocks if not (len(t.split()) <= 3 and _METADATA.search(t))]
-    title, blocks = _split_title(blocks, doc_id)
+    blocks = [(h, t) for h, t in blocks if not (_words(t) <= 3 and _METADATA.search(t))]
+    title, has_title_line, blocks = _split_title(blocks, doc_id)
     parts: list[str] = []
     paragraphs: list[Paragraph] = []
-    heading, offset = "", 0
+
+    def add(text: str, heading: str, is_heading: bool) -> None:
+        start = sum(len(p) + 2 for p in parts)
+        paragraphs.append(Paragraph(start, start + len(text), heading, is_heading))
+        parts.append(text)
+
+    heading = ""
+    if has_title_line:
+        # The title is a section of its own. One that is a whole sentence is body text, since it
+        # may hold a fact ("Deyang builds 7 turbine plants near the river.").
+        add(title, "", not title.endswith(_SENTENCE_END))
+        heading = title
     for is_heading, text in blocks:
         if is_heading:
             heading = text
-        paragraphs.append(Paragraph(offset, offset + len(text), heading, is_heading))
-        parts.append(text)
-        offset += len(text) + 2
+        add(text, heading, is_heading)
     return Document(doc_id=doc_id, title=title, text="\n\n".join(parts), paragraphs=paragraphs)
 
 
-def _split_title(blocks: list[tuple[bool, str]], doc_id: str) -> tuple[str, list[tuple[bool, str]]]:
-    """The first short line of four or more words is the title; site chrome above it goes."""
+def _split_title(blocks: list[tuple[bool, str]], doc_id: str) -> tuple[str, bool, list[tuple[bool, str]]]:
+    """The first short line of four or more words is the title (and site chrome above it goes);
+    without one, the title is the start of the first sentence and no line is taken."""
     for i, (_, text) in enumerate(blocks[:4]):
-        if 4 <= len(text.split()) and len(text) <= 200 and not _NUMBERED_HEADING.match(text) and i + 1 < len(blocks):
-            return text, [(True, text)] + blocks[i + 1:]
+        if 4 <= _words(text) and len(text) <= 200 and not _NUMBERED_HEADING.match(text) and i + 1 < len(blocks):
+            return text, True, blocks[i + 1:]
     if not blocks:
-        return Path(doc_id).stem, blocks
+        return Path(doc_id).stem, False, blocks
     first = blocks[0][1]
-    return (first if len(first) <= 90 else first[:90].rsplit(" ", 1)[0] + "…"), blocks
+    return (first if len(first) <= 90 else first[:90].rsplit(" ", 1)[0] + "…"), False, blocks

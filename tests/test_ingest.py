@@ -81,3 +81,18 @@ def test_unreadable_files_raise_a_short_reason(tmp_path, payload, reason):
     path.write_bytes(payload)
     with pytest.raises(UnreadableFile, match=reason):
         load_document(path, path.name)
+
+
+def test_a_title_that_is_a_sentence_stays_answerable(tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("Deyang builds 7 turbine plants near the river.\nIt is a fine city.\n")
+    d = load_document(note, "note.txt")
+    assert d.title == "Deyang builds 7 turbine plants near the river."
+    assert [p.is_heading for p in d.paragraphs] == [False, False]
+
+
+def test_all_chinese_text_is_kept(tmp_path):
+    path = tmp_path / "zh.txt"
+    path.write_bytes("德阳简介\n\n德阳市计划到2030年建成七座风电设备工厂。德阳是四川省的重要装备制造业基地。\n".encode("gbk"))
+    d = load_document(path, "zh.txt")
+    assert d.title == "德阳简介" and "七座风电设备工厂" in d.text

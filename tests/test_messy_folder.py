@@ -97,8 +97,6 @@ def test_nothing_usable_is_a_clear_nonzero_exit(tmp_path):
     assert "skipped encrypted.pdf: encrypted PDF" in output
 
 
-@pytest.mark.xfail(strict=True, reason="rag.ingest drops all-Chinese text: sentences ending in 。 with no spaces "
-                                       "read as short footers and headings (see docs/reliability.md)")
 def test_an_all_chinese_gbk_file_keeps_its_text(tmp_path):
     from rag.ingest import load_document
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from rag import Config
 from rag.server import K_MAX, MAX_BODY, create_app, resolve_followup
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
@@ -111,7 +112,7 @@ def test_stream_sends_passages_pieces_then_done(client):
     assert names[0] == "passages" and names[-1] == "done"
     assert set(names[1:-1]) == {"answer"} and len(names) > 3
     passages = found[0][1]
-    assert 1 <= len(passages) <= 5 and {"chunk_id", "source", "title", "text"} <= passages[0].keys()
+    assert 1 <= len(passages) <= Config().k and {"chunk_id", "source", "title", "text"} <= passages[0].keys()
     done = found[-1][1]
     assert "".join(data for name, data in found if name == "answer") == done["answer"]
     plain = client.post("/api/ask", json={"question": EXAMPLE}).json()
