@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .retrieve import Passage
-from .text import STOPWORDS, Span, clause_spans, stem, terms
+from .text import STOPWORDS, Span, clause_spans, terms
 
 NOT_COVERED = "The corpus does not say."
 

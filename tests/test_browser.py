@@ -8,13 +8,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from serving import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -26,54 +24,12 @@ expect = sync_api.expect
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 STEP = 30_000  # ms; the longest any one step may take
-STARTUP = 180  # s; loading the model (and building a small index) in the server process
 expect.set_options(timeout=STEP)
-
-
-class Server:
-    """`python -m rag.cli serve --port 0` in a subprocess; the URL is read from its output."""
-
-    def __init__(self, index_dir: Path, corpus: Path, log: Path) -> None:
-        self.log = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "serve", "--index", str(index_dir), "--corpus", str(corpus), "--port", "0"],
-            stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        self.url = self._wait()
-
-    def _wait(self) -> str:
-        deadline = time.monotonic() + STARTUP
-        url = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"rag serve exited with {self.process.returncode}:\n{self.log.read_text()}")
-            if url is None:
-                match = re.search(r"serving on (http://\S+)", self.log.read_text())
-                url = match.group(1) if match else None
-            if url is not None:
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                        if response.status == 200:
-                            return url
-                except OSError:
-                    pass
-            time.sleep(0.2)
-        self.stop()
-        pytest.fail(f"rag serve did not become ready in {STARTUP} s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
 
 
 @pytest.fixture(scope="module")
 def server(corpus_index, tmp_path_factory):
-    server = Server(corpus_index, CORPUS, tmp_path_factory.mktemp("serve") / "serve.log")
+    server = Server(tmp_path_factory.mktemp("serve") / "serve.log", "--index", str(corpus_index), "--corpus", str(CORPUS))
     yield server
     server.stop()
 
@@ -182,7 +138,6 @@ def test_keyboard_only(page):
 
 
 def test_follow_up_question(page):
-    p = page.page
     page.ask(EXAMPLE)
     page.answered(1)
     page.ask("And what about the semiconductor industry?")
@@ -193,7 +148,6 @@ def test_follow_up_question(page):
 
 
 def test_unanswerable_question_abstains(page):
-    p = page.page
     page.ask("What is the population of Mars?")
     bot = page.answered(1)
     expect(bot).to_have_class(re.compile(r"\babstained\b"))
@@ -262,7 +216,7 @@ def hostile_server(tmp_path_factory):
     corpus.mkdir()
     (corpus / "quokka.txt").write_text(HOSTILE, encoding="utf-8")
     shutil.copy(CORPUS / "001_e0bc9c2f253517cb.txt", corpus)
-    server = Server(folder / "index", corpus, folder / "serve.log")  # builds the index on start
+    server = Server(folder / "serve.log", "--index", str(folder / "index"), "--corpus", str(corpus))  # builds the index on start
     yield server
     server.stop()
 

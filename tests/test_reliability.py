@@ -15,7 +15,6 @@ from rag.embed import resolve_model
 from rag.index import Index
 from rag.ingest import MAX_FILE_BYTES, UnreadableFile, _assemble, _html_blocks, _text_blocks, load_document
 
-from conftest import CORPUS
 
 COUNT = model_token_counter(resolve_model(None))
 
