@@ -34,38 +34,41 @@ class Passage:
 class BM25:
     """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75).
 
-    Postings are compact numpy arrays (term-major, CSR style: 4-byte row + 2-byte tf per posting), so a
-    million chunks fit in a few hundred MB; `postings` maps each known term to its id."""
+    Postings are compact numpy arrays, term-major (CSR style): a row (int32) and the posting's BM25 weight
+    without the idf (float32), computed once here, so a query only gathers and adds; a million chunks take
+    a few hundred MB. `postings` maps each known term to its id."""
 
     def __init__(self, documents, k1: float = 1.2, b: float = 0.75) -> None:
         from array import array
 
         self.k1, self.b = k1, b
         self.postings: dict[str, int] = {}  # term -> term id (membership: "does any chunk use this term")
-        term_ids, tfs, lengths = array("i"), array("H"), array("f")
+        term_ids, tfs, lengths = array("i"), array("f"), array("f")
         row_ends = array("q")
         for text in documents:
             counts = Counter(terms(text))
             lengths.append(sum(counts.values()))
             for term, tf in counts.items():
                 term_ids.append(self.postings.setdefault(term, len(self.postings)))
-                tfs.append(min(tf, 65535))
+                tfs.append(tf)
             row_ends.append(len(term_ids))
         self.n = len(lengths)
-        self.lengths = np.frombuffer(lengths, dtype=np.float32).copy() if self.n else np.zeros(0, dtype=np.float32)
+        self.lengths = np.array(lengths, dtype=np.float32)
         self.avg_length = float(self.lengths.mean()) if self.n else 0.0
-        ids = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, dtype=np.int32)
-        rows = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(np.frombuffer(row_ends, dtype=np.int64), prepend=0)) \
-            if self.n else np.zeros(0, dtype=np.int32)
+        ids = np.array(term_ids, dtype=np.int32)
+        rows = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(np.array(row_ends, dtype=np.int64), prepend=0))
+        tf = np.array(tfs, dtype=np.float32)
+        del term_ids, tfs
+        norm = (self.k1 * (1 - self.b + self.b * self.lengths / (self.avg_length or 1.0))).astype(np.float32)
+        impact = tf * np.float32(self.k1 + 1) / (tf + norm[rows])
+        del tf
         order = np.argsort(ids, kind="stable")
         self._rows = rows[order]
-        self._tf = (np.frombuffer(tfs, dtype=np.uint16) if len(tfs) else np.zeros(0, dtype=np.uint16))[order]
-        del order, rows
+        del rows
+        self._impact = impact[order]
+        del impact, order
         self._starts = np.zeros(len(self.postings) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ids, minlength=len(self.postings)), out=self._starts[1:])
-        # The length part of the BM25 denominator, once per document.
-        self._norm = (self.k1 * (1 - self.b + self.b * self.lengths / (self.avg_length or 1.0))).astype(np.float32) \
-            if self.n else np.zeros(0, dtype=np.float32)
 
     def idf(self, term: str) -> float:
         tid = self.postings.get(term)
@@ -79,9 +82,7 @@ class BM25:
             if tid is None:
                 continue
             start, end = self._starts[tid], self._starts[tid + 1]
-            rows = self._rows[start:end]
-            tf = self._tf[start:end].astype(np.float32)
-            scores[rows] += np.float32(self.idf(term) * (self.k1 + 1)) * tf / (tf + self._norm[rows])
+            scores[self._rows[start:end]] += np.float32(self.idf(term)) * self._impact[start:end]
         return scores
 
 
