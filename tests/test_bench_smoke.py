@@ -1,0 +1,19 @@
+"""Each benchmark's --smoke mode still runs (the figures themselves are in bench/RESULTS.md, not tested)."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+BENCHES = ["cold_ask", "warm_ask", "indexing", "scale", "server_load"]
+
+
+@pytest.mark.parametrize("name", BENCHES)
+def test_bench_smoke(name):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), "--smoke"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((ROOT / "bench" / "results" / f"{name}.smoke.json").read_text())
+    assert result["smoke"] is True and result["machine"]["cores"] >= 1
