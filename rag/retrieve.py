@@ -38,6 +38,8 @@ class BM25:
     without the idf (float32), computed once here, so a query only gathers and adds; a million chunks take
     a few hundred MB. `postings` maps each known term to its id."""
 
+    DENSE_MIN_DOCS = 65536  # below this many documents, every term's postings are scattered
+
     def __init__(self, documents, k1: float = 1.2, b: float = 0.75) -> None:
         from array import array
 
@@ -55,24 +57,49 @@ class BM25:
         self.n = len(lengths)
         self.lengths = np.array(lengths, dtype=np.float32)
         self.avg_length = float(self.lengths.mean()) if self.n else 0.0
-        ids = np.array(term_ids, dtype=np.int32)
+        # Views on the arrays just filled (no copies: at 1M chunks each holds ~70M postings).
+        ids = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, dtype=np.int32)
+        weights = np.frombuffer(tfs, dtype=np.float32) if len(tfs) else np.zeros(0, dtype=np.float32)
         rows = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(np.array(row_ends, dtype=np.int64), prepend=0))
-        tf = np.array(tfs, dtype=np.float32)
-        del term_ids, tfs
+        del row_ends
         norm = (self.k1 * (1 - self.b + self.b * self.lengths / (self.avg_length or 1.0))).astype(np.float32)
-        impact = tf * np.float32(self.k1 + 1) / (tf + norm[rows])
-        del tf
+        denominator = weights + norm[rows]
+        weights *= np.float32(self.k1 + 1)
+        weights /= denominator  # tf * (k1 + 1) / (tf + norm): the posting's weight, before idf
+        del denominator
         order = np.argsort(ids, kind="stable")
         self._rows = rows[order]
         del rows
-        self._impact = impact[order]
-        del impact, order
+        self._impact = weights[order]
+        del weights, order
         self._starts = np.zeros(len(self.postings) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ids, minlength=len(self.postings)), out=self._starts[1:])
+        del ids, term_ids, tfs
+        self._df = np.diff(self._starts)
+        # In a large index, a term in an eighth or more of the documents is kept as one dense row of
+        # weights instead of postings: adding 1M floats takes ~0.2 ms, scattering 125k postings ~0.7 ms;
+        # 4 bytes a document is at most 4x the 8 bytes a posting such a term had.
+        self._dense: dict[int, np.ndarray] = {}
+        if self.n >= self.DENSE_MIN_DOCS:
+            frequent = np.flatnonzero(self._df >= self.n // 8)
+            if len(frequent):
+                keep = np.ones(len(self._rows), dtype=bool)
+                for tid in frequent:
+                    start, end = self._starts[tid], self._starts[tid + 1]
+                    row = np.zeros(self.n, dtype=np.float32)
+                    row[self._rows[start:end]] = self._impact[start:end]
+                    self._dense[int(tid)] = row
+                    keep[start:end] = False
+                counts = self._df.copy()
+                counts[frequent] = 0
+                self._rows, self._impact = self._rows[keep], self._impact[keep]
+                del keep
+                self._starts = np.zeros(len(self.postings) + 1, dtype=np.int64)
+                np.cumsum(counts, out=self._starts[1:])
 
     def idf(self, term: str) -> float:
         tid = self.postings.get(term)
-        df = 0 if tid is None else int(self._starts[tid + 1] - self._starts[tid])
+        df = 0 if tid is None else int(self._df[tid])
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def scores(self, query: str) -> np.ndarray:
@@ -80,6 +107,10 @@ class BM25:
         for term in set(terms(query)):
             tid = self.postings.get(term)
             if tid is None:
+                continue
+            dense = self._dense.get(tid)
+            if dense is not None:
+                scores += np.float32(self.idf(term)) * dense
                 continue
             start, end = self._starts[tid], self._starts[tid + 1]
             scores[self._rows[start:end]] += np.float32(self.idf(term)) * self._impact[start:end]
