@@ -135,7 +135,8 @@ class Retriever:
     def search(self, query_vector: np.ndarray, question: str, k: int) -> list[Passage]:
         dense = self.index.search(query_vector, self.depth)
         lexical = self.bm25.scores(self.expand_acronyms(question))
-        lexical_rank = [int(r) for r in np.argsort(-lexical)[: self.depth] if lexical[r] > 0]
+        top = np.argpartition(-lexical, self.depth)[: self.depth] if len(lexical) > self.depth else np.arange(len(lexical))
+        lexical_rank = [int(r) for r in top[np.argsort(-lexical[top], kind="stable")] if lexical[r] > 0]
         fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
         cosine = dict(dense)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
