@@ -337,6 +337,7 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log):
     count = model_token_counter(embedder.path)
     chunks: list[Chunk] = []
     reused_vectors, reused_sentences, fresh = [], [], []
+    known: dict[str, np.ndarray] = {}  # text -> vector, from the old version of files that changed
     files, skipped = {}, {}
     for doc_id, path in corpus_files(roots).items():
         try:
@@ -355,6 +356,12 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log):
                 if not new_chunks:
                     raise UnreadableFile("no text")
                 fresh.extend(new_chunks)
+                if previous:  # an edited file: its unchanged passages and sentences keep their vectors
+                    for r in by_doc.get(doc_id, []):
+                        known.setdefault(old.chunks[r].embedding_text, old.vectors[r])
+                        c = old.chunks[r]
+                        for (a, b), vector in zip(c.sentences, old.sentences_of(r)):
+                            known.setdefault(c.text[a:b], vector)
                 (report.updated if previous else report.added).append(doc_id)
         except (UnreadableFile, OSError) as exc:
             reason = str(exc) if isinstance(exc, UnreadableFile) else (exc.strerror or str(exc))
@@ -373,7 +380,12 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log):
         log(f"Embedding {len(fresh)} chunks from {len(report.added) + len(report.updated)} files…")
         texts = [c.embedding_text for c in fresh]
         sentence_texts = [c.text[a:b] for c in fresh for a, b in c.sentences]
-        encoded = embedder.encode(texts + sentence_texts, progress=len(texts) + len(sentence_texts) >= 256)
+        # Each distinct text is embedded once: a sentence repeated by the chunk overlap, or a passage
+        # that an edit left as it was, costs nothing.
+        wanted = list(dict.fromkeys(t for t in texts + sentence_texts if t not in known))
+        if wanted:
+            known.update(zip(wanted, embedder.encode(wanted, progress=len(wanted) >= 256)))
+        encoded = np.array([known[t] for t in texts + sentence_texts], dtype=np.float32).reshape(-1, dim)
         vectors = np.vstack([vectors, encoded[: len(texts)]])
         sentences = np.vstack([sentences, encoded[len(texts):]])
         chunks.extend(fresh)
