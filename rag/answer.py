@@ -197,14 +197,14 @@ class _Candidate:
 _LONG = 30  # words; longer sentences are also offered clause by clause
 
 
-def _candidates(passages: list[Passage], commas: bool = True) -> list[_Candidate]:
+def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 10**9) -> list[_Candidate]:
     found = []
     for p, passage in enumerate(passages):
         text = passage.chunk.text
         for (start, end), similarity in zip(passage.chunk.sentences, passage.sentence_similarity):
             found.append(_Candidate(p, (start, end), (start, end), similarity))
             if len(text[start:end].split()) > _LONG:
-                windows = _clause_windows(text, start, end, commas)
+                windows = _clause_windows(text, start, end, commas or end - start > max_chars)
                 found.extend(_Candidate(p, span, (start, end), similarity) for span in windows)
     return found
 
@@ -244,12 +244,13 @@ class ExtractiveGenerator:
 
     def __init__(self, max_chars: int = 300) -> None:
         self.max_chars = max_chars
+        self.max_list_chars = max_chars * 5 // 4  # a list needs its whole clause; the answer stays under 400
 
     def generate(self, question: str, passages: list[Passage]) -> Answer:
         if not passages:
             return Answer(question, NOT_COVERED, True)
         listing = is_list_question(question)
-        candidates = _candidates(passages, commas=not listing)
+        candidates = _candidates(passages, commas=not listing, max_chars=self.max_list_chars)
         supported = self._rank(question, candidates, passages, listing)
         if not supported or _asks_unknown(question, passages):
             return self._abstain(question, passages)
@@ -308,7 +309,7 @@ class ExtractiveGenerator:
         # (A floor on the best probability was tried and only cost answers on dev.)
         return sorted((c for c in candidates if self._supports(c, kind, question)),
                       key=lambda c: (c.features["off_topic"] > 0,
-                                     not listing and c.span[1] - c.span[0] > self.max_chars, -c.score))
+                                     c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars), -c.score))
 
     @staticmethod
     def _supports(c: _Candidate, kind: str, question: str) -> bool:
