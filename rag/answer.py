@@ -119,10 +119,30 @@ def question_parts(question: str) -> list[str]:
     return []
 
 
+# A request instead of a question: "Tell me/Give the X" asks "What is the X", "List/Name the X" asks
+# "Which X". ("Tell me about X" asks for no particular kind of answer.)
+_REQUEST = re.compile(r"^(?:please\s+)?(?:(tell|give|show)(?:\s+me|\s+us)?|(list|name|state|provide|find))\s+(?!about\b)(?:(?:the|all)\s+)?", re.I)
+# A yes/no question ("Did X grow faster than 5%?") about a quantity is answered by the quantity.
+_YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b", re.I)
+
+
+def as_question(question: str) -> str:
+    """A request ("Give the total output of X", "List the cities …") as the question it stands for."""
+    question = re.sub(r"^what'?s\b", "What is", question.strip(), flags=re.I)
+    match = _REQUEST.match(question)
+    if not match:
+        return question
+    rest = question[match.end():]
+    return f"What is the {rest}" if match.group(1) or match.group(2).lower() in ("state", "provide", "find") else f"Which {rest}"
+
+
 def answer_type(question: str) -> str:
+    question = as_question(question)
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
+    if _YES_NO.match(question) and (_CHANGE.search(question) or re.search(rf"\b{_QUANTITY}\b|\d", question, re.I)):
+        return "number"
     return "other"
 
 
@@ -398,12 +418,17 @@ def _local_idf(question: str, passages: list[Passage]) -> dict[str, float]:
     return {(t.upper() if t in acronyms else t): math.log(1 + n / (1 + df[t])) for t in set(terms(question))}
 
 
+_THRESHOLD = re.compile(r"than|over|above|below|under|exceed(?:ed|ing|s)?|beyond", re.I)
+
+
 def specific_terms(question: str) -> list[list[str]]:
     """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th".
     Acronyms ("GDP", "Q1") are left out: passages often spell them differently."""
-    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", question)]
+    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+", question)]
+    # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
     specific = [w for i, w in enumerate(words)
-                if not w.isupper() and ((i > 0 and w[0].isupper()) or any(ch.isdigit() for ch in w))]
+                if not w.isupper() and ((i > 0 and w[0].isupper())
+                                        or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
     return [t for t in (terms(w) for w in specific) if t]
 
 

@@ -92,6 +92,13 @@ def test_no_passages_means_abstention():
     ("Which company leads the chain?", "name"),
     ("What rank did the city reach?", "rank"),
     ("Why does Sichuan run pilots?", "other"),
+    ("Tell me the city's GDP in 2025.", "number"),
+    ("Give the total output value of the province.", "number"),
+    ("List the companies that lead the chain.", "name"),
+    ("Whats the output target for 2030", "number"),
+    ("Did the city's GDP grow faster than 5% in 2025?", "number"),
+    ("Tell me about the plan.", "other"),
+    ("Is the plan ambitious?", "other"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
@@ -99,6 +106,13 @@ def test_answer_type_detection(question, kind):
 
 def test_specific_terms_are_names_and_numbers():
     assert specific_terms("What was Deyang's GDP in 2021?") == [["deyang"], ["2021"]]
+    # a number the question compares with is not a fact the passage must state
+    assert specific_terms("Did Deyang grow faster than 5% in 2021?") == [["deyang"], ["2021"]]
+
+
+def test_a_yes_no_question_about_a_quantity_is_answered_with_it(assistant):
+    answer = assistant.ask("Did Sichuan's total value-added industrial output exceed 1,000 billion yuan in 2021?")
+    assert not answer.abstained and "1,542.82 billion" in answer.answer, answer.answer
 
 
 def test_key_phrases_are_runs_of_descriptive_words():
