@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .retrieve import Passage
-from .text import STOPWORDS, Span, clause_spans, terms
+from .text import STOPWORDS, Span, clause_spans, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -134,6 +134,19 @@ def as_question(question: str) -> str:
         return question
     rest = question[match.end():]
     return f"What is the {rest}" if match.group(1) or match.group(2).lower() in ("state", "provide", "find") else f"Which {rest}"
+
+
+def _corrected(question: str, corrections: dict[str, str]) -> str:
+    """The question with its misspelt words ("Sichaun") replaced by the corpus terms retrieval took
+    them for, keeping a capital."""
+    if not corrections:
+        return question
+
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        found = corrections.get(stem(word.lower()))
+        return word if not found else (found.capitalize() if word[0].isupper() else found)
+    return re.sub(r"[A-Za-z]+", fix, question)
 
 
 def answer_type(question: str) -> str:
@@ -269,11 +282,12 @@ class ExtractiveGenerator:
     def generate(self, question: str, passages: list[Passage]) -> Answer:
         if not passages:
             return Answer(question, NOT_COVERED, True)
+        asked, question = question, _corrected(question, passages[0].corrections)
         listing = is_list_question(question)
         candidates = _candidates(passages, commas=not listing, max_chars=self.max_list_chars)
         supported = self._rank(question, candidates, passages, listing)
         if not supported or _asks_unknown(question, passages):
-            return self._abstain(question, passages)
+            return self._abstain(asked, passages)
         chosen = [supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
@@ -296,7 +310,7 @@ class ExtractiveGenerator:
                 self._cover(chosen, best)
         if len(chosen) == 1:
             chosen += self._second(supported[0], supported)
-        return self._compose(question, chosen, passages)
+        return self._compose(asked, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
         """Make chosen cover extra too: widen a clause of the same sentence to take it in (when that

@@ -10,7 +10,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .index import Index
-from .text import STOPWORDS, terms
+from .text import STOPWORDS, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -23,6 +23,7 @@ class Passage:
     lexical: float  # BM25 score
     sentence_similarity: list[float] = field(default_factory=list)  # cosine per chunk.sentences entry
     unknown_terms: list[str] = field(default_factory=list)  # terms of the question no chunk of the corpus uses
+    corrections: dict[str, str] = field(default_factory=dict)  # a misspelt question term -> the corpus term meant
 
     def to_dict(self) -> dict:
         c = self.chunk
@@ -134,14 +135,37 @@ class Retriever:
 
     def search(self, query_vector: np.ndarray, question: str, k: int) -> list[Passage]:
         dense = self.index.search(query_vector, self.depth)
-        lexical = self.bm25.scores(self.expand_acronyms(question))
+        unknown = [t for t in dict.fromkeys(terms(question)) if t not in self.bm25.postings]
+        corrections = {t: c for t in unknown if (c := self.correct(t))}
+        unknown = [t for t in unknown if t not in corrections]
+        lexical = self.bm25.scores(" ".join([self.expand_acronyms(question)] + list(corrections.values())))
         top = np.argpartition(-lexical, self.depth)[: self.depth] if len(lexical) > self.depth else np.arange(len(lexical))
         lexical_rank = [int(r) for r in top[np.argsort(-lexical[top], kind="stable")] if lexical[r] > 0]
         fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
         cosine = dict(dense)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
-        unknown = [t for t in dict.fromkeys(terms(question)) if t not in self.bm25.postings]
-        return [self._passage(r, fused[r], cosine, lexical, query_vector, unknown) for r in rows]
+        return [self._passage(r, fused[r], cosine, lexical, query_vector, unknown, corrections) for r in rows]
+
+    def correct(self, term: str) -> str:
+        """The corpus term a misspelt one most likely means: one letter dropped, added or two swapped
+        ("sichaun" for "sichuan"), the most widely used if several; "" when there is none. A changed
+        letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone."""
+        if len(term) < 4 or not term.isalpha():
+            return ""
+        postings = self.bm25.postings
+        # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.
+        for i in range(2, len(term) - 1):
+            head, tail = term[:i], term[i:]
+            if head in postings and (tail in STOPWORDS or stem(tail) in postings):
+                return f"{head} {tail}"
+        if len(term) < 5:
+            return ""
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        edits = {term[:i] + term[i + 1:] for i in range(len(term))}
+        edits |= {term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1)}
+        edits |= {term[:i] + ch + term[i:] for i in range(len(term) + 1) for ch in letters}
+        known = [(int(self.bm25._df[postings[t]]), t) for t in map(stem, edits) if len(t) >= 4 and t in postings]
+        return max(known)[1] if known else ""
 
     def expand_acronyms(self, question: str) -> str:
         """The question plus the long forms of its acronyms, so that BM25 finds "new energy vehicles"
@@ -153,13 +177,13 @@ class Retriever:
         return " ".join([question] + [e for e in expansions if e])
 
     def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray,
-                 unknown: list[str]) -> Passage:
+                 unknown: list[str], corrections: dict[str, str]) -> Passage:
         chunk = self.index.chunks[row]
         dense = cosine.get(row)
         if dense is None:
             dense = float(self.index.vectors[row] @ query)
         similarity = (self.index.sentences_of(row) @ query).tolist()
-        return Passage(chunk, score, float(dense), float(lexical[row]), similarity, unknown)
+        return Passage(chunk, score, float(dense), float(lexical[row]), similarity, unknown, corrections)
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")  # two letters ("AI", "EV") spell too many chance word pairs

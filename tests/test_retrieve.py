@@ -25,3 +25,14 @@ def test_hybrid_search_finds_exact_terms_and_paraphrases(assistant):
 
 def test_k_is_respected(assistant):
     assert len(assistant.search("manufacturing", k=7)) == 7
+
+
+def test_misspelt_terms_are_corrected_to_corpus_terms(assistant):
+    retriever = assistant.retriever
+    assert retriever.correct("sichaun") == "sichuan"  # two letters swapped
+    assert retriever.correct("xian") == "xi an"  # "Xi'an" run together
+    assert retriever.correct("changshu") == ""  # a changed letter is another name, not a typo
+    passages = assistant.search("By how much did Suinnig's lithium battery revenue grow in 2021?", k=8)
+    assert passages[0].corrections == {"suinnig": "suin"} and not passages[0].unknown_terms
+    answer = assistant.ask("By how much did Suinnig's lithium battery revenue grow in 2021?")
+    assert "67.3%" in answer.answer and answer.question.startswith("By how much did Suinnig's")
