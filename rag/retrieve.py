@@ -164,8 +164,8 @@ class Retriever:
         edits = {term[:i] + term[i + 1:] for i in range(len(term))}
         edits |= {term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1)}
         edits |= {term[:i] + ch + term[i:] for i in range(len(term) + 1) for ch in letters}
-        known = [(int(self.bm25._df[postings[t]]), t) for t in map(stem, edits) if len(t) >= 4 and t in postings]
-        return max(known)[1] if known else ""
+        known = [(self.bm25.idf(t), t) for t in map(stem, edits) if len(t) >= 4 and t in postings]
+        return min(known)[1] if known else ""  # the lowest idf: the most widely used
 
     def expand_acronyms(self, question: str) -> str:
         """The question plus the long forms of its acronyms, so that BM25 finds "new energy vehicles"
