@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -36,7 +35,7 @@ def du(path: Path) -> int:
 
 def generate(out: Path, size: int, seed: int, sample: int, exact_limit: int, questions: list[str]) -> dict:
     from rag.embed import OnnxEmbedder
-    from rag.index import ann_search, build_ann, exact_search
+    from rag.index import build_ann, exact_search
     from synthetic import SyntheticCorpus
 
     out.mkdir(parents=True, exist_ok=True)

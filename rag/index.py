@@ -11,7 +11,6 @@ interrupted at any point leaves the previous index as it was.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
