@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag import Config
-from rag.server import K_MAX, MAX_BODY, create_app, resolve_followup
+from rag.followup import resolve_followup
+from rag.server import K_MAX, MAX_BODY, create_app
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 
