@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -121,6 +120,3 @@ def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool 
 
 def _describe(roots: list[Path]) -> str:
     return ", ".join(str(r) for r in roots)
-
-
-__all__ = ["Assistant", "Answer", "Passage", "QuestionError", "asdict"]

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                          description="Answer QUESTION from the corpus. With QUESTION '-', read one question per line from standard input.")
     ask.add_argument("question", nargs="+", help="the question, or - to read questions from standard input")
     ask.add_argument("--json", action="store_true", help="print a JSON object (one per line with -)")
-    ask.add_argument("-k", type=int, default=None, help="passages to consider (default 5)")
+    ask.add_argument("-k", type=int, default=None, help=f"passages to consider (default {Config.k})")
     ask.set_defaults(run=_ask)
 
     search = sub.add_parser("search", parents=[common], help="show the ranked passages for a question")
@@ -90,21 +90,26 @@ def _config(args) -> Config:
     return config
 
 
-def _open(args):
+def _open(config: Config):
     from .assistant import Assistant
 
-    return Assistant.open(config=_config(args), log=_info)
+    return Assistant.open(config=config, log=_info)
+
+
+def _open_for_question(args):
+    """The assistant and the question of `ask`/`search`; a bad question fails before the model loads."""
+    from .assistant import clean_question
+
+    config, question = _config(args), " ".join(args.question)
+    clean_question(question, config.max_question_chars)
+    return _open(config), question
 
 
 def _ask(args) -> int:
-    from .assistant import clean_question
-
     if args.question == ["-"]:
         return _ask_stream(args)
-    config = _config(args)
-    clean_question(" ".join(args.question), config.max_question_chars)  # fail before loading the model
-    assistant = _open(args)
-    answer = assistant.ask(" ".join(args.question), k=args.k)
+    assistant, question = _open_for_question(args)
+    answer = assistant.ask(question, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
@@ -116,7 +121,7 @@ def _ask_stream(args) -> int:
     """One question per line in, one JSON object per line out; the model loads once."""
     from .assistant import QuestionError
 
-    assistant = _open(args)
+    assistant = _open(_config(args))
     for line in sys.stdin:
         question = line.rstrip("\n")
         if not question.strip():
@@ -130,11 +135,8 @@ def _ask_stream(args) -> int:
 
 
 def _search(args) -> int:
-    from .assistant import clean_question
-
-    clean_question(" ".join(args.question), _config(args).max_question_chars)
-    assistant = _open(args)
-    passages = assistant.search(" ".join(args.question), k=args.k)
+    assistant, question = _open_for_question(args)
+    passages = assistant.search(question, k=args.k)
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False))
         return 0

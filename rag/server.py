@@ -71,7 +71,7 @@ def web_dir() -> Path:
 
 class AskRequest(BaseModel):
     question: str = Field(description="the question", examples=[EXAMPLE])
-    k: int | None = Field(None, ge=1, le=K_MAX, description="passages to consider (default 5)")
+    k: int | None = Field(None, ge=1, le=K_MAX, description=f"passages to consider (default {Config.k})")
     history: list[str] = Field(default_factory=list, max_length=100,
                                description="earlier questions, oldest first; the last one completes a follow-up question")
 
@@ -228,7 +228,7 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
                          "JSON error before the stream starts.")
     async def ask_stream(
         question: str = Query(..., description="the question"),
-        k: int | None = Query(None, ge=1, le=K_MAX, description="passages to consider (default 5)"),
+        k: int | None = Query(None, ge=1, le=K_MAX, description=f"passages to consider (default {Config.k})"),
         context: str | None = Query(None, description="the previous question, to complete a follow-up"),
     ) -> StreamingResponse:
         question = prepare(question, context)
