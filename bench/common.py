@@ -42,26 +42,27 @@ def percentiles(samples_ms: list[float]) -> dict:
             "max_ms": round(float(data.max()), 2)}
 
 
+def _status_mb(field: str) -> float | None:
+    """A memory figure from /proc/self/status, in MB; None where there is no /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def rss_mb() -> float:
     """Peak resident memory of this process, in MB (VmHWM: unlike ru_maxrss it does not carry over
     the parent's peak into a child started with fork and exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    peak = _status_mb("VmHWM")
+    return peak if peak is not None else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def current_rss_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return rss_mb()
+    current = _status_mb("VmRSS")
+    return current if current is not None else rss_mb()
 
 
 def gold_questions(limit: int | None = None) -> list[str]:

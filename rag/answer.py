@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from .retrieve import Passage
-from .text import STOPWORDS, Span, clause_spans, stem, terms
+from .text import ACRONYM, STOPWORDS, Span, clause_spans, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -386,11 +386,11 @@ def _features(c: _Candidate, question: str, kind: str, idf: dict, specific: list
               passages: list[Passage], phrases: list[list[list[str]]] = ()) -> dict:
     chunk = passages[c.passage].chunk
     text = chunk.text[c.span[0]:c.span[1]]
-    # The sentence before often names what "the city" or "this plan" refers to.
-    before = max((s for s in chunk.sentences if s[1] <= c.sentence[0]), default=(0, 0))
-    context = f"{chunk.title} {chunk.heading} {chunk.text[before[0]:before[1]]} {chunk.text[c.sentence[0]:c.sentence[1]]}"
+    # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
     earlier = [s for s in chunk.sentences if s[1] <= c.sentence[0]][-2:]
-    topic = f"{chunk.title} {chunk.heading} {chunk.text[earlier[0][0]:c.sentence[1]] if earlier else chunk.text[c.sentence[0]:c.sentence[1]]}"
+    before = earlier[-1] if earlier else (0, 0)
+    context = f"{chunk.title} {chunk.heading} {chunk.text[before[0]:before[1]]} {chunk.text[c.sentence[0]:c.sentence[1]]}"
+    topic = f"{chunk.title} {chunk.heading} {chunk.text[(earlier[0] if earlier else c.sentence)[0]:c.sentence[1]]}"
     own, around = _overlap(text, idf), _overlap(context, idf)
     return {
         "similarity": c.similarity,
@@ -428,7 +428,7 @@ def _local_idf(question: str, passages: list[Passage]) -> dict[str, float]:
     sentences = [p.chunk.text[a:b] for p in passages for a, b in p.chunk.sentences]
     df = Counter(t for s in sentences for t in set(terms(s)))
     n = max(1, len(sentences))
-    acronyms = {a.lower() for a in re.findall(r"\b[A-Z]{3,6}\b", question)}
+    acronyms = {a.lower() for a in ACRONYM.findall(question)}
     return {(t.upper() if t in acronyms else t): math.log(1 + n / (1 + df[t])) for t in set(terms(question))}
 
 

