@@ -43,9 +43,9 @@ def main() -> int:
                 t0 = time.perf_counter()
                 vector = assistant.embedder.encode([q])[0]
                 t1 = time.perf_counter()
-                passages = assistant.retriever.search(vector, q, assistant.config.k)
+                retrieval = assistant.retriever.search(vector, q, assistant.config.k)
                 t2 = time.perf_counter()
-                assistant.generator.generate(q, passages)
+                assistant.generator.generate(q, retrieval)
                 t3 = time.perf_counter()
                 encode.append((t1 - t0) * 1000)
                 retrieve.append((t2 - t1) * 1000)

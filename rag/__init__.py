@@ -2,7 +2,8 @@
 from .answer import Answer, Citation
 from .assistant import Assistant, QuestionError
 from .config import Config
-from .retrieve import Passage
+from .errors import RagError
+from .retrieve import Passage, Retrieval
 
-__all__ = ["Assistant", "Answer", "Citation", "Config", "Passage", "QuestionError"]
+__all__ = ["Assistant", "Answer", "Citation", "Config", "Passage", "QuestionError", "RagError", "Retrieval"]
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol
 
-from .retrieve import Passage
+from .retrieve import Passage, Retrieval
 from .text import ACRONYM, STOPWORDS, Span, clause_spans, stem, terms
 
 NOT_COVERED = "The corpus does not say."
@@ -45,7 +45,7 @@ class Answer:
 
 
 class Generator(Protocol):
-    def generate(self, question: str, passages: list[Passage]) -> Answer: ...
+    def generate(self, question: str, retrieval: Retrieval) -> Answer: ...
 
 
 # --- what kind of answer the question asks for ---
@@ -279,14 +279,15 @@ class ExtractiveGenerator:
         self.max_chars = max_chars
         self.max_list_chars = max_chars * 5 // 4  # a list needs its whole clause; the answer stays under 400
 
-    def generate(self, question: str, passages: list[Passage]) -> Answer:
+    def generate(self, question: str, retrieval: Retrieval) -> Answer:
+        passages = retrieval.passages
         if not passages:
             return Answer(question, NOT_COVERED, True)
-        asked, question = question, _corrected(question, passages[0].corrections)
+        asked, question = question, _corrected(question, retrieval.corrections)
         listing = is_list_question(question)
         candidates = _candidates(passages, commas=not listing, max_chars=self.max_list_chars)
         supported = self._rank(question, candidates, passages, listing)
-        if not supported or _asks_unknown(question, passages):
+        if not supported or _asks_unknown(question, retrieval.unknown_terms):
             return self._abstain(asked, passages)
         chosen = [supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
@@ -411,11 +412,11 @@ _ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the|
                           r"(?= (?:of|in|for|by|at|on|to|did|does|do|is|are|was|were|will|would|has|have|had|can|must)\b|\?|$)", re.I)
 
 
-def _asks_unknown(question: str, passages: list[Passage]) -> bool:
+def _asks_unknown(question: str, unknown_terms: list[str]) -> bool:
     """The thing asked about is named with a word the corpus never uses (an "unemployment rate" in a
     corpus about industrial output): no passage can answer it."""
     match = _ASKED_ABOUT.search(question)
-    return bool(match and passages and set(terms(match.group(1))) & set(passages[0].unknown_terms))
+    return bool(match and set(terms(match.group(1))) & set(unknown_terms))
 
 
 def _citation(n: int, passage: Passage, span: Span, score: float) -> Citation:

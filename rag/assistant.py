@@ -9,11 +9,12 @@ from .answer import Answer, ExtractiveGenerator, Generator
 from .chunk import VERSION as CHUNKER_VERSION
 from .config import Config
 from .embed import Embedder, OnnxEmbedder, load_embedder
+from .errors import RagError
 from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
-from .retrieve import Passage, Retriever
+from .retrieve import Passage, Retrieval, Retriever
 
 
-class QuestionError(ValueError):
+class QuestionError(RagError, ValueError):
     """A question the assistant cannot take (empty, too long)."""
 
 
@@ -71,17 +72,21 @@ class Assistant:
         self.index, self.retriever = index, Retriever(index)
         return True
 
-    def search(self, question: str, k: int | None = None) -> list[Passage]:
+    def retrieve(self, question: str, k: int | None = None) -> Retrieval:
+        """The passages for a question, best first, with what retrieval learnt about the question."""
         question = clean_question(question, self.config.max_question_chars)
         return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
-        """The generator's answer from passages already retrieved (a stream sends them first)."""
-        return self.generator.generate(clean_question(question, self.config.max_question_chars), passages)
+    def search(self, question: str, k: int | None = None) -> list[Passage]:
+        return self.retrieve(question, k).passages
+
+    def answer(self, question: str, retrieval: Retrieval) -> Answer:
+        """The generator's answer from a retrieval already made (a stream sends its passages first)."""
+        return self.generator.generate(clean_question(question, self.config.max_question_chars), retrieval)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
-        answer = self.answer(question, self.search(question, k))
+        answer = self.answer(question, self.retrieve(question, k))
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 

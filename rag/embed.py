@@ -20,8 +20,10 @@ from typing import Callable
 
 import numpy as np
 
+from .errors import RagError
 
-class ModelNotFound(Exception):
+
+class ModelNotFound(RagError):
     pass
 
 
@@ -85,7 +87,7 @@ ONNX_FORMAT = 1
 _SUPPORTED_MODULES = ("Transformer", "Pooling", "Normalize")
 
 
-class OnnxUnavailable(Exception):
+class OnnxUnavailable(RagError):
     """No exported ONNX model for this model yet, or onnxruntime is missing, or the model has layers we cannot export."""
 
 

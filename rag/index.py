@@ -24,6 +24,7 @@ import numpy as np
 
 from .chunk import Chunk, chunk_document, model_token_counter
 from .embed import Embedder, OnnxEmbedder, OnnxUnavailable, export_onnx
+from .errors import RagError
 from .ingest import UnreadableFile, file_hash, find_files, load_document
 
 FORMAT = 1
@@ -36,11 +37,11 @@ EXACT_LIMIT = int(os.environ.get("RAG_EXACT_LIMIT", 50_000))
 ANN_CANDIDATES = 64  # candidates taken from the ANN index and re-scored exactly
 
 
-class IndexMissing(Exception):
+class IndexMissing(RagError):
     pass
 
 
-class IndexCorrupt(Exception):
+class IndexCorrupt(RagError):
     pass
 
 

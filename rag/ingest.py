@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .errors import RagError
+
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 << 20  # larger files would take hours to embed on a laptop; they are skipped, with the reason
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(RagError):
     """A file that cannot be turned into text; the message says why in a few words."""
 
 

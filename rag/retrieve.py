@@ -22,14 +22,22 @@ class Passage:
     dense: float  # cosine similarity of the chunk to the question
     lexical: float  # BM25 score
     sentence_similarity: list[float] = field(default_factory=list)  # cosine per chunk.sentences entry
-    unknown_terms: list[str] = field(default_factory=list)  # terms of the question no chunk of the corpus uses
-    corrections: dict[str, str] = field(default_factory=dict)  # a misspelt question term -> the corpus term meant
 
     def to_dict(self) -> dict:
         c = self.chunk
         return {"chunk_id": c.chunk_id, "source": c.doc_id, "title": c.title, "heading": c.heading,
                 "text": c.text, "score": round(self.score, 4), "dense": round(self.dense, 4),
                 "lexical": round(self.lexical, 4)}
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one question: the passages, best first, and what it learnt about the
+    question itself; the generator receives it whole."""
+    question: str
+    passages: list[Passage]
+    unknown_terms: list[str] = field(default_factory=list)  # terms of the question no chunk of the corpus uses
+    corrections: dict[str, str] = field(default_factory=dict)  # a misspelt question term -> the corpus term meant
 
 
 class BM25:
@@ -138,7 +146,7 @@ class Retriever:
         self.bm25 = BM25([c.embedding_text for c in index.chunks])
         self._long_forms: dict[str, str] = {}
 
-    def search(self, query_vector: np.ndarray, question: str, k: int) -> list[Passage]:
+    def search(self, query_vector: np.ndarray, question: str, k: int) -> Retrieval:
         dense = self.index.search(query_vector, self.depth)
         unknown = [t for t in dict.fromkeys(terms(question)) if t not in self.bm25.postings]
         corrections = {t: c for t in unknown if (c := self.correct(t))}
@@ -149,7 +157,8 @@ class Retriever:
         fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
         cosine = dict(dense)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
-        return [self._passage(r, fused[r], cosine, lexical, query_vector, unknown, corrections) for r in rows]
+        passages = [self._passage(r, fused[r], cosine, lexical, query_vector) for r in rows]
+        return Retrieval(question, passages, unknown, corrections)
 
     def correct(self, term: str) -> str:
         """The corpus term a misspelt one most likely means: one letter dropped, added or two swapped
@@ -181,14 +190,13 @@ class Retriever:
         expansions = [self._long_forms[a] for a in dict.fromkeys(ACRONYM.findall(question))]
         return " ".join([question] + [e for e in expansions if e])
 
-    def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray,
-                 unknown: list[str], corrections: dict[str, str]) -> Passage:
+    def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray) -> Passage:
         chunk = self.index.chunks[row]
         dense = cosine.get(row)
         if dense is None:
             dense = float(self.index.vectors[row] @ query)
         similarity = (self.index.sentences_of(row) @ query).tolist()
-        return Passage(chunk, score, float(dense), float(lexical[row]), similarity, unknown, corrections)
+        return Passage(chunk, score, float(dense), float(lexical[row]), similarity)
 
 
 _LINKS = ("of", "and", "for", "the")  # may stand between the words of a long form

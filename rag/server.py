@@ -42,7 +42,7 @@ from .assistant import Assistant, QuestionError
 from .cli import EXAMPLE
 from .config import PACKAGE_DIR, Config
 from .followup import resolve_followup
-from .retrieve import Passage
+from .retrieve import Retrieval
 
 if TYPE_CHECKING:
     import uvicorn
@@ -121,21 +121,21 @@ class Shared:
         if not self.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise self.too_slow()
 
-    def search(self, question: str, k: int | None, deadline: float) -> list[Passage]:
+    def retrieve(self, question: str, k: int | None, deadline: float) -> Retrieval:
         assistant = self.load()
         self._acquire(deadline)
         try:
             assistant.refresh()  # a `rag index` run meanwhile is picked up here, between questions
-            return assistant.search(question, k)
+            return assistant.retrieve(question, k)
         finally:
             self.lock.release()
 
-    def answer(self, question: str, passages: list[Passage], started: float, deadline: float) -> Answer:
-        # Assistant.ask is search + answer; the stream sends the passages between the two.
+    def answer(self, question: str, retrieval: Retrieval, started: float, deadline: float) -> Answer:
+        # Assistant.ask is retrieve + answer; the stream sends the passages between the two.
         assistant = self.load()
         self._acquire(deadline)
         try:
-            answer = assistant.answer(question, passages)
+            answer = assistant.answer(question, retrieval)
         finally:
             self.lock.release()
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -217,8 +217,8 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
     async def ask(body: AskRequest) -> dict[str, Any]:
         question = prepare(body.question, body.history[-1] if body.history else None)
         started, deadline = time.perf_counter(), shared.deadline()
-        passages = await shared.run(shared.search, question, body.k, deadline=deadline)
-        answer = await shared.run(shared.answer, question, passages, started, deadline=deadline)
+        retrieval = await shared.run(shared.retrieve, question, body.k, deadline=deadline)
+        answer = await shared.run(shared.answer, question, retrieval, started, deadline=deadline)
         return answer.to_dict()
 
     @app.get("/api/ask/stream", summary="Answer a question, streamed as Server-Sent Events",
@@ -257,9 +257,9 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
 async def _events(shared: Shared, question: str, k: int | None) -> AsyncIterator[str]:
     try:
         started, deadline = time.perf_counter(), shared.deadline()
-        passages = await shared.run(shared.search, question, k, deadline=deadline)
-        yield _sse("passages", [p.to_dict() for p in passages])
-        answer = await shared.run(shared.answer, question, passages, started, deadline=deadline)
+        retrieval = await shared.run(shared.retrieve, question, k, deadline=deadline)
+        yield _sse("passages", [p.to_dict() for p in retrieval.passages])
+        answer = await shared.run(shared.answer, question, retrieval, started, deadline=deadline)
         for piece in re.findall(r"\S+\s*", answer.answer):
             yield _sse("answer", piece)
             await asyncio.sleep(PIECE_DELAY)

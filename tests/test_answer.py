@@ -4,6 +4,7 @@ import re
 import pytest
 
 from rag.answer import ExtractiveGenerator, answer_type, specific_terms
+from rag.retrieve import Retrieval
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 
@@ -82,7 +83,7 @@ def test_supporting_sentence_offsets_point_at_the_answer(assistant):
 
 
 def test_no_passages_means_abstention():
-    answer = ExtractiveGenerator().generate("Anything?", [])
+    answer = ExtractiveGenerator().generate("Anything?", Retrieval("Anything?", []))
     assert answer.abstained and not answer.citations
 
 

@@ -32,7 +32,7 @@ def test_misspelt_terms_are_corrected_to_corpus_terms(assistant):
     assert retriever.correct("sichaun") == "sichuan"  # two letters swapped
     assert retriever.correct("xian") == "xi an"  # "Xi'an" run together
     assert retriever.correct("changshu") == ""  # a changed letter is another name, not a typo
-    passages = assistant.search("By how much did Suinnig's lithium battery revenue grow in 2021?", k=8)
-    assert passages[0].corrections == {"suinnig": "suin"} and not passages[0].unknown_terms
+    retrieval = assistant.retrieve("By how much did Suinnig's lithium battery revenue grow in 2021?", k=8)
+    assert retrieval.corrections == {"suinnig": "suin"} and not retrieval.unknown_terms
     answer = assistant.ask("By how much did Suinnig's lithium battery revenue grow in 2021?")
     assert "67.3%" in answer.answer and answer.question.startswith("By how much did Suinnig's")

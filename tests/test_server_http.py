@@ -30,12 +30,12 @@ class Switchable:
         self.release = threading.Event()
         self.inner = ExtractiveGenerator()
 
-    def generate(self, question, passages):
+    def generate(self, question, retrieval):
         if self.mode == "hang":
             self.release.wait(20)  # bounded, so a failing test cannot hang the suite either
         elif self.mode == "crash":
             raise RuntimeError("cannot open /work/main/rag/secret_model.bin (errno 2)")
-        return self.inner.generate(question, passages)
+        return self.inner.generate(question, retrieval)
 
 
 @contextmanager
