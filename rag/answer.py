@@ -1,9 +1,13 @@
 """The answer generator: pick the sentence or clause of the retrieved passages that answers the question.
 
-It is extractive and offline. Each candidate (a sentence, or a clause of a long sentence) is scored on
-meaning (its embedding's similarity to the question), shared key terms, and whether it holds the kind
-of answer the question asks for (a number, a year, a name, a rank). When even the best candidate is
-weak, the generator abstains and says so, still listing the closest passages.
+It is extractive and offline. The question is analysed once (`analyse`) into a `Question`: the kind of
+answer asked for, its specific terms, the measure asked about, its parts. Each candidate (a sentence,
+or a clause of a long sentence) is then scored on meaning (its embedding's similarity to the
+question), shared key terms, and whether it holds the kind of answer asked for. When even the best
+candidate is weak, the generator abstains and says so, still listing the closest passages.
+
+Public names other modules use: `analyse`, `Question`, `specific_terms`, `NUMBER`, `Answer`,
+`Citation`, `Generator`, `ExtractiveGenerator`, `NOT_COVERED`.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol
 
+from . import vocab
 from .retrieve import Passage, Retrieval
 from .text import ACRONYM, STOPWORDS, Span, clause_spans, stem, terms
 
@@ -48,43 +53,118 @@ class Generator(Protocol):
     def generate(self, question: str, retrieval: Retrieval) -> Answer: ...
 
 
-# --- what kind of answer the question asks for ---
+def _alt(words) -> str:
+    """A regex alternation of words, longest first (so "percentage points" wins over "percent")."""
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True)) + ")"
 
-_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|half|double|doubling)"
-_UNIT = r"(?:%|percent|percentage points?|billion|million|trillion|thousand|yuan|rmb|usd|dollars?|times|units|vehicles|enterprises|companies|cities|projects|clusters|years)"
+
+# --- patterns for the kinds of answer, in a question and in a candidate ---
+
+_NUMBER_WORDS = _alt(vocab.NUMBER_WORDS)
+_UNIT = _alt(vocab.UNITS)
+NUMBER = re.compile(rf"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d|\b{_NUMBER_WORDS}\b", re.I)
 _PATTERNS = {
-    "number": re.compile(rf"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?:\s*{_UNIT})?|\$\s?\d|\b{_NUMBER_WORDS}\b", re.I),
-    "date": re.compile(r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"),
-    "rank": re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top|bottom|last|leading|largest|biggest)\b", re.I),
+    "number": NUMBER,
+    "date": re.compile(rf"\b(?:19|20)\d\d\b|\b{_alt(vocab.MONTHS)}\b"),
+    "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"),
 }
-_QUANTITY = r"(?:output|value|scale|size|revenue|gdp|growth|rate|percentage|percent|share|proportion|amount|investment|production|figure|number|total|increase|decrease|decline|drop|fall|rise|surge|budget|capacity|worth)"
+_QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 _QUESTION_TYPES = [
-    ("date", re.compile(r"\b(?:when|what year|which year|in what year|what date|since when|how long ago)\b", re.I)),
-    ("rank", re.compile(r"\b(?:rank|ranking|ranked|place did|position)\b", re.I)),
-    ("number", re.compile(rf"\b(?:how (?:much|many|big|large|high|fast|far|sharply|steeply)|by how|by what|what (?:is|was|are|were)\b.*\b{_QUANTITY}|what (?:\w+ ){{0,3}}{_QUANTITY})\b", re.I)),
-    ("name", re.compile(r"\b(?:which|who|whom|what (?:company|companies|firm|firms|city|cities|province|organi[sz]ation|enterprise|enterprises|brand|ministry))\b", re.I)),
+    ("date", re.compile(rf"\b{_alt(vocab.DATE_PHRASES)}\b", re.I)),
+    ("rank", re.compile(rf"\b{_alt(vocab.RANK_PHRASES)}\b", re.I)),
+    ("number", re.compile(rf"\b(?:how {_alt(vocab.HOW_QUANTITY)}|by how|by what|what (?:is|was|are|were)\b.*\b{_QUANTITY}"
+                          rf"|what (?:\w+ ){{0,3}}{_QUANTITY})\b", re.I)),
+    ("name", re.compile(rf"\b(?:{_alt(vocab.NAME_PHRASES)}|what {_alt(vocab.NAME_NOUNS)})\b", re.I)),
 ]
-
-
 _LIST_QUESTION = re.compile(
-    r"\b(?:which|what)\s+(?:(?:two|three|four|five|six|seven|eight|nine|ten|several|main|key)\s+)+\w+s\b"
-    r"|\b(?:which|what) (?:\w+ )?(?:sectors|industries|areas|cities|companies|firms|enterprises|problems|requirements|features|measures|fields)\b"
+    rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)+\w+s\b"
+    rf"|\b(?:which|what) (?:\w+ )?{_alt(vocab.LIST_NOUNS)}\b"
     r"|\b(?:list|name (?:the|all))\b", re.I)
+_WH = _alt(vocab.WH_WORDS)
+_SECOND_QUESTION = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
+_MAGNITUDE = re.compile(rf"\b{_alt(vocab.MAGNITUDE_WORDS)}\b", re.I)
+_OR = re.compile(r"\s+(or|and)\s+([^,:?]+?)(?=\s*[,?]|$)", re.I)
+_COMPARATIVE = re.compile(r"\b(?:\w+er|more|less|fewer|first|earlier|later|faster|slower|better|worse)\b", re.I)
+_PREPOSITION = re.compile(rf"({_alt(vocab.PREPOSITIONS)})\s", re.I)
+# A request instead of a question: "Tell me/Give the X" asks "What is the X", "List/Name the X" asks
+# "Which X". ("Tell me about X" asks for no particular kind of answer.)
+_REQUEST = re.compile(rf"^(?:please\s+)?(?:({_alt(vocab.REQUEST_VERBS_WHAT)})(?:\s+me|\s+us)?|({_alt(vocab.REQUEST_VERBS_WHICH)}))"
+                      r"\s+(?!about\b)(?:(?:the|all)\s+)?", re.I)
+# A yes/no question ("Did X grow faster than 5%?") about a quantity is answered by the quantity.
+_YES_NO = re.compile(rf"^{_alt(vocab.AUXILIARIES)}\b", re.I)
+_RATE = re.compile(rf"\b{_alt(vocab.RATE_WORDS)}\b", re.I)
+_CHANGE = re.compile(rf"\b(?:by how much|{_alt(vocab.CHANGE_WORDS)})", re.I)
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)", re.I)
+_AMOUNT = re.compile(rf"\b(?:how much|how big|how large|{_alt(vocab.AMOUNT_WORDS)})", re.I)
+_PERCENT_SORT = re.compile(r"[\d.,]+\s*(?:%|percent|percentage points?)|\d+\s*/\s*\d|half\b", re.I)
+_MAGNITUDE_UNIT = _alt(vocab.MAGNITUDES)
+_AMOUNT_SORT = re.compile(rf"\$|(?:[\d.,]+|{_NUMBER_WORDS})(?:[\s-]*{_MAGNITUDE_UNIT})*[\s-]*{_alt(vocab.CURRENCIES)}\b"
+                          rf"|(?:[\d.,]+|{_NUMBER_WORDS})[\s-]*(?:billion|trillion)\b", re.I)
+_THRESHOLD = re.compile(_alt(vocab.THRESHOLD_WORDS), re.I)
+_TIME_WORD = re.compile(rf"(?:{_NUMBER_WORDS}|{_alt(vocab.TIME_WORDS)})s?", re.I)
+_MEASURE_WORDS = re.compile(r"\b" + _alt({w for f in vocab.MEASURE_FAMILIES for w in f}) + r"\w*", re.I)
+# What the question asks about: "the mayor" in "Who is the mayor of …", "buses" in "How many electric
+# buses …", "unemployment rate" in "What was X's unemployment rate in 2025?".
+_ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the| a| an)?(?: [\w'’-]+['’]s)?) ((?:[\w'’-]+ )*?[\w'’-]+)"
+                          r"(?= (?:of|in|for|by|at|on|to|did|does|do|is|are|was|were|will|would|has|have|had|can|must)\b|\?|$)", re.I)
+
+
+# --- the question, analysed once ---
+
+@dataclass
+class Question:
+    """What a question asks for, read once; the scorer reads only this."""
+    asked: str  # as the user asked it
+    text: str  # with its misspelt words corrected
+    kind: str  # "number", "date", "rank", "name" or "other"
+    sort: str | None  # for a number: "percent", "change", "count", "amount", or None when any will do
+    counted: list[str]  # "how many <things>": the things' terms
+    specific: list[list[str]]  # names and numbers a supporting passage must mention, each as its terms
+    phrases: list[list[list[str]]]  # descriptive phrases ("power transmission and distribution equipment")
+    measures: frozenset[int]  # the families of measure asked about (vocab.MEASURE_FAMILIES)
+    about: list[str]  # the terms of what is asked about ("unemployment rate")
+    given: dict[str, frozenset[str]]  # per kind, the values the question itself already holds
+    listing: bool  # asks for several items
+    parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
+    comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
+
+    @property
+    def terms(self) -> list[str]:
+        return terms(self.text)
+
+
+def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
+    """Read a question once: what kind of answer it wants, its specific terms, measure and parts."""
+    text = _corrected(question, corrections or {})
+    top = kind is None
+    kind = kind or answer_type(text)
+    how_many = _HOW_MANY.search(text)
+    match = _ASKED_ABOUT.search(text)
+    analysed = Question(
+        asked=question, text=text, kind=kind, sort=number_sort(text),
+        counted=terms(how_many.group(1)) if how_many else [],
+        specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
+        about=terms(match.group(1)) if match else [],
+        given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
+        listing=is_list_question(text))
+    if top:
+        parts = question_parts(text)
+        if parts:
+            analysed.comparison = not _SECOND_QUESTION.search(text)
+            analysed.parts = [analyse(part, kind=_part_kind(part, text)) for part in parts]
+    return analysed
+
+
+def _part_kind(part: str, question: str) -> str:
+    """Each side of "which is bigger, X or Y" is answered by how big it is."""
+    kind = answer_type(part)
+    return "number" if kind in ("name", "other") and _MAGNITUDE.search(question) else kind
 
 
 def is_list_question(question: str) -> bool:
     """Asks for several items, so the answer should be a whole sentence, not one clause of it."""
     return bool(_LIST_QUESTION.search(question))
-
-
-_WH = r"(?:what|which|who|whom|where|when|why|how|to what|from what|by how|by what|in what|in which)"
-_SECOND_QUESTION = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
-_PART_FLOOR = 0.5  # a part's best sentence is added only when it likely answers that part
-_MAGNITUDE = re.compile(r"\b(?:bigger|larger|greater|smaller|higher|lower|more|less|fewer|faster|slower|"
-                        r"steeply|sharply|grew|grow|rose|fell)\b", re.I)
-_OR = re.compile(r"\s+(or|and)\s+([^,:?]+?)(?=\s*[,?]|$)", re.I)
-_COMPARATIVE = re.compile(r"\b(?:\w+er|more|less|fewer|first|earlier|later|faster|slower|better|worse)\b", re.I)
 
 
 def question_parts(question: str) -> list[str]:
@@ -101,7 +181,7 @@ def question_parts(question: str) -> list[str]:
         return []
     for match in _OR.finditer(question):
         right = match.group(2)
-        preposition = re.match(r"(in|for|of|on|at|by|from|to|with)\s", right, re.I)
+        preposition = _PREPOSITION.match(right)
         before = question[:match.start()]
         if preposition and re.search(rf"\b{preposition.group(1)}\s", before, re.I):
             start = max(m.start() for m in re.finditer(rf"\b{preposition.group(1)}\s", before, re.I))
@@ -119,13 +199,6 @@ def question_parts(question: str) -> list[str]:
     return []
 
 
-# A request instead of a question: "Tell me/Give the X" asks "What is the X", "List/Name the X" asks
-# "Which X". ("Tell me about X" asks for no particular kind of answer.)
-_REQUEST = re.compile(r"^(?:please\s+)?(?:(tell|give|show)(?:\s+me|\s+us)?|(list|name|state|provide|find))\s+(?!about\b)(?:(?:the|all)\s+)?", re.I)
-# A yes/no question ("Did X grow faster than 5%?") about a quantity is answered by the quantity.
-_YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b", re.I)
-
-
 def as_question(question: str) -> str:
     """A request ("Give the total output of X", "List the cities …") as the question it stands for."""
     question = re.sub(r"^what'?s\b", "What is", question.strip(), flags=re.I)
@@ -133,7 +206,7 @@ def as_question(question: str) -> str:
     if not match:
         return question
     rest = question[match.end():]
-    return f"What is the {rest}" if match.group(1) or match.group(2).lower() in ("state", "provide", "find") else f"Which {rest}"
+    return f"What is the {rest}" if match.group(1) else f"Which {rest}"
 
 
 def _corrected(question: str, corrections: dict[str, str]) -> str:
@@ -159,44 +232,9 @@ def answer_type(question: str) -> str:
     return "other"
 
 
-def _type_evidence(kind: str, text: str, question: str) -> float:
-    """How strongly text holds an answer of this kind that the question does not already contain:
-    1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort (a
-    growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
-    if kind == "other":
-        return 0.0
-    asked = {m.group(0).lower() for m in _PATTERNS[kind].finditer(question)}
-    found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in asked]
-    if kind == "name":
-        question_terms = set(terms(question))
-        found = [m for m in found if not set(terms(m.group(0))) <= question_terms]
-    if not found:
-        return 0.0
-    if kind != "number":
-        return 1.0
-    wanted = number_sort(question)
-    if wanted is None:
-        return 1.0
-    sorts = {_sort_of(text, m) for m in found}
-    if wanted == "count":
-        counted = terms(_HOW_MANY.search(question).group(1))
-        return 1.0 if "count" in sorts and counted and counted[-1] in terms(text) else 0.5
-    return 1.0 if wanted in sorts or (wanted == "change" and sorts & {"percent", "amount"}) else 0.5
-
-
-# The sort of number a quantity question wants. A rate or share is a percentage; a change may be a
-# percentage or an amount; "how many <things>" is a count of those things; a size is an amount.
-_RATE = re.compile(r"\b(?:share|proportion|percentage|percent|rate|ratio)\b", re.I)
-_CHANGE = re.compile(r"\b(?:by how much|grow|grew|growth|increase|decrease|decline|drop|fall|fell|rise|rose|surge|shrink|jump)", re.I)
-_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)", re.I)
-_AMOUNT = re.compile(r"\b(?:how much|how big|how large|output|value|scale|size|revenue|gdp|grp|investment|invest|funding|budget|worth|capacity)", re.I)
-_PERCENT_SORT = re.compile(r"[\d.,]+\s*(?:%|percent|percentage points?)|\d+\s*/\s*\d|half\b", re.I)
-_AMOUNT_SORT = re.compile(rf"\$|(?:[\d.,]+|{_NUMBER_WORDS})(?:[\s-]*(?:hundred|thousand|million|billion|trillion))*[\s-]*(?:yuan|rmb|dollars?|usd)\b"
-                          rf"|(?:[\d.,]+|{_NUMBER_WORDS})[\s-]*(?:billion|trillion)\b", re.I)
-
-
 def number_sort(question: str) -> str | None:
-    """"percent", "change", "count", "amount", or None when any number will do."""
+    """The sort of number a quantity question wants: a rate or share is a "percent"; a "change" may be
+    a percentage or an amount; "how many <things>" is a "count"; a size is an "amount"."""
     if _RATE.search(question):
         return "percent"
     if _CHANGE.search(question):
@@ -208,11 +246,79 @@ def number_sort(question: str) -> str | None:
     return None
 
 
+def specific_terms(question: str) -> list[list[str]]:
+    """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th", "3.5".
+    Acronyms ("API", "Q1") are left out: passages often spell them differently."""
+    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+", question)]
+    words = [w for w in words if w.strip("'’-")]
+    # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
+    specific = [w for i, w in enumerate(words)
+                if not w.isupper() and ((i > 0 and w[0].isupper())
+                                        or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
+    return [t for t in (terms(w) for w in specific) if t]
+
+
+def key_phrases(question: str) -> list[list[list[str]]]:
+    """The question's descriptive phrases: runs of lower-case content words, "and" allowed inside
+    ("power transmission and distribution equipment", "autonomous vehicles"); each word as its terms
+    (a hyphenated word is one word). Names and numbers are left to specific_terms."""
+    runs, current = [], []
+    for token in re.findall(r"[\w'’-]+|[^\w\s]", question) + ["."]:
+        if re.match(r"\w", token) and token.lower() not in STOPWORDS and not token[0].isupper() \
+                and not any(ch.isdigit() for ch in token) and terms(token) and not _TIME_WORD.fullmatch(token):
+            current.append(terms(token))
+        elif token.lower() == "and" and current:
+            continue
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    return runs
+
+
+def _measures(text: str) -> set[int]:
+    words = {m.group(0).lower() for m in _MEASURE_WORDS.finditer(text)}
+    return {i for i, family in enumerate(vocab.MEASURE_FAMILIES)
+            if any(w.startswith(tuple(family)) for w in words)}
+
+
+def _type_evidence(q: Question, text: str, kind: str | None = None) -> float:
+    """How strongly text holds an answer of the kind asked for that the question does not already
+    contain: 1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort
+    (a growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
+    kind = kind or q.kind
+    if kind == "other":
+        return 0.0
+    found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
+    if kind == "name":
+        question_terms = set(q.terms)
+        found = [m for m in found if not set(terms(m.group(0))) <= question_terms]
+    if not found:
+        return 0.0
+    if kind != "number" or q.sort is None:
+        return 1.0
+    sorts = {_sort_of(text, m) for m in found}
+    if q.sort == "count":
+        return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
+    return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
 def _sort_of(text: str, number: re.Match) -> str:
     tail = text[number.start():number.end() + 30]
     if _PERCENT_SORT.match(tail):
         return "percent"
     return "amount" if _AMOUNT_SORT.match(tail) else "count"
+
+
+def _measure_match(q: Question, text: str) -> float:
+    """1 when the text speaks of the kind of measure asked about (or the question names none)."""
+    return 1.0 if not q.measures or q.measures & _measures(text) else 0.0
+
+
+def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
+    """The thing asked about is named with a word the corpus never uses (an "unemployment rate" in a
+    corpus about industrial output): no passage can answer it."""
+    return bool(set(q.about) & set(unknown_terms))
 
 
 # --- candidates ---
@@ -228,6 +334,7 @@ class _Candidate:
 
 
 _LONG = 30  # words; longer sentences are also offered clause by clause
+_PART_FLOOR = 0.5  # a part's best sentence is added only when it likely answers that part
 
 
 def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 10**9) -> list[_Candidate]:
@@ -283,27 +390,21 @@ class ExtractiveGenerator:
         passages = retrieval.passages
         if not passages:
             return Answer(question, NOT_COVERED, True)
-        asked, question = question, _corrected(question, retrieval.corrections)
-        listing = is_list_question(question)
-        candidates = _candidates(passages, commas=not listing, max_chars=self.max_list_chars)
-        supported = self._rank(question, candidates, passages, listing)
-        if not supported or _asks_unknown(question, retrieval.unknown_terms):
-            return self._abstain(asked, passages)
+        q = analyse(question, retrieval.corrections)
+        candidates = _candidates(passages, commas=not q.listing, max_chars=self.max_list_chars)
+        supported = self._rank(q, candidates, passages)
+        if not supported or _asks_unknown(q, retrieval.unknown_terms):
+            return self._abstain(question, passages)
         chosen = [supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
         # sentence for each side.
-        parts, comparison = question_parts(question), not _SECOND_QUESTION.search(question)
         bests = []
-        for part in parts:
-            # Each side of "which is bigger, X or Y" is answered by how big it is.
-            kind = answer_type(part)
-            if kind in ("name", "other") and _MAGNITUDE.search(question):
-                kind = "number"
-            ranked = self._rank(part, [replace(c) for c in candidates], passages, listing, kind)
+        for part in q.parts:
+            ranked = self._rank(part, [replace(c) for c in candidates], passages, q.listing)
             if ranked and ranked[0].score >= _PART_FLOOR:
                 bests.append(ranked[0])
-        if comparison and len(bests) == 2:
+        if q.comparison and len(bests) == 2:
             chosen = bests[:1]
             self._cover(chosen, bests[1])
         else:
@@ -311,7 +412,7 @@ class ExtractiveGenerator:
                 self._cover(chosen, best)
         if len(chosen) == 1:
             chosen += self._second(supported[0], supported)
-        return self._compose(asked, chosen, passages)
+        return self._compose(question, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
         """Make chosen cover extra too: widen a clause of the same sentence to take it in (when that
@@ -327,32 +428,31 @@ class ExtractiveGenerator:
                 return
         chosen.append(extra)
 
-    def _rank(self, question: str, candidates: list[_Candidate], passages: list[Passage],
-              listing: bool, kind: str | None = None) -> list[_Candidate]:
-        """The candidates that may answer, best first, scored for this question (as of this kind)."""
-        kind = kind or answer_type(question)
-        idf = _local_idf(question, passages)
-        specific = specific_terms(question)
-        phrases = _retrieved_phrases(question, passages)
+    def _rank(self, q: Question, candidates: list[_Candidate], passages: list[Passage],
+              listing: bool | None = None) -> list[_Candidate]:
+        """The candidates that may answer, best first, scored for this question."""
+        listing = q.listing if listing is None else listing
+        idf = _local_idf(q, passages)
+        phrases = _retrieved_phrases(q, passages)
         for c in candidates:
-            c.features = f = _features(c, question, kind, idf, specific, passages, phrases)
+            c.features = f = _features(c, q, idf, passages, phrases)
             logit = self.bias + sum(w * f[k] for k, w in self.weights.items())
             c.score = 1 / (1 + math.exp(-logit))
         # Only a candidate whose context names the question's names and numbers, and that holds a
         # number when one is asked for, may answer. Unless the question asks for a list, which needs
         # its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
         # (A floor on the best probability was tried and only cost answers on dev.)
-        return sorted((c for c in candidates if self._supports(c, kind, question)),
+        return sorted((c for c in candidates if self._supports(c, q)),
                       key=lambda c: (c.features["off_topic"] > 0,
                                      c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars), -c.score))
 
     @staticmethod
-    def _supports(c: _Candidate, kind: str, question: str) -> bool:
+    def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if f["missing"] or f["off_topic"] >= _OFF_TOPIC_WORDS or (kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
+        if f["missing"] or f["off_topic"] >= _OFF_TOPIC_WORDS or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
             return False
         # A rate or share is only ever answered by a percentage or fraction.
-        return not (kind == "number" and f["type"] < 1 and number_sort(question) == "percent")
+        return not (q.kind == "number" and f["type"] < 1 and q.sort == "percent")
 
     def _second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
         """A second sentence only when it is nearly as good and says something else."""
@@ -383,8 +483,7 @@ class ExtractiveGenerator:
         return Answer(question, f"{NOT_COVERED} The closest passages are listed below.", True, citations)
 
 
-def _features(c: _Candidate, question: str, kind: str, idf: dict, specific: list[list[str]],
-              passages: list[Passage], phrases: list[list[list[str]]] = ()) -> dict:
+def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], phrases: list[list[list[str]]] = ()) -> dict:
     chunk = passages[c.passage].chunk
     text = chunk.text[c.span[0]:c.span[1]]
     # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
@@ -397,26 +496,13 @@ def _features(c: _Candidate, question: str, kind: str, idf: dict, specific: list
         "similarity": c.similarity,
         "own": own,
         "around": around,
-        "type": _type_evidence(kind, text, question),
+        "type": _type_evidence(q, text),
         "rank": 1 / (1 + c.passage),
-        "missing": _missing(specific, context),
+        "missing": _missing(q.specific, context),
         "off_topic": _off_topic(phrases, topic),
-        "measure": _measure_match(question, text),
+        "measure": _measure_match(q, text),
         "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
     }
-
-
-# What the question asks about: "the mayor" in "Who is the mayor of …", "buses" in "How many electric
-# buses …", "unemployment rate" in "What was Xi'an's unemployment rate in 2025?".
-_ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the| a| an)?(?: [\w'’-]+['’]s)?) ((?:[\w'’-]+ )*?[\w'’-]+)"
-                          r"(?= (?:of|in|for|by|at|on|to|did|does|do|is|are|was|were|will|would|has|have|had|can|must)\b|\?|$)", re.I)
-
-
-def _asks_unknown(question: str, unknown_terms: list[str]) -> bool:
-    """The thing asked about is named with a word the corpus never uses (an "unemployment rate" in a
-    corpus about industrial output): no passage can answer it."""
-    match = _ASKED_ABOUT.search(question)
-    return bool(match and set(terms(match.group(1))) & set(unknown_terms))
 
 
 def _citation(n: int, passage: Passage, span: Span, score: float) -> Citation:
@@ -424,78 +510,20 @@ def _citation(n: int, passage: Passage, span: Span, score: float) -> Citation:
     return Citation(n, c.doc_id, c.title, c.chunk_id, c.text, span[0], span[1], round(float(score), 4))
 
 
-def _local_idf(question: str, passages: list[Passage]) -> dict[str, float]:
+def _local_idf(q: Question, passages: list[Passage]) -> dict[str, float]:
     """Weights for the question's terms: rarer among the retrieved sentences means more telling."""
     sentences = [p.chunk.text[a:b] for p in passages for a, b in p.chunk.sentences]
     df = Counter(t for s in sentences for t in set(terms(s)))
     n = max(1, len(sentences))
-    acronyms = {a.lower() for a in ACRONYM.findall(question)}
-    return {(t.upper() if t in acronyms else t): math.log(1 + n / (1 + df[t])) for t in set(terms(question))}
+    acronyms = {a.lower() for a in ACRONYM.findall(q.text)}
+    return {(t.upper() if t in acronyms else t): math.log(1 + n / (1 + df[t])) for t in set(q.terms)}
 
 
-_THRESHOLD = re.compile(r"than|over|above|below|under|exceed(?:ed|ing|s)?|beyond", re.I)
-
-
-def specific_terms(question: str) -> list[list[str]]:
-    """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th".
-    Acronyms ("GDP", "Q1") are left out: passages often spell them differently."""
-    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+", question)]
-    # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
-    specific = [w for i, w in enumerate(words)
-                if not w.isupper() and ((i > 0 and w[0].isupper())
-                                        or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
-    return [t for t in (terms(w) for w in specific) if t]
-
-
-# Words for the same kind of measure: a question about "size" is answered by a "scale".
-_MEASURE_FAMILIES = [
-    {"output", "value", "scale", "size", "revenue", "production", "capacity", "amount", "total", "worth", "big", "large", "gdp"},
-    {"growth", "grow", "rate", "increase", "decrease", "decline", "drop", "fall", "rise", "surge", "shrink", "percentage", "percent", "sharply", "steeply"},
-    {"share", "proportion", "percentage", "percent"},
-    {"investment", "invest", "funding", "fund", "budget"},
-]
-_MEASURE_WORDS = re.compile(r"\b(?:" + "|".join(sorted({w for f in _MEASURE_FAMILIES for w in f})) + r")\w*", re.I)
-
-
-def _measures(text: str) -> set[int]:
-    words = {m.group(0).lower() for m in _MEASURE_WORDS.finditer(text)}
-    return {i for i, family in enumerate(_MEASURE_FAMILIES)
-            if any(w.startswith(tuple(family)) for w in words)}
-
-
-def _measure_match(question: str, text: str) -> float:
-    """1 when the text speaks of the kind of measure asked about (or the question names none)."""
-    asked = _measures(question)
-    return 1.0 if not asked or asked & _measures(text) else 0.0
-
-
-_TIME_WORD = re.compile(rf"(?:{_NUMBER_WORDS}|first|second|third|fourth|quarter|half|year|month|week|day|annual|annually"
-                        r"|yearly|period|end|start|beginning|recent|recently|current|currently|latest|previous)s?", re.I)
-
-
-def key_phrases(question: str) -> list[list[list[str]]]:
-    """The question's descriptive phrases: runs of lower-case content words, "and" allowed inside
-    ("power transmission and distribution equipment", "autonomous vehicles"); each word as its terms
-    (a hyphenated word is one word). Names and numbers are left to specific_terms."""
-    runs, current = [], []
-    for token in re.findall(r"[\w'’-]+|[^\w\s]", question) + ["."]:
-        if re.match(r"\w", token) and token.lower() not in STOPWORDS and not token[0].isupper() \
-                and not any(ch.isdigit() for ch in token) and terms(token) and not _TIME_WORD.fullmatch(token):
-            current.append(terms(token))
-        elif token.lower() == "and" and current:
-            continue
-        else:
-            if len(current) >= 2:
-                runs.append(current)
-            current = []
-    return runs
-
-
-def _retrieved_phrases(question: str, passages: list[Passage]) -> list[list[list[str]]]:
+def _retrieved_phrases(q: Question, passages: list[Passage]) -> list[list[list[str]]]:
     """The key phrases some retrieved sentence holds in full: what the passages can be expected to
     name when they answer."""
     sentences = [set(terms(p.chunk.text[a:b])) for p in passages for a, b in p.chunk.sentences]
-    return [phrase for phrase in key_phrases(question)
+    return [phrase for phrase in q.phrases
             if any(all(t in s for word in phrase for t in word) for s in sentences)]
 
 

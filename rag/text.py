@@ -4,14 +4,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .vocab import ABBREVIATIONS, STOPWORDS
+
 Span = tuple[int, int]
 
 # A sentence ends at . ! ? (or a CJK full stop) followed by space and a capital, digit or quote,
 # unless the dot belongs to a known abbreviation or a number.
 _SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?[A-Z0-9\u4e00-\u9fff])|。""")
-_ABBREVIATIONS = {"no", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e",
-                  "fig", "al", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-                  "nov", "dec", "u.s", "u.k", "approx", "dept", "est"}
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
@@ -21,7 +20,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     begin = start
     for match in _SENTENCE_END.finditer(text, start, end):
         word = re.search(r"([\w.]+)\.$", text[begin:match.start() + 1])
-        if word and word.group(1).lower() in _ABBREVIATIONS:
+        if word and word.group(1).lower() in ABBREVIATIONS:
             continue
         spans.append((begin, match.end()))
         begin = match.end()
@@ -72,11 +71,6 @@ def _trim(text: str, start: int, end: int) -> Span:
 ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[\u4e00-\u9fff]")
-STOPWORDS = frozenset("""a an the of in on at to for by with from and or but is are was were be been being
-has have had do does did will would shall should can could may might must it its this that these those
-there their they them he she his her we our you your i what which who whom whose when where why how
-as than then so such into about over under after before between during per also not no if any all
-each both more most other some same own only very s t just up out much many""".split())
 
 
 def terms(text: str) -> list[str]:

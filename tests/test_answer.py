@@ -149,3 +149,18 @@ def test_question_parts(question, parts):
 def test_a_two_part_question_is_answered_in_both_parts(assistant):
     answer = assistant.ask("Which flagship industry did Chengdu choose for the pilot, and which firm leads its industry chain?")
     assert re.search(r"display", answer.answer, re.I) and "BOE" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", ["Who 's the leader?", "What is \"Xi'an\"'s 2030 NEV output target?", "'s?", "-"])
+def test_odd_punctuation_does_not_crash_the_analysis(question):
+    from rag.answer import analyse
+    analyse(question)  # raised IndexError in specific_terms before
+
+
+def test_the_question_is_analysed_into_one_object():
+    from rag.answer import analyse
+    q = analyse("How many new energy vehicles did Xi'an produce in 2022, and where did it rank?")
+    assert q.sort == "count" and q.counted[-1] == "vehicl" and q.specific == [["xi"], ["2022"]]
+    assert [p.kind for p in q.parts] == ["number", "rank"] and not q.comparison
+    assert analyse("How much did revenue grow?").kind == "number"
+    assert analyse("When was version 3.5 released?").specific == [["3.5"]]

@@ -1,0 +1,100 @@
+"""The vocabulary the question analysis, the answerer and text cleaning need: general English words
+(question words, units, kinds of measure, stopwords), kept here so that code holds no word lists.
+
+Only general vocabulary belongs here, never words of one corpus (names of places, firms, products).
+"""
+from __future__ import annotations
+
+# --- words that carry no content ---
+
+STOPWORDS = frozenset("""a an the of in on at to for by with from and or but is are was were be been being
+has have had do does did will would shall should can could may might must it its this that these those
+there their they them he she his her we our you your i what which who whom whose when where why how
+as than then so such into about over under after before between during per also not no if any all
+each both more most other some same own only very s t just up out much many""".split())
+
+# A dot after one of these ends an abbreviation, not a sentence.
+ABBREVIATIONS = frozenset("""no mr mrs ms dr prof inc ltd co corp vs etc e.g i.e fig al st jan feb mar apr jun jul
+aug sep sept oct nov dec u.s u.k approx dept est""".split())
+
+# --- numbers, units, time ---
+
+NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+hundred thousand million billion trillion half double doubling""".split()
+MAGNITUDES = "hundred thousand million billion trillion".split()
+CURRENCIES = """yuan rmb usd dollar dollars euro euros eur pound pounds gbp yen jpy rupee rupees franc francs""".split()
+# What may follow a number and belongs to it ("12 percent", "40 billion", "3 times").
+UNITS = (["%", "percent", "percentage point", "percentage points", "times", "units", "years", "months", "days",
+          "hours", "minutes", "seconds", "bytes", "kb", "mb", "gb", "tb", "km", "kg", "mw", "gw", "kwh"]
+         + MAGNITUDES + CURRENCIES)
+MONTHS = """January February March April May June July August September October November December""".split()
+# Words that place a question in time ("in the first quarter", "annually"): context, not what it is about.
+TIME_WORDS = """first second third fourth quarter half year month week day annual annually yearly period end
+start beginning recent recently current currently latest previous""".split()
+
+# --- what a question asks for ---
+
+# Nouns that name a quantity: "what is the output of X" wants a number.
+QUANTITY_NOUNS = """output value scale size revenue gdp growth rate percentage percent share proportion amount
+investment production figure number total increase decrease decline drop fall rise surge budget capacity worth
+population price cost income profit sales salary count length width height weight speed temperature
+duration limit maximum minimum average""".split()
+# Nouns that name a kind of thing a name answers: "what company …" wants a name.
+NAME_NOUNS = """company companies firm firms city cities province provinces country countries state states
+organisation organization organisations organizations enterprise enterprises brand brands ministry agency
+person people team university institution group""".split()
+# Plural nouns that, after "which/what", ask for several items.
+LIST_NOUNS = """sectors industries areas cities companies firms enterprises problems requirements features
+measures fields countries provinces products steps options tools types kinds languages modules functions
+commands parameters changes improvements components members""".split()
+LIST_COUNTS = "two three four five six seven eight nine ten several main key".split()
+# Words that open a yes/no question.
+AUXILIARIES = "did does do is are was were has have had will would can could".split()
+# Adjectives and verbs of size in a comparison ("which is bigger"): each side is answered by a quantity.
+MAGNITUDE_WORDS = """bigger larger greater smaller higher lower more less fewer faster slower steeply sharply
+grew grow rose fell""".split()
+# Words a quantity question uses for a change.
+CHANGE_WORDS = """grow grew growth increase decrease decline drop fall fell rise rose surge shrink jump""".split()
+# Words a quantity question uses for a rate or share.
+RATE_WORDS = "share proportion percentage percent rate ratio".split()
+# Words a quantity question uses for an amount (a size, not a count).
+AMOUNT_WORDS = """output value scale size revenue gdp grp investment invest funding budget worth capacity
+price cost income profit sales""".split()
+# Words that mean the number after them is a threshold, not a fact to find ("faster than 5%").
+THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds beyond".split()
+# Words of rank and order.
+RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
+
+# Words for the same kind of measure: a question about "size" is answered by a "scale".
+MEASURE_FAMILIES = [
+    {"output", "value", "scale", "size", "revenue", "production", "capacity", "amount", "total", "worth", "big",
+     "large", "gdp"},
+    {"growth", "grow", "rate", "increase", "decrease", "decline", "drop", "fall", "rise", "surge", "shrink",
+     "percentage", "percent", "sharply", "steeply"},
+    {"share", "proportion", "percentage", "percent"},
+    {"investment", "invest", "funding", "fund", "budget"},
+]
+
+# --- page furniture that is not content ---
+
+BOILERPLATE_STARTS = ["image source", "disclaimer", "copyright", "©", "all rights reserved", "hosted by", r"website\b",
+                      "sponsored by", "leave a comment", "comments?$", "share (?:this|on)", r"related (?:articles|news)",
+                      "editor:", "responsible editor", r".*\bICP\b", r".*\brecord no\b", r".*\bsecurity record\b",
+                      "previous topic", "next topic", "this page", "show source", "report a bug", r"table of contents$",
+                      r"navigation$", "skip to (?:main )?content", r"theme\b.*\b(?:auto|light|dark)\b"]
+# Opening words of a sentence about the document itself ("This article explains …"), never an answer.
+META_SUBJECTS = "article document page chapter section guide manual paper tutorial report".split()
+META_VERBS = "explains describes covers introduces lists presents summarizes summarises outlines discusses contains".split()
+
+# --- question phrases, by the kind of answer they ask for ---
+
+DATE_PHRASES = ["when", "what year", "which year", "in what year", "what date", "since when", "how long ago"]
+RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
+HOW_QUANTITY = "much many big large high fast far sharply steeply".split()  # "how much", "how fast" …
+NAME_PHRASES = ["which", "who", "whom"]
+WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to what", "from what", "by how",
+            "by what", "in what", "in which"]
+# A request ("Tell me the X", "List the X") stands for a question.
+REQUEST_VERBS_WHAT = "tell give show state provide find".split()  # … asks "What is the X"
+REQUEST_VERBS_WHICH = "list name".split()  # … asks "Which X"
+PREPOSITIONS = "in for of on at by from to with".split()
