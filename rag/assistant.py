@@ -1,17 +1,19 @@
 """The library API: open an index over a corpus, ask questions, search passages."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
+from .build import BuildReport, build, is_stale
 from .chunk import VERSION as CHUNKER_VERSION
 from .config import Config
 from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
-from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
 from .retrieve import Passage, Retrieval, Retriever
+from .stores import IndexMissing, Store, open_store
 
 
 class QuestionError(RagError, ValueError):
@@ -19,11 +21,11 @@ class QuestionError(RagError, ValueError):
 
 
 class Assistant:
-    def __init__(self, config: Config, index: Index, embedder: Embedder, generator: Generator | None = None) -> None:
+    def __init__(self, config: Config, store: Store, embedder: Embedder, generator: Generator | None = None) -> None:
         self.config = config
-        self.index = index
+        self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(index)
+        self.retriever = Retriever(store)
         self.generator = generator or ExtractiveGenerator()
 
     @classmethod
@@ -36,40 +38,37 @@ class Assistant:
         log: Callable[[str], None] = lambda message: None,
         **settings,
     ) -> "Assistant":
-        """Load the index, building or refreshing it first when the corpus changed (unless update=False)."""
+        """Open the store, building or updating it first when the corpus changed (unless update=False)."""
         config = config or Config(**settings)
         if index_dir is not None:
             config.index_dir = Path(index_dir)
         if corpus is not None:
             config.corpus = corpus
         embedder = load_embedder(config.model)  # ONNX when exported: no PyTorch import on a fresh index
-        index = None
         try:
-            index = Index.load(config.index_dir)
+            store = open_store(config.store, config.index_dir)
+            missing = False
         except IndexMissing:
             if not update:
                 raise
-            log(f"No index yet in {config.index_dir}: building it from {_describe(roots_of(config))}.")
-        if update and (index is None or is_stale(index, roots_of(config), index_settings(config))):
-            if index is not None:
+            log(f"No index yet in {location(config)}: building it from {_describe(roots_of(config))}.")
+            store, missing = open_store(config.store, config.index_dir, create=True), True
+        if update and (missing or is_stale(store.manifest, roots_of(config), index_settings(config))):
+            if not missing:
                 log("The corpus changed since the index was built: updating it.")
-            report = build_index(config, embedder, log=log)
+            report = build_index(config, embedder, store=store, log=log)
             log(f"Indexed {report.summary()}.")
-            index = Index.load(config.index_dir)
             if not isinstance(embedder, OnnxEmbedder):
                 embedder = load_embedder(config.model)  # the build may just have exported it
-        return cls(config, index, embedder)
+        return cls(config, store, embedder)
 
     def refresh(self) -> bool:
-        """Switch to a newer index version if `rag index` has written one; True if it switched.
-        A running server calls this, so a re-index never needs a restart."""
-        try:
-            if current_version(self.config.index_dir) == self.index.path:
-                return False
-            index = Index.load(self.config.index_dir)
-        except (IndexMissing, IndexCorrupt):
-            return False  # keep answering from the index in memory
-        self.index, self.retriever = index, Retriever(index)
+        """Switch to the store's newest version if `rag index` has written one since; True if it switched.
+        A running server calls this, so a re-index never needs a restart; opening a version parses
+        nothing, so this is quick at any size, and searches in flight finish on the version they began on."""
+        if not self.store.refresh():
+            return False
+        self.retriever = Retriever(self.store)
         return True
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
@@ -113,15 +112,27 @@ def index_settings(config: Config) -> dict:
     return {"chunk_tokens": config.chunk_tokens, "chunk_overlap": config.chunk_overlap, "chunker": CHUNKER_VERSION}
 
 
-def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool = False,
+def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool = False, store: Store | None = None,
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
-    embedder = embedder or load_embedder(config.model)
+    """Bring the configured store (or the one given) up to date with the corpus."""
     roots = roots_of(config)
     for root in roots:
         if not root.exists():
             raise FileNotFoundError(f"corpus not found: {root}")
-    return build(roots, config.index_dir, embedder, index_settings(config), rebuild=rebuild, log=log)
+    embedder = embedder or load_embedder(config.model)
+    store = store or open_store(config.store, config.index_dir, create=True)
+    return build(roots, store, embedder, index_settings(config), rebuild=rebuild, log=log)
 
 
 def _describe(roots: list[Path]) -> str:
     return ", ".join(str(r) for r in roots)
+
+
+def location(config: Config) -> str:
+    """Where the configured store is, for messages."""
+    return str(config.index_dir) if config.store == "local" else redact(config.store)
+
+
+def redact(url: str) -> str:
+    """A store URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)

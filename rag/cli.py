@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--index", metavar="DIR", help="index directory (default: ./index in a checkout, or $RAG_INDEX)")
     common.add_argument("--corpus", metavar="PATH", action="append",
                         help="document folder or file; repeat for several (default: the bundled corpus, or $RAG_CORPUS)")
+    common.add_argument("--store", metavar="STORE",
+                        help="where the index lives: local (default; files in --index), or a postgresql://user@host/db URL (or $RAG_STORE)")
     common.add_argument("--model", metavar="DIR", help="local sentence-transformers model folder (default: all-MiniLM-L6-v2, or $RAG_MODEL)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -87,6 +89,8 @@ def _config(args) -> Config:
         config.corpus = [Path(p) for p in args.corpus] if len(args.corpus) > 1 else Path(args.corpus[0])
     if args.model:
         config.model = args.model
+    if args.store:
+        config.store = args.store
     return config
 
 
@@ -148,7 +152,7 @@ def _search(args) -> int:
 
 
 def _index(args) -> int:
-    from .assistant import build_index
+    from .assistant import build_index, location
 
     config = _config(args)
     if args.paths:
@@ -156,7 +160,7 @@ def _index(args) -> int:
     report = build_index(config, rebuild=args.rebuild, log=_info)
     for doc_id, reason in report.skipped.items():
         _info(f"skipped {doc_id}: {reason}")
-    _info(("Indexed " if report.changed else "Index is up to date: ") + report.summary() + f" → {config.index_dir}")
+    _info(("Indexed " if report.changed else "Index is up to date: ") + report.summary() + f" → {location(config)}")
     if report.chunks == 0:
         _error("no usable documents found")
         return 1

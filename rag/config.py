@@ -34,6 +34,9 @@ class Config:
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
     k: int = 8  # passages handed to the generator; deeper than 5 finds answers ranked 6th to 8th
     max_question_chars: int = 2000
+    # Where chunks and vectors live: "local" (files in index_dir), "memory" (built at every open), or a
+    # postgresql://user@host/db URL (PostgreSQL with pgvector; several machines can share it).
+    store: str = field(default_factory=lambda: os.environ.get("RAG_STORE") or "local")
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()

@@ -190,7 +190,7 @@ class Baseline:
 
     def __init__(self, assistant: Assistant, chunk_chars: int = 500) -> None:
         from .chunk import Chunk
-        from .index import corpus_files
+        from .build import corpus_files
         from .ingest import UnreadableFile, load_document
 
         self.embedder = assistant.embedder

@@ -1,15 +1,16 @@
-"""Hybrid retrieval: dense FAISS search and BM25 over the same chunks, merged by reciprocal rank fusion."""
+"""Hybrid retrieval over a Store: its dense and keyword rankings of the same chunks, merged by reciprocal rank
+fusion; misspelt question terms corrected to corpus terms, acronyms expanded for the keyword search."""
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 import numpy as np
 
 from .chunk import Chunk
-from .index import Index
+from .stores.base import Store
 from .text import ACRONYM, STOPWORDS, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
@@ -40,97 +41,6 @@ class Retrieval:
     corrections: dict[str, str] = field(default_factory=dict)  # a misspelt question term -> the corpus term meant
 
 
-class BM25:
-    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75).
-
-    Postings are compact numpy arrays, term-major (CSR style): a row (int32) and the posting's BM25 weight
-    without the idf (float32), computed once here, so a query only gathers and adds; a million chunks take
-    a few hundred MB. `postings` maps each known term to its id."""
-
-    DENSE_MIN_DOCS = 65536  # below this many documents, every term's postings are scattered
-
-    def __init__(self, documents, k1: float = 1.2, b: float = 0.75) -> None:
-        from array import array
-
-        self.k1, self.b = k1, b
-        self.postings: dict[str, int] = {}  # term -> term id (membership: "does any chunk use this term")
-        term_ids, tfs, lengths = array("i"), array("f"), array("f")
-        row_ends = array("q")
-        for text in documents:
-            counts = Counter(terms(text))
-            lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                term_ids.append(self.postings.setdefault(term, len(self.postings)))
-                tfs.append(tf)
-            row_ends.append(len(term_ids))
-        self.n = len(lengths)
-        self.lengths = np.array(lengths, dtype=np.float32)
-        self.avg_length = float(self.lengths.mean()) if self.n else 0.0
-        # Views on the arrays just filled (no copies: at 1M chunks each holds ~70M postings).
-        ids = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, dtype=np.int32)
-        weights = np.frombuffer(tfs, dtype=np.float32) if len(tfs) else np.zeros(0, dtype=np.float32)
-        rows = np.repeat(np.arange(self.n, dtype=np.int32), np.diff(np.array(row_ends, dtype=np.int64), prepend=0))
-        del row_ends
-        norm = (self.k1 * (1 - self.b + self.b * self.lengths / (self.avg_length or 1.0))).astype(np.float32)
-        denominator = weights + norm[rows]
-        weights *= np.float32(self.k1 + 1)
-        weights /= denominator  # tf * (k1 + 1) / (tf + norm): the posting's weight, before idf
-        del denominator
-        order = np.argsort(ids, kind="stable")
-        self._rows = rows[order]
-        del rows
-        self._impact = weights[order]
-        del weights, order
-        self._starts = _offsets(np.bincount(ids, minlength=len(self.postings)))
-        del ids, term_ids, tfs
-        self._df = np.diff(self._starts)
-        # In a large index, a term in an eighth or more of the documents is kept as one dense row of
-        # weights instead of postings: adding 1M floats takes ~0.2 ms, scattering 125k postings ~0.7 ms;
-        # 4 bytes a document is at most 4x the 8 bytes a posting such a term had.
-        self._dense: dict[int, np.ndarray] = {}
-        if self.n >= self.DENSE_MIN_DOCS:
-            frequent = np.flatnonzero(self._df >= self.n // 8)
-            if len(frequent):
-                keep = np.ones(len(self._rows), dtype=bool)
-                for tid in frequent:
-                    start, end = self._starts[tid], self._starts[tid + 1]
-                    row = np.zeros(self.n, dtype=np.float32)
-                    row[self._rows[start:end]] = self._impact[start:end]
-                    self._dense[int(tid)] = row
-                    keep[start:end] = False
-                counts = self._df.copy()
-                counts[frequent] = 0
-                self._rows, self._impact = self._rows[keep], self._impact[keep]
-                del keep
-                self._starts = _offsets(counts)
-
-    def idf(self, term: str) -> float:
-        tid = self.postings.get(term)
-        df = 0 if tid is None else int(self._df[tid])
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-
-    def scores(self, query: str) -> np.ndarray:
-        scores = np.zeros(self.n, dtype=np.float32)
-        for term in set(terms(query)):
-            tid = self.postings.get(term)
-            if tid is None:
-                continue
-            dense = self._dense.get(tid)
-            if dense is not None:
-                scores += np.float32(self.idf(term)) * dense
-                continue
-            start, end = self._starts[tid], self._starts[tid + 1]
-            scores[self._rows[start:end]] += np.float32(self.idf(term)) * self._impact[start:end]
-        return scores
-
-
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    """Where each term's postings start (and, one past the last, end) in the term-major arrays."""
-    starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    return starts
-
-
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
     fused: dict[int, float] = {}
     for ranking in rankings:
@@ -140,24 +50,34 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
 
 
 class Retriever:
-    def __init__(self, index: Index, depth: int = 50) -> None:
-        self.index = index
+    """Hybrid search over a Store: its dense and its keyword ranking, fused by reciprocal rank."""
+
+    def __init__(self, store: Store, depth: int = 50) -> None:
+        self.store = store
         self.depth = depth  # candidates taken from each ranking before fusion
-        self.bm25 = BM25([c.embedding_text for c in index.chunks])
         self._long_forms: dict[str, str] = {}
 
     def search(self, query_vector: np.ndarray, question: str, k: int) -> Retrieval:
-        dense = self.index.search(query_vector, self.depth)
-        unknown = [t for t in dict.fromkeys(terms(question)) if t not in self.bm25.postings]
+        dense = self.store.dense_search(query_vector, self.depth)
+        question_terms = list(dict.fromkeys(terms(question)))
+        df = self.store.document_frequency(question_terms)
+        unknown = [t for t in question_terms if not df[t]]
         corrections = {t: c for t in unknown if (c := self.correct(t))}
         unknown = [t for t in unknown if t not in corrections]
-        lexical = self.bm25.scores(" ".join([self.expand_acronyms(question)] + list(corrections.values())))
-        top = np.argpartition(-lexical, self.depth)[: self.depth] if len(lexical) > self.depth else np.arange(len(lexical))
-        lexical_rank = [int(r) for r in top[np.argsort(-lexical[top], kind="stable")] if lexical[r] > 0]
-        fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
-        cosine = dict(dense)
-        rows = sorted(fused, key=lambda r: -fused[r])[:k]
-        passages = [self._passage(r, fused[r], cosine, lexical, query_vector) for r in rows]
+        lexical = self.store.keyword_search(" ".join([self.expand_acronyms(question)] + list(corrections.values())), self.depth)
+        fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
+        ids = sorted(fused, key=lambda i: -fused[i])[:k]
+        cosine, keyword = dict(dense), dict(lexical)
+        passages = []
+        for stored in self.store.fetch(ids):
+            if stored is None:  # removed by a re-index since the search (a shared database)
+                continue
+            chunk_id = stored.chunk.chunk_id
+            similarity = cosine.get(chunk_id)
+            if similarity is None:
+                similarity = float(stored.vector @ query_vector)
+            passages.append(Passage(stored.chunk, fused[chunk_id], float(similarity), keyword.get(chunk_id, 0.0),
+                                    (stored.sentences @ query_vector).tolist()))
         return Retrieval(question, passages, unknown, corrections)
 
     def correct(self, term: str) -> str:
@@ -166,11 +86,11 @@ class Retriever:
         letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone."""
         if len(term) < 4 or not term.isalpha():
             return ""
-        postings = self.bm25.postings
         # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.
-        for i in range(2, len(term) - 1):
-            head, tail = term[:i], term[i:]
-            if head in postings and (tail in STOPWORDS or stem(tail) in postings):
+        splits = [(term[:i], term[i:]) for i in range(2, len(term) - 1)]
+        known = self.store.document_frequency({h for h, _ in splits} | {stem(t) for _, t in splits})
+        for head, tail in splits:
+            if known[head] and (tail in STOPWORDS or known[stem(tail)]):
                 return f"{head} {tail}"
         if len(term) < 5:
             return ""
@@ -178,31 +98,24 @@ class Retriever:
         edits = {term[:i] + term[i + 1:] for i in range(len(term))}
         edits |= {term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1)}
         edits |= {term[:i] + ch + term[i:] for i in range(len(term) + 1) for ch in letters}
-        known = [(self.bm25.idf(t), t) for t in map(stem, edits) if len(t) >= 4 and t in postings]
-        return min(known)[1] if known else ""  # the lowest idf: the most widely used
+        df = self.store.document_frequency({t for t in map(stem, edits) if len(t) >= 4})
+        known = [(-count, t) for t, count in df.items() if count]
+        return min(known)[1] if known else ""  # the most widely used (the lowest idf)
 
     def expand_acronyms(self, question: str) -> str:
         """The question plus the long forms of its acronyms, so that BM25 finds "new energy vehicles"
         for "NEV". Only the lexical query is expanded; the question is embedded as asked."""
         for acronym in dict.fromkeys(ACRONYM.findall(question)):
             if acronym not in self._long_forms:
-                self._long_forms[acronym] = long_form(acronym, [c.text for c in self.index.chunks])
+                self._long_forms[acronym] = long_form(acronym, self.store.texts_matching)
         expansions = [self._long_forms[a] for a in dict.fromkeys(ACRONYM.findall(question))]
         return " ".join([question] + [e for e in expansions if e])
-
-    def _passage(self, row: int, score: float, cosine: dict, lexical: np.ndarray, query: np.ndarray) -> Passage:
-        chunk = self.index.chunks[row]
-        dense = cosine.get(row)
-        if dense is None:
-            dense = float(self.index.vectors[row] @ query)
-        similarity = (self.index.sentences_of(row) @ query).tolist()
-        return Passage(chunk, score, float(dense), float(lexical[row]), similarity)
 
 
 _LINKS = ("of", "and", "for", "the")  # may stand between the words of a long form
 
 
-def long_form(acronym: str, texts: list[str]) -> str:
+def long_form(acronym: str, texts_matching: Callable[[re.Pattern], Iterable[str]]) -> str:
     """The words the corpus spells an acronym out with: a run of content words whose initials are its
     letters ("Ministry of Industry and Information Technology" for MIIT). Seen at least twice, so a
     chance run ("group drives the power" for GDP) does not count; "" when there is none."""
@@ -210,7 +123,7 @@ def long_form(acronym: str, texts: list[str]) -> str:
     pattern = re.compile(r"\b" + gap.join(acronym) + r"[\w'’]*", re.I)
     seen: Counter[str] = Counter()
     spelled: dict[str, str] = {}
-    for text in texts:
+    for text in texts_matching(pattern):
         for match in pattern.finditer(text):
             words = [w for w in re.split(r"[\s-]+", match.group(0).lower()) if w not in _LINKS]
             if not any(w in STOPWORDS for w in words):

@@ -123,9 +123,9 @@ class Shared:
 
     def retrieve(self, question: str, k: int | None, deadline: float) -> Retrieval:
         assistant = self.load()
+        assistant.refresh()  # a `rag index` run meanwhile is picked up here; quick, so outside the lock
         self._acquire(deadline)
         try:
-            assistant.refresh()  # a `rag index` run meanwhile is picked up here, between questions
             return assistant.retrieve(question, k)
         finally:
             self.lock.release()
@@ -203,7 +203,7 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
         assistant = shared.load()
         return templates.TemplateResponse(request, "index.html", {
             "example": EXAMPLE, "max_chars": assistant.config.max_question_chars,
-            "chunks": len(assistant.index), "version": __version__})
+            "chunks": len(assistant.store), "version": __version__})
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
@@ -239,17 +239,16 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
              description="404 for an id the index does not hold.")
     async def passage(chunk_id: str = PathParam(description="a citation's chunk_id, e.g. 001_e0bc9c2f253517cb.txt:0")
                       ) -> dict[str, Any]:
-        index = shared.load().index
-        row = index.row(chunk_id)  # only ids in the index's map; never a filesystem path
-        if row is None:
+        stored = shared.load().store.fetch([chunk_id])[0]  # only ids the store holds; never a filesystem path
+        if stored is None:
             raise ApiError(404, "no passage with that id")
-        c = index.chunks[row]
+        c = stored.chunk
         return {"chunk_id": c.chunk_id, "source": c.doc_id, "title": c.title, "heading": c.heading, "text": c.text}
 
     @app.get("/healthz", summary="Liveness, with the index size and model name")
     async def healthz() -> dict[str, Any]:
         assistant = shared.load()
-        return {"status": "ok", "chunks": len(assistant.index), "model": assistant.index.model}
+        return {"status": "ok", "chunks": len(assistant.store), "model": assistant.store.model}
 
     return app
 

@@ -1,4 +1,5 @@
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,21 @@ def small_corpus(tmp_path) -> Path:
 
 def config_for(corpus: Path, index_dir: Path) -> Config:
     return Config(corpus=corpus, index_dir=index_dir)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL with pgvector (the pgserver wheel), listening on a unix socket in a temp dir."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL of a new, empty database on the test server."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres_server.psql(f"CREATE DATABASE {name};")
+    return postgres_server.get_uri(name)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pypdf import PdfWriter
 
-from rag.index import Index
+from rag.stores.local import LocalStore
 from rag.ingest import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,10 +73,10 @@ def test_good_files_are_indexed_and_bad_ones_skipped_with_reasons(tmp_path):
         assert line is not None, f"no skip line for {name}:\n{output}"
         assert reason in line, line
     assert f"{len(expected)} skipped" in output  # the one-line summary
-    index = Index.load(tmp_path / "idx")
+    index = LocalStore(tmp_path / "idx")
     assert set(index.manifest["files"]) == {*GOOD, "gbk.txt"}
     assert set(index.manifest["skipped"]) == set(expected)
-    gbk = [c for c in index.chunks if c.doc_id == "gbk.txt"]
+    gbk = [s.chunk for s in index.chunks_of("gbk.txt")]
     assert gbk and "seven turbine factories (七座风电设备工厂)" in " ".join(c.text for c in gbk)
     # a second run finds nothing new to do, and says the same about the skipped files
     again = rag_index(folder, tmp_path / "idx")

@@ -6,11 +6,12 @@ import sys
 import numpy as np
 import pytest
 
-import rag.index
+import rag.stores.dense
 from rag import Assistant
 from rag.assistant import build_index
 from rag.embed import Embedder, OnnxEmbedder, export_onnx, load_embedder
-from rag.index import Index, ann_search, build_ann, exact_search
+from rag.stores.dense import ann_search, build_ann, exact_search
+from rag.stores.local import LocalStore
 
 from conftest import CORPUS, ROOT, config_for
 
@@ -24,8 +25,9 @@ def onnx_embedder(embedder) -> OnnxEmbedder:
 
 
 def test_onnx_vectors_match_sentence_transformers(corpus_index, embedder, onnx_embedder):
-    index = Index.load(corpus_index)
-    sentences = [c.text[a:b] for c in index.chunks for a, b in c.sentences]
+    store = LocalStore(corpus_index)
+    chunks = [s.chunk for doc in sorted(store.manifest["files"]) for s in store.chunks_of(doc)]
+    sentences = [c.text[a:b] for c in chunks for a, b in c.sentences]
     sentences = sentences[:: max(1, len(sentences) // 200)][:200]
     assert len(sentences) == 200
     expected = embedder.encode(sentences)
@@ -109,11 +111,12 @@ def test_ann_recall_against_exact():
 
 
 def test_large_index_writes_and_uses_ann(tmp_path, small_corpus, onnx_embedder, monkeypatch):
-    monkeypatch.setattr(rag.index, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(rag.stores.dense, "EXACT_LIMIT", 5)
     config = config_for(small_corpus, tmp_path / "idx")
     build_index(config, onnx_embedder)
-    index = Index.load(config.index_dir)
-    assert index.manifest["ann"]["type"] == "IVF-SQ8"
-    assert (index.path / "ann.faiss").is_file()
-    row, score = index.search(index.vectors[4], 3)[0]
-    assert row == 4 and score == pytest.approx(1.0, abs=1e-4)
+    store = LocalStore(config.index_dir)
+    assert store.manifest["ann"]["type"] == "IVF-SQ8"
+    assert (store.path / "ann.faiss").is_file()
+    target = store.chunks_of(sorted(store.manifest["files"])[0])[1]
+    chunk_id, score = store.dense_search(target.vector, 3)[0]
+    assert chunk_id == target.chunk.chunk_id and score == pytest.approx(1.0, abs=1e-4)

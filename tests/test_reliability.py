@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rag.chunk import chunk_document, model_token_counter
 from rag.embed import resolve_model
-from rag.index import Index
+from rag.stores.local import LocalStore
 from rag.ingest import MAX_FILE_BYTES, UnreadableFile, _assemble, _html_blocks, _text_blocks, load_document
 
 
@@ -117,7 +117,7 @@ def test_sigkill_during_builds_never_breaks_the_index(tmp_path, small_corpus, em
         assert survivor.ask(question).answer == expected
     assert kills >= 4
     assert rag_index(small_corpus, index_dir).wait(timeout=300) == 0  # and the next build completes
-    final = Index.load(index_dir)
+    final = LocalStore(index_dir)
     assert {f"note{i}.txt" for i in range(6)} <= set(final.manifest["files"])
     assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp-")]
 
@@ -130,7 +130,7 @@ def test_two_builds_at_once_do_not_interleave(tmp_path, small_corpus):
     stderr = "".join(err for _, err in outputs)
     assert "waiting" in stderr and "up to date" in stderr  # the second waited, then found nothing to do
     assert len([p for p in index_dir.iterdir() if p.name.startswith("v")]) == 1
-    Index.load(index_dir)
+    LocalStore(index_dir)
 
 
 @pytest.mark.parametrize("question, error", [

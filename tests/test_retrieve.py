@@ -1,4 +1,5 @@
-from rag.retrieve import BM25, reciprocal_rank_fusion
+from rag.retrieve import reciprocal_rank_fusion
+from rag.stores.bm25 import BM25
 
 
 def test_rrf_rewards_agreement_between_rankings():
@@ -10,7 +11,7 @@ def test_rrf_rewards_agreement_between_rankings():
 
 
 def test_bm25_prefers_rare_matching_terms():
-    bm25 = BM25(["the city of xian makes cars", "the city of deyang makes turbines", "cars and more cars"])
+    bm25 = BM25.build(["the city of xian makes cars", "the city of deyang makes turbines", "cars and more cars"])
     scores = bm25.scores("turbines")
     assert scores.argmax() == 1 and scores[0] == scores[2] == 0
 

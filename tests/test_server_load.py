@@ -141,7 +141,7 @@ print(json.dumps(summary))
 
 
 def test_50_clients_from_another_process_no_errors_memory_stable(server, assistant, tmp_path):
-    chunk_id = assistant.index.chunks[3].chunk_id
+    chunk_id = assistant.store.chunks_of(sorted(assistant.store.manifest["files"])[0])[3].chunk.chunk_id
     rss_before = server.rss_mb()
     started = time.monotonic()
     client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, server.url, str(CLIENTS), str(LOAD_SECONDS), chunk_id],

@@ -1,0 +1,77 @@
+"""Columns of strings that open by memory-mapping: a UTF-8 blob plus an offsets array, and a hash table
+over them for lookups by value. Opening one costs the same at a thousand or a million entries."""
+from __future__ import annotations
+
+import hashlib
+import mmap
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+
+def write_strings(folder: Path, name: str, strings: Iterable[str]) -> list[str]:
+    """Write <name>.bin and <name>.off.npy; returns the file names."""
+    offsets = [0]
+    with open(folder / f"{name}.bin", "wb") as f:
+        for s in strings:
+            data = s.encode("utf-8")
+            f.write(data)
+            offsets.append(offsets[-1] + len(data))
+    np.save(folder / f"{name}.off.npy", np.array(offsets, dtype=np.int64))
+    return [f"{name}.bin", f"{name}.off.npy"]
+
+
+def write_lookup(folder: Path, name: str, strings: list[str]) -> list[str]:
+    """Write <name>.hash.npy (sorted 64-bit hashes) and <name>.pos.npy (the position of each)."""
+    hashes = np.fromiter((hash64(s) for s in strings), dtype=np.uint64, count=len(strings))
+    order = np.argsort(hashes, kind="stable")
+    np.save(folder / f"{name}.hash.npy", hashes[order])
+    np.save(folder / f"{name}.pos.npy", order.astype(np.int64))
+    return [f"{name}.hash.npy", f"{name}.pos.npy"]
+
+
+def hash64(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def load_array(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r") if path.stat().st_size else np.zeros(0)
+
+
+class Strings:
+    """A memory-mapped string column, indexable by position; with a lookup, also by value."""
+
+    def __init__(self, folder: Path, name: str, lookup: bool = False) -> None:
+        self.offsets = np.load(folder / f"{name}.off.npy", mmap_mode="r")
+        path = folder / f"{name}.bin"
+        if path.stat().st_size:
+            with open(path, "rb") as f:
+                self._blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        else:
+            self._blob = b""
+        self._hashes = self._positions = None
+        if lookup:
+            self._hashes = np.load(folder / f"{name}.hash.npy", mmap_mode="r")
+            self._positions = np.load(folder / f"{name}.pos.npy", mmap_mode="r")
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self._blob[int(self.offsets[i]):int(self.offsets[i + 1])].decode("utf-8")
+
+    def find(self, s: str) -> int | None:
+        """The position of s, or None (hashes narrow it down; the string itself confirms it)."""
+        h = np.uint64(hash64(s))
+        i = int(np.searchsorted(self._hashes, h))
+        while i < len(self._hashes) and self._hashes[i] == h:
+            position = int(self._positions[i])
+            if self[position] == s:
+                return position
+            i += 1
+        return None
+
+    def get(self, s: str, default=None):
+        found = self.find(s)
+        return default if found is None else found

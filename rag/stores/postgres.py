@@ -1,0 +1,279 @@
+"""The PostgreSQL store: chunks, vectors (pgvector, HNSW) and keyword statistics in one database.
+
+    rag ask --store postgresql://user@host/db "…"        (or RAG_STORE=postgresql://…)
+
+Tables (in the connection's schema; give each index its own database or `options=-csearch_path=NAME`):
+    rag_state     one row: chunk count, total length (for BM25), a version bumped by every change, the
+                  manifest (roots, settings, model, skipped files)
+    rag_files     one row a document: content hash, signature
+    rag_chunks    one row a chunk: its fields, embedding vector(dim) with an HNSW index, sentence vectors
+    rag_postings  BM25 postings: term, chunk, term frequency, chunk length
+Every document is written in one transaction (old rows out, new rows in, counts and version bumped), so a
+build that dies leaves each file either as it was or as it is now, never half. Processes on other machines
+see the change at their next `refresh()` (the server's next question) through the version.
+
+Keyword ranking is BM25 computed in SQL from the postings, identical to the local store's (same terms, same
+formula), so both stores rank alike; `?keyword=fts` in the URL ranks with PostgreSQL's own full-text
+search (ts_rank_cd over an English tsvector) instead, which the eval scores lower (README).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from ..chunk import Chunk
+from ..errors import RagError
+from ..text import terms
+from .base import IndexMissing, Store, StoredChunk, Writer
+from .bm25 import B, K1
+from .dense import EXACT_LIMIT
+
+EF_SEARCH = 100  # HNSW candidates per search (pgvector's default is 40, fewer than the retriever's 50)
+_LOCK = 7_262_817  # the advisory lock a writer holds
+
+
+class StoreUnavailable(RagError):
+    pass
+
+
+def _connect(url: str):
+    try:
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError:
+        raise StoreUnavailable("the PostgreSQL store needs psycopg and pgvector: pip install 'rag[postgres]'") from None
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.Error as exc:
+        raise StoreUnavailable(f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0]}") from None
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    register_vector(conn)
+    return conn
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str, create: bool = False) -> None:
+        parts = urlsplit(url)
+        options = dict(parse_qsl(parts.query))
+        self.keyword = options.pop("keyword", "bm25")
+        if self.keyword not in ("bm25", "fts"):
+            raise RagError(f"keyword={self.keyword} in the store URL: use bm25 or fts")
+        self.url = urlunsplit(parts._replace(query=urlencode(options)))
+        self.conn = _connect(self.url)
+        self._version = ""
+        self.manifest = {"files": {}, "skipped": {}}
+        self._count = 0
+        if not self._load() and not create:
+            raise IndexMissing("no index in this database yet (run: rag index --store URL)")
+
+    def _load(self) -> bool:
+        """Read the state row and the manifest; False when the tables do not exist yet."""
+        row = self.conn.execute("SELECT to_regclass('rag_state') IS NOT NULL").fetchone()
+        if not row[0]:
+            return False
+        state = self.conn.execute("SELECT version, chunks, manifest FROM rag_state").fetchone()
+        files = self.conn.execute("SELECT doc_id, sha256, signature, chunks FROM rag_files ORDER BY doc_id").fetchall()
+        self._version, self._count = str(state[0]), int(state[1])
+        self.manifest = {**state[2], "files": {d: {"sha256": h, "signature": s, "chunks": n} for d, h, s, n in files}}
+        return True
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def __len__(self) -> int:
+        return self._count
+
+    def refresh(self) -> bool:
+        row = self.conn.execute("SELECT version FROM rag_state").fetchone() if self._version else None
+        if row is None or str(row[0]) == self._version:
+            return False
+        self._load()
+        return True
+
+    def dense_search(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        if not self._count:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        # Exact up to EXACT_LIMIT chunks, as in the local store; HNSW above it.
+        with self.conn.transaction():
+            self.conn.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, n)}")
+            exact = self._count <= EXACT_LIMIT
+            self.conn.execute(f"SET LOCAL enable_indexscan = {'off' if exact else 'on'}")
+            # Ties go to the earlier chunk, as in the local store; HNSW can only order by the distance.
+            order = "embedding <#> %s, id" if exact else "embedding <#> %s"
+            rows = self.conn.execute(f"SELECT chunk_id, -(embedding <#> %s) FROM rag_chunks ORDER BY {order} LIMIT %s",
+                                     (query, query, n)).fetchall()
+        return [(i, float(s)) for i, s in rows]
+
+    def keyword_search(self, query: str, n: int) -> list[tuple[str, float]]:
+        if not self._count:
+            return []
+        if self.keyword == "fts":
+            rows = self.conn.execute(
+                "WITH q AS (SELECT string_agg(quote_literal(l), ' | ')::tsquery AS q "
+                "FROM unnest(tsvector_to_array(to_tsvector('english', %s))) l) "
+                "SELECT chunk_id, ts_rank_cd(tsv, q.q) AS score FROM rag_chunks, q WHERE tsv @@ q.q "
+                "ORDER BY score DESC, id LIMIT %s", (query, n)).fetchall()
+            return [(i, float(s)) for i, s in rows]
+        rows = self.conn.execute(
+            "WITH s AS (SELECT chunks, total_length::float8 / greatest(chunks, 1) AS avg FROM rag_state), "
+            "q AS (SELECT term, ln(1 + (s.chunks - count(*) + 0.5) / (count(*) + 0.5)) AS idf "
+            "      FROM rag_postings, s WHERE term = ANY(%s) GROUP BY term, s.chunks), "
+            "top AS (SELECT p.chunk, sum(q.idf * p.tf * %s / (p.tf + %s * (1 - %s + %s * p.length / s.avg))) AS score "
+            "        FROM rag_postings p JOIN q USING (term), s GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %s) "
+            "SELECT c.chunk_id, top.score FROM top JOIN rag_chunks c ON c.id = top.chunk ORDER BY top.score DESC, c.id",
+            (list(set(terms(query))), K1 + 1, K1, B, B, n)).fetchall()
+        return [(i, float(s)) for i, s in rows if s > 0]
+
+    def document_frequency(self, terms: Iterable[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(terms))
+        found = dict(self.conn.execute("SELECT term, count(*) FROM rag_postings WHERE term = ANY(%s) GROUP BY term",
+                                       (wanted,)).fetchall()) if self._count else {}
+        return {t: int(found.get(t, 0)) for t in wanted}
+
+    _COLUMNS = "chunk_id, doc_id, title, heading, text, start_offset, end_offset, spans, tokens, llm_tokens, embedding, sentence_vectors"
+
+    def fetch(self, chunk_ids: list[str]) -> list[StoredChunk | None]:
+        if not self._version:
+            return [None] * len(chunk_ids)
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM rag_chunks WHERE chunk_id = ANY(%s)", (chunk_ids,),
+                                 binary=True).fetchall()
+        found = {row[0]: _stored(row) for row in rows}
+        return [found.get(i) for i in chunk_ids]
+
+    def chunks_of(self, doc_id: str) -> list[StoredChunk]:
+        if not self._version:
+            return []
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM rag_chunks WHERE doc_id = %s ORDER BY id", (doc_id,),
+                                 binary=True).fetchall()
+        return [_stored(row) for row in rows]
+
+    def texts_matching(self, pattern: re.Pattern) -> Iterator[str]:
+        """PostgreSQL's regular expressions narrow the chunks down (its \\y is Python's \\b); Python's
+        pattern then decides, so the matches are exactly the local store's."""
+        if not self._count:
+            return iter(())
+        rows = self.conn.execute("SELECT text FROM rag_chunks WHERE text ~* %s ORDER BY id",
+                                 (pattern.pattern.replace(r"\b", r"\y"),)).fetchall()
+        return (text for (text,) in rows if pattern.search(text))
+
+    @contextmanager
+    def writer(self, log=lambda message: None) -> Iterator[Writer]:
+        if not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,)).fetchone()[0]:
+            log("Another rag index is writing to this database; waiting for it to finish…")
+            self.conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK,))
+        try:
+            self._load()
+            yield _PostgresWriter(self)
+        finally:
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
+        self._load()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _stored(row) -> StoredChunk:
+    chunk_id, doc_id, title, heading, text, start, end, spans, tokens, llm_tokens, embedding, sentence_vectors = row
+    vector = embedding.to_numpy().astype(np.float32)
+    chunk = Chunk(chunk_id, doc_id, title, heading, text, start, end,
+                  [(spans[i], spans[i + 1]) for i in range(0, len(spans), 2)], tokens, llm_tokens)
+    return StoredChunk(chunk, vector, np.frombuffer(sentence_vectors, dtype=np.float32).reshape(-1, len(vector)))
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rag_state (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one), version bigint NOT NULL, chunks bigint NOT NULL,
+    total_length bigint NOT NULL, manifest jsonb NOT NULL);
+INSERT INTO rag_state VALUES (true, 0, 0, 0, '{{}}') ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS rag_files (doc_id text PRIMARY KEY, sha256 text NOT NULL, signature jsonb NOT NULL,
+    chunks integer NOT NULL);
+CREATE TABLE IF NOT EXISTS rag_chunks (
+    id bigserial PRIMARY KEY, chunk_id text NOT NULL UNIQUE,
+    doc_id text NOT NULL REFERENCES rag_files ON DELETE CASCADE,
+    title text NOT NULL, heading text NOT NULL, text text NOT NULL, start_offset integer NOT NULL,
+    end_offset integer NOT NULL, spans integer[] NOT NULL, tokens integer NOT NULL, llm_tokens integer NOT NULL,
+    length integer NOT NULL, embedding vector({dim}) NOT NULL, sentence_vectors bytea NOT NULL,
+    tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || heading || ' ' || text)) STORED);
+CREATE INDEX IF NOT EXISTS rag_chunks_doc ON rag_chunks (doc_id);
+CREATE INDEX IF NOT EXISTS rag_chunks_tsv ON rag_chunks USING gin (tsv);
+CREATE TABLE IF NOT EXISTS rag_postings (term text NOT NULL, chunk bigint NOT NULL REFERENCES rag_chunks ON DELETE CASCADE,
+    tf real NOT NULL, length real NOT NULL);
+CREATE INDEX IF NOT EXISTS rag_postings_term ON rag_postings (term) INCLUDE (chunk, tf, length);
+CREATE INDEX IF NOT EXISTS rag_postings_chunk ON rag_postings (chunk);
+"""
+
+
+class _PostgresWriter(Writer):
+    """Writes each document in its own transaction, at once."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store, self.conn = store, store.conn
+
+    def _schema(self, dim: int) -> None:
+        with self.conn.transaction():
+            self.conn.execute(_SCHEMA.format(dim=int(dim)))
+
+    def add(self, doc_id: str, record: dict, chunks: list[StoredChunk]) -> None:
+        from psycopg.types.json import Jsonb
+
+        if chunks:
+            self._schema(len(chunks[0].vector))
+        conn = self.conn
+        with conn.transaction():
+            self._remove(doc_id)
+            conn.execute("INSERT INTO rag_files VALUES (%s, %s, %s, %s)",
+                         (doc_id, record["sha256"], Jsonb(record["signature"]), len(chunks)))
+            ids = [r[0] for r in conn.execute("SELECT nextval('rag_chunks_id_seq') FROM generate_series(1, %s)",
+                                              (len(chunks),)).fetchall()]
+            counts = [Counter(terms(s.chunk.embedding_text)) for s in chunks]
+            lengths = [sum(c.values()) for c in counts]
+            with conn.cursor() as cur:
+                with cur.copy("COPY rag_chunks (id, chunk_id, doc_id, title, heading, text, start_offset, end_offset, "
+                              "spans, tokens, llm_tokens, length, embedding, sentence_vectors) FROM STDIN WITH (FORMAT BINARY)") as copy:
+                    copy.set_types(["int8", "text", "text", "text", "text", "text", "int4", "int4", "int4[]", "int4",
+                                    "int4", "int4", "vector", "bytea"])
+                    for id_, s, length in zip(ids, chunks, lengths):
+                        c = s.chunk
+                        copy.write_row([id_, c.chunk_id, doc_id, c.title, c.heading, c.text, c.start, c.end,
+                                        [x for span in c.sentences for x in span], c.tokens, c.llm_tokens, length,
+                                        np.asarray(s.vector, dtype=np.float32),
+                                        np.ascontiguousarray(s.sentences, dtype=np.float32).tobytes()])
+                with cur.copy("COPY rag_postings (term, chunk, tf, length) FROM STDIN WITH (FORMAT BINARY)") as copy:
+                    copy.set_types(["text", "int8", "float4", "float4"])
+                    for id_, term_counts, length in zip(ids, counts, lengths):
+                        for term, tf in term_counts.items():
+                            copy.write_row([term, id_, tf, length])
+            conn.execute("UPDATE rag_state SET version = version + 1, chunks = chunks + %s, total_length = total_length + %s",
+                         (len(chunks), sum(lengths)))
+
+    def delete(self, doc_id: str) -> None:
+        with self.conn.transaction():
+            self._remove(doc_id)
+            self.conn.execute("UPDATE rag_state SET version = version + 1")
+
+    def _remove(self, doc_id: str) -> None:
+        if not self.store._version and not self.conn.execute("SELECT to_regclass('rag_files') IS NOT NULL").fetchone()[0]:
+            return
+        gone = self.conn.execute("SELECT count(*), coalesce(sum(length), 0) FROM rag_chunks WHERE doc_id = %s",
+                                 (doc_id,)).fetchone()
+        self.conn.execute("DELETE FROM rag_files WHERE doc_id = %s", (doc_id,))
+        self.conn.execute("UPDATE rag_state SET chunks = chunks - %s, total_length = total_length - %s", gone)
+
+    def finish(self, manifest: dict) -> None:
+        from psycopg.types.json import Jsonb
+
+        self._schema(manifest["model"]["dim"])
+        with self.conn.transaction():
+            # HNSW is built once over what the first build loaded (much faster than growing it row by row),
+            # then kept up to date by PostgreSQL as documents change.
+            self.conn.execute("CREATE INDEX IF NOT EXISTS rag_chunks_hnsw ON rag_chunks USING hnsw (embedding vector_ip_ops)")
+            self.conn.execute("UPDATE rag_state SET manifest = %s, version = version + "
+                              "(CASE WHEN manifest = %s THEN 0 ELSE 1 END)",
+                              (Jsonb({k: v for k, v in manifest.items() if k != "files"}),) * 2)
