@@ -61,9 +61,34 @@ class SyntheticCorpus:
         return self.sentence_ids[self.offsets[i]:self.offsets[i + 1]]
 
     def text(self, i: int) -> str:
-        body = " ".join(self.pool[s] for s in self.sentences(i)).translate(self._tables[i % 97])
+        return " ".join(self.sentence_texts(i))
+
+    def sentence_texts(self, i: int) -> list[str]:
         city = CITIES[(i * 7 + self.seed) % len(CITIES)]
-        return _CITY.sub(city, body)
+        return [_CITY.sub(city, self.pool[s].translate(self._tables[i % 97])) for s in self.sentences(i)]
+
+    def documents(self, vectors: np.ndarray, pool_vectors: np.ndarray, per_doc: int = 100):
+        """(doc_id, record, [StoredChunk]) for a store's Writer: per_doc chunks a document, the chunk vectors
+        given (vectors, may be a memmap), each sentence's vector its pool sentence's."""
+        from rag.chunk import Chunk
+        from rag.stores import StoredChunk
+
+        for first in range(0, self.size, per_doc):
+            doc_id = f"doc{first // per_doc:06d}.txt"
+            stored, offset = [], 0
+            block = np.asarray(vectors[first:first + per_doc])
+            for i in range(first, min(first + per_doc, self.size)):
+                sentences = self.sentence_texts(i)
+                spans, start = [], 0
+                for s in sentences:
+                    spans.append((start, start + len(s)))
+                    start += len(s) + 1
+                text = " ".join(sentences)
+                chunk = Chunk(f"{doc_id}:{i - first}", doc_id, f"Synthetic {doc_id}", "", text, offset,
+                              offset + len(text), spans, tokens=len(text) // 4, llm_tokens=len(text) // 4)
+                offset += len(text) + 1
+                stored.append(StoredChunk(chunk, block[i - first], pool_vectors[self.sentences(i)]))
+            yield doc_id, {"sha256": f"synthetic-{self.seed}-{first}", "signature": [0, 0]}, stored
 
     def texts(self, start: int = 0, stop: int | None = None):
         for i in range(start, self.size if stop is None else stop):

@@ -120,7 +120,8 @@ def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool 
         if not root.exists():
             raise FileNotFoundError(f"corpus not found: {root}")
     embedder = embedder or load_embedder(config.model)
-    store = store or open_store(config.store, config.index_dir, create=True)
+    if store is None:
+        store = open_store(config.store, config.index_dir, create=True)
     return build(roots, store, embedder, index_settings(config), rebuild=rebuild, log=log)
 
 

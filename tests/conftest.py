@@ -59,3 +59,14 @@ def postgres_url(postgres_server) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     postgres_server.psql(f"CREATE DATABASE {name};")
     return postgres_server.get_uri(name)
+
+
+# `pytest -m "not slow"` is the quick loop: it leaves out every test that loads the real model (through
+# these fixtures) and the modules marked slow themselves (subprocesses, a browser, a server under load).
+_MODEL_FIXTURES = {"embedder", "corpus_index", "assistant", "onnx_embedder"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if _MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

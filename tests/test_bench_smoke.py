@@ -7,6 +7,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
+
 BENCHES = ["cold_ask", "warm_ask", "indexing", "scale", "server_load"]
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from conftest import CORPUS
 
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
+
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from pypdf import PdfWriter
 
-from rag.stores.local import LocalStore
 from rag.ingest import MAX_FILE_BYTES
+from rag.stores.local import LocalStore
+
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from rag.chunk import chunk_document, model_token_counter
 from rag.embed import resolve_model
-from rag.stores.local import LocalStore
 from rag.ingest import MAX_FILE_BYTES, UnreadableFile, _assemble, _html_blocks, _text_blocks, load_document
+from rag.stores.local import LocalStore
+
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
 
 
 COUNT = model_token_counter(resolve_model(None))

@@ -17,6 +17,8 @@ from rag import Assistant
 from rag.answer import ExtractiveGenerator
 from rag.server import create_app, make_server
 
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
+
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 TIMEOUT = 2.0  # s; the app's answer bound here (30 s in `rag serve`); a normal question takes ~0.1 s
 SHORT = 1.0  # s; the header, body and keep-alive bounds here

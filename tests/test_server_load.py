@@ -17,6 +17,8 @@ import pytest
 
 from serving import Server
 
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 CLIENTS = 50

@@ -167,3 +167,12 @@ def test_hybrid_retrieval_is_the_same_on_every_store(location, tmp_path):
         assert [p.score for p in got.passages] == pytest.approx([p.score for p in want.passages])
         assert [p.lexical for p in got.passages] == pytest.approx([p.lexical for p in want.passages], rel=1e-5)
         assert got.corrections == want.corrections and got.unknown_terms == want.unknown_terms
+
+
+@pytest.mark.parametrize("location", STORES, indirect=True)
+def test_build_index_fills_the_empty_store_it_is_given(location, tmp_path):
+    from rag.assistant import build_index
+
+    store = location()
+    report = build_index(Config(corpus=CORPUS, index_dir=tmp_path / "idx"), HashEncoder(), store=store)
+    assert report.chunks == len(store) > 50 and sorted(report.added) == docs()

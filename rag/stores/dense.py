@@ -77,7 +77,9 @@ def _calibrate(index, vectors: np.ndarray, rng, target: float = 0.95, queries: i
 def load_ann(path: Path, params: dict):
     import faiss
 
-    index = faiss.read_index(str(path))
+    # Memory-mapped: opening costs nothing at any size, pages are read as searches touch them, and the
+    # mapping outlives the file if a newer build removes this version while a search still runs.
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
     faiss.extract_index_ivf(index).nprobe = int(params["nprobe"])
     return index
 

@@ -143,6 +143,8 @@ class _Version:
         self.texts, self.headings = Strings(path, "texts"), Strings(path, "headings")
         self.docs, self.titles = Strings(path, "docs", lookup=True), Strings(path, "titles")
         self.bm25 = BM25.load(path)
+        if manifest.get("ann"):
+            self._ann = dense.load_ann(path / "ann.faiss", manifest["ann"])
         if len(self.vectors) != self.count or len(self.ids) != self.count or len(self.sentence_vectors) != len(self.spans):
             raise IndexCorrupt(f"index in {path.parent} is inconsistent; {_REBUILD}")
 
@@ -176,11 +178,8 @@ class _Version:
         """(row, cosine) of the n nearest chunks: exact for small indexes, ANN plus exact re-scoring for large."""
         if not self.count:
             return []
-        ann = self.manifest.get("ann")
-        if ann is None:
-            return dense.exact_search(self.vectors, query, n)
         if self._ann is None:
-            self._ann = dense.load_ann(self.path / "ann.faiss", ann)
+            return dense.exact_search(self.vectors, query, n)
         return dense.ann_search(self._ann, self.vectors, query, n)
 
 
@@ -254,8 +253,9 @@ def _write_version(index_dir: Path, manifest: dict, documents, old: _Version) ->
     try:
         manifest = {"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **manifest}
         names = _write_arrays(tmp, manifest, documents, old)
-        manifest["checksums"] = {name: {"sha256": file_hash(tmp / name), "size": (tmp / name).stat().st_size}
-                                 for name in names}
+        # Large files are checked by size at open (hashing them would cost seconds), so only small ones get a hash.
+        manifest["checksums"] = {name: {"size": size, **({"sha256": file_hash(tmp / name)} if size <= _VERIFY_LIMIT else {})}
+                                 for name in names for size in [(tmp / name).stat().st_size]}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
         for name in os.listdir(tmp):
             _fsync(tmp / name)
