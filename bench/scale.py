@@ -67,10 +67,10 @@ def generate(out: Path, size: int, seed: int, sample: int, questions: list[str])
             "exact_search": percentiles(exact_ms), "generate_s": round(time.perf_counter() - started, 1)}
 
 
-def build_store(folder: Path, size: int, seed: int, exact_limit: int) -> dict:
-    """Runs in a fresh process: write the local store from the chunks, vectors given; time and peak RSS."""
+def build_store(folder: Path, store_name: str, size: int, seed: int, exact_limit: int) -> dict:
+    """Runs in a fresh process: write the store from the chunks, vectors given; time and peak RSS."""
     import rag.stores.dense
-    from rag.stores.local import LocalStore
+    from rag.stores import open_store
     from synthetic import SyntheticCorpus
 
     rag.stores.dense.EXACT_LIMIT = exact_limit
@@ -78,23 +78,27 @@ def build_store(folder: Path, size: int, seed: int, exact_limit: int) -> dict:
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     pool = np.load(folder / "pool.npy")
     started = time.perf_counter()
-    store = LocalStore.create(folder / "index")
+    store = open_store(store_name, folder / "index", create=True)
     with store.writer() as writer:
         for doc_id, record, chunks in corpus.documents(vectors, pool):
             writer.add(doc_id, record, chunks)
         writer.finish({"roots": [], "settings": {}, "skipped": {},
                        "model": {"name": "all-MiniLM-L6-v2", "path": "", "dim": int(vectors.shape[1])}})
-    return {"build_s": round(time.perf_counter() - started, 1), "build_peak_rss_mb": rss_mb(),
-            "ann": store.manifest.get("ann"), "index_disk_mb": round(du(store.path) / 2**20, 1)}
+    result = {"build_s": round(time.perf_counter() - started, 1), "build_peak_rss_mb": rss_mb(), "ann": store.manifest.get("ann")}
+    if store_name == "local":
+        result["index_disk_mb"] = round(du(store.path) / 2**20, 1)
+    else:
+        result["index_disk_mb"] = round(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1)
+    return result
 
 
-def ask(folder: Path, passes: int) -> dict:
+def ask(folder: Path, store_name: str, passes: int) -> dict:
     """Runs in a fresh process: open the Assistant, ask every question, report times, recall and memory."""
     from rag import Assistant, Config
 
     base_rss = current_rss_mb()
     started = time.perf_counter()
-    assistant = Assistant.open(config=Config(index_dir=folder / "index", store="local"), update=False)
+    assistant = Assistant.open(config=Config(index_dir=folder / "index", store=store_name), update=False)
     open_s = time.perf_counter() - started
     gc.collect()
     open_rss = current_rss_mb()
@@ -131,15 +135,17 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--work", default="/tmp/rag-scale", help="where the synthetic indexes go (deleted after)")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--step", nargs=3, metavar=("STEP", "DIR", "ARG"), help=argparse.SUPPRESS)
+    parser.add_argument("--store", choices=["local", "postgres"], default="local",
+                        help="postgres: a PostgreSQL with pgvector started by pgserver in the work folder")
+    parser.add_argument("--step", nargs=4, metavar=("STEP", "DIR", "STORE", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
-        step, folder, arg = args.step
+        step, folder, store_name, arg = args.step
         if step == "build":
             size, exact_limit = (int(x) for x in arg.split(","))
-            print(json.dumps(build_store(Path(folder), size, args.seed, exact_limit)))
+            print(json.dumps(build_store(Path(folder), store_name, size, args.seed, exact_limit)))
         else:
-            print(json.dumps(ask(Path(folder), int(arg))))
+            print(json.dumps(ask(Path(folder), store_name, int(arg))))
         return 0
 
     import rag.stores.dense
@@ -155,10 +161,20 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
         started = time.perf_counter()
         result = generate(folder, size, args.seed, sample, questions)
+        store_name, server = "local", None
+        if args.store == "postgres":
+            import pgserver
+
+            server = pgserver.get_server(folder / "pg", cleanup_mode="stop")
+            store_name = server.get_uri()
         for step, arg in (("build", f"{size},{exact_limit}"), ("ask", str(passes))):
-            done = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), "--step", step, str(folder), arg],
-                                  capture_output=True, text=True, check=True)
+            done = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), "--step", step, str(folder), store_name, arg],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(done.stderr[-3000:])
             result[step] = json.loads(done.stdout.strip().splitlines()[-1])
+        if server is not None:
+            server.cleanup()
         result["total_s"] = round(time.perf_counter() - started, 1)
         results.append(result)
         print(json.dumps({"size": size, "open_s": result["ask"]["open_s"], "rss_open_mb": result["ask"]["rss_open_mb"],
@@ -166,13 +182,13 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     top = results[-1]
-    result = {"exact_limit": exact_limit, "seed": args.seed, "sizes": results,
+    result = {"store": args.store, "exact_limit": exact_limit, "seed": args.seed, "sizes": results,
               "target": "at 1M: open <= 2 s, RSS at open <= 1 GB, search p95 <= 20 ms, recall@10 >= 0.95"}
     if top["chunks"] >= 1_000_000:
         a = top["ask"]
         result["met"] = (a["open_s"] <= 2 and a["rss_open_mb"] <= 1024 and a["search"]["p95_ms"] <= 20
                          and a["recall_at_10"] >= 0.95)
-    save("scale", result, args.smoke)
+    save("scale" if args.store == "local" else f"scale_{args.store}", result, args.smoke)
     return 0
 
 

@@ -121,12 +121,14 @@ class PostgresStore(Store):
                 "SELECT chunk_id, ts_rank_cd(tsv, q.q) AS score FROM rag_chunks, q WHERE tsv @@ q.q "
                 "ORDER BY score DESC, id LIMIT %s", (query, n)).fetchall()
             return [(i, float(s)) for i, s in rows]
+        # One pass over the query terms' postings (an index-only scan): each posting with its term's
+        # document frequency, then BM25 summed per chunk, with the local store's formula and constants.
         rows = self.conn.execute(
             "WITH s AS (SELECT chunks, total_length::float8 / greatest(chunks, 1) AS avg FROM rag_state), "
-            "q AS (SELECT term, ln(1 + (s.chunks - count(*) + 0.5) / (count(*) + 0.5)) AS idf "
-            "      FROM rag_postings, s WHERE term = ANY(%s) GROUP BY term, s.chunks), "
-            "top AS (SELECT p.chunk, sum(q.idf * p.tf * %s / (p.tf + %s * (1 - %s + %s * p.length / s.avg))) AS score "
-            "        FROM rag_postings p JOIN q USING (term), s GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %s) "
+            "p AS (SELECT chunk, tf, length, count(*) OVER (PARTITION BY term) AS df FROM rag_postings WHERE term = ANY(%s)), "
+            "top AS (SELECT p.chunk, sum(ln(1 + (s.chunks - p.df + 0.5) / (p.df + 0.5)) "
+            "                            * p.tf * %s / (p.tf + %s * (1 - %s + %s * p.length / s.avg))) AS score "
+            "        FROM p, s GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %s) "
             "SELECT c.chunk_id, top.score FROM top JOIN rag_chunks c ON c.id = top.chunk ORDER BY top.score DESC, c.id",
             (list(set(terms(query))), K1 + 1, K1, B, B, n)).fetchall()
         return [(i, float(s)) for i, s in rows if s > 0]
@@ -201,6 +203,8 @@ CREATE TABLE IF NOT EXISTS rag_chunks (
     end_offset integer NOT NULL, spans integer[] NOT NULL, tokens integer NOT NULL, llm_tokens integer NOT NULL,
     length integer NOT NULL, embedding vector({dim}) NOT NULL, sentence_vectors bytea NOT NULL,
     tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || heading || ' ' || text)) STORED);
+-- Vectors stay in the row (not in TOAST), so an exact scan reads them without a lookup per row.
+ALTER TABLE rag_chunks ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX IF NOT EXISTS rag_chunks_doc ON rag_chunks (doc_id);
 CREATE INDEX IF NOT EXISTS rag_chunks_tsv ON rag_chunks USING gin (tsv);
 CREATE TABLE IF NOT EXISTS rag_postings (term text NOT NULL, chunk bigint NOT NULL REFERENCES rag_chunks ON DELETE CASCADE,
@@ -277,3 +281,5 @@ class _PostgresWriter(Writer):
             self.conn.execute("UPDATE rag_state SET manifest = %s, version = version + "
                               "(CASE WHEN manifest = %s THEN 0 ELSE 1 END)",
                               (Jsonb({k: v for k, v in manifest.items() if k != "files"}),) * 2)
+        # Fresh statistics for the planner, and a visibility map so keyword search scans the index only.
+        self.conn.execute("VACUUM (ANALYZE) rag_chunks, rag_postings")
