@@ -48,6 +48,7 @@ def test_incremental_update_re_embeds_only_what_changed(tmp_path, small_corpus, 
     assert LocalStore(config.index_dir).chunks_of("new.md") == []
 
 
+@pytest.mark.slow  # opens with the real model
 def test_changed_corpus_is_noticed_by_open(tmp_path, small_corpus):
     index_dir = tmp_path / "idx"
     assistant = Assistant.open(index_dir=index_dir, corpus=small_corpus)

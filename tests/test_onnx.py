@@ -94,6 +94,7 @@ def test_exact_search_is_brute_force():
     assert len(exact_search(vectors[:3], query, 10)) == 3
 
 
+@pytest.mark.slow  # builds and searches a 20,000-vector FAISS index
 def test_ann_recall_against_exact():
     vectors = _clustered(20_000)
     # Questions land near their answers: a chunk's vector moved by as much noise again as it has signal.
