@@ -77,13 +77,14 @@ def main() -> int:
                 victim.write_text(victim.read_text(encoding="utf-8") + f"\n\nA sentence added at {time.time_ns()}.\n", encoding="utf-8")
                 seconds, _ = timed(rag_command() + ["index"], env)
                 update.append(seconds)
-            from rag.index import Index
+            from rag.stores.local import LocalStore
 
-            index = Index.load(tmp / backend)
-            texts = [c.embedding_text for c in index.chunks] + [c.text[a:b] for c in index.chunks for a, b in c.sentences]
+            store = LocalStore(tmp / backend)
+            chunks = [s.chunk for doc_id in store.manifest["files"] for s in store.chunks_of(doc_id)]
+            texts = [c.embedding_text for c in chunks] + [c.text[a:b] for c in chunks for a, b in c.sentences]
             result["backends"][backend] = {
-                "chunks": len(index), "texts_embedded": len(texts), "full_build_s": round(min(full), 2),
-                "chunks_per_s": round(len(index) / min(full), 1), "incremental_update_s": round(min(update), 2),
+                "chunks": len(store), "texts_embedded": len(texts), "full_build_s": round(min(full), 2),
+                "chunks_per_s": round(len(store) / min(full), 1), "incremental_update_s": round(min(update), 2),
                 "encode_texts_per_s": round(encode_rate(backend, texts), 1), "progress_lines": log.count("ETA")}
         if "torch" in result["backends"]:
             onnx, torch = result["backends"]["onnx"], result["backends"]["torch"]

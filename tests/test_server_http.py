@@ -68,7 +68,7 @@ def url(assistant, generator):
     patch = pytest.MonkeyPatch()
     for name in ("HEADER_TIMEOUT", "BODY_TIMEOUT", "KEEP_ALIVE"):
         patch.setattr(server_module, name, SHORT)
-    switchable = Assistant(assistant.config, assistant.index, assistant.embedder, generator=generator)
+    switchable = Assistant(assistant.config, assistant.store, assistant.embedder, generator=generator)
     with running(create_app(switchable, timeout=TIMEOUT)) as url:
         yield url
     patch.undo()
