@@ -34,6 +34,11 @@ class Config:
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
     k: int = 8  # passages handed to the generator; deeper than 5 finds answers ranked 6th to 8th
     max_question_chars: int = 2000
+    # A link to a file outside the corpus folder is skipped unless this is set: a link must not pull
+    # /etc/passwd into answers. Set it in the environment to keep following links on automatic updates.
+    follow_symlinks: bool = field(default_factory=lambda: os.environ.get("RAG_FOLLOW_SYMLINKS", "") not in ("", "0"))
+    # A build that finds no usable document leaves the index as it was, unless this is set.
+    allow_empty: bool = False
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()
