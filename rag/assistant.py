@@ -1,6 +1,7 @@
 """The library API: open an index over a corpus, ask questions, search passages."""
 from __future__ import annotations
 
+import logging
 import re
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ class Assistant:
         self.embedder = embedder
         self.retriever = Retriever(store)
         self.generator = generator or ExtractiveGenerator()
+        self._refresh_error = ""
 
     @classmethod
     def open(
@@ -53,21 +55,36 @@ class Assistant:
                 raise
             log(f"No index yet in {location(config)}: building it from {_describe(roots_of(config))}.")
             store, missing = open_store(config.store, config.index_dir, create=True), True
-        if update and (missing or is_stale(store.manifest, roots_of(config), index_settings(config))):
+        if update and (missing or is_stale(store.manifest, roots_of(config), index_settings(config), config.follow_symlinks)):
             if not missing:
                 log("The corpus changed since the index was built: updating it.")
-            report = build_index(config, embedder, store=store, log=log)
-            log(f"Indexed {report.summary()}.")
-            if not isinstance(embedder, OnnxEmbedder):
-                embedder = load_embedder(config.model)  # the build may just have exported it
+            try:
+                report = build_index(config, embedder, store=store, log=log)
+            except (RagError, OSError) as exc:
+                if missing:
+                    raise
+                # A read-only index, a full disk, a missing or emptied corpus: the index is intact, so answer from it.
+                log(f"warning: the index could not be updated ({_reason(exc)}); answering from the index built "
+                    f"{store.manifest.get('created', 'before')}")
+            else:
+                log(f"Indexed {report.summary()}.")
+                if not isinstance(embedder, OnnxEmbedder):
+                    embedder = load_embedder(config.model)  # the build may just have exported it
         return cls(config, store, embedder)
 
     def refresh(self) -> bool:
         """Switch to the store's newest version if `rag index` has written one since; True if it switched.
         A running server calls this, so a re-index never needs a restart; opening a version parses
         nothing, so this is quick at any size, and searches in flight finish on the version they began on."""
-        if not self.store.refresh():
+        try:
+            if not self.store.refresh():
+                return False
+        except Exception as exc:  # whatever is wrong on disk or in the database, the version open still answers
+            if str(exc) != self._refresh_error:  # one line per new problem, not one per question
+                logging.getLogger(__name__).warning("keeping the loaded index: %s", _reason(exc))
+                self._refresh_error = str(exc)
             return False
+        self._refresh_error = ""
         self.retriever = Retriever(self.store)
         return True
 
@@ -118,11 +135,12 @@ def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool 
     roots = roots_of(config)
     for root in roots:
         if not root.exists():
-            raise FileNotFoundError(f"corpus not found: {root}")
+            raise RagError(f"corpus not found: {root}")
     embedder = embedder or load_embedder(config.model)
     if store is None:
         store = open_store(config.store, config.index_dir, create=True)
-    return build(roots, store, embedder, index_settings(config), rebuild=rebuild, log=log)
+    return build(roots, store, embedder, index_settings(config), rebuild=rebuild, log=log,
+                 allow_empty=config.allow_empty, follow_symlinks=config.follow_symlinks)
 
 
 def _describe(roots: list[Path]) -> str:
@@ -137,3 +155,9 @@ def location(config: Config) -> str:
 def redact(url: str) -> str:
     """A store URL without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc).splitlines()[0] if str(exc).strip() else exc.__class__.__name__

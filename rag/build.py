@@ -16,8 +16,17 @@ import numpy as np
 
 from .chunk import Chunk, chunk_document, model_token_counter
 from .embed import Embedder, OnnxUnavailable, export_onnx
-from .ingest import UnreadableFile, file_hash, find_files, load_document
+from .errors import RagError
+from .ingest import UnreadableFile, check_size, file_hash, list_files, load_document, printable_name
 from .stores.base import Store, StoredChunk
+
+
+class NothingUsable(RagError):
+    """A build that found no usable document: the index is left as it was. report lists what was skipped."""
+
+    def __init__(self, message: str, report: "BuildReport") -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass
@@ -44,14 +53,22 @@ class BuildReport:
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
-def corpus_files(roots: list[Path]) -> dict[str, Path]:
-    """doc_id -> path. With one root the id is the path below it; with several, the root's name leads."""
+def corpus_files(roots: list[Path], follow_symlinks: bool = False) -> tuple[dict[str, Path], dict[str, str]]:
+    """doc_id -> path, and doc_id -> reason for the entries that are not read (links out of the corpus,
+    FIFOs, devices, names that are not UTF-8). With one root the id is the path below it; with several,
+    the root's name leads."""
     files: dict[str, Path] = {}
+    listed_skips: dict[str, str] = {}
     for root in roots:
-        for path in find_files(root):
+        found, skipped = list_files(root, follow_symlinks)
+        for path in [*found, *skipped]:
             rel = path.name if root.is_file() else path.relative_to(root).as_posix()
-            files[f"{root.name}/{rel}" if len(roots) > 1 else rel] = path
-    return files
+            doc_id = printable_name(f"{root.name}/{rel}" if len(roots) > 1 else rel)
+            if path in skipped:
+                listed_skips[doc_id] = skipped[path]
+            else:
+                files[doc_id] = path
+    return files, listed_skips
 
 
 def _signature(path: Path) -> tuple[int, int]:
@@ -66,21 +83,26 @@ def _safe_signature(path: Path) -> tuple[int, int]:
         return (0, 0)
 
 
-def is_stale(manifest: dict, roots: list[Path], settings: dict) -> bool:
-    """True when the corpus or the settings differ from what the store was built from."""
-    if manifest.get("roots") != [str(r.resolve()) for r in roots] or manifest.get("settings") != settings:
+def is_stale(manifest: dict, roots: list[Path], settings: dict, follow_symlinks: bool = False) -> bool:
+    """True when the corpus or the settings differ from what the store was built from. Entries skipped
+    unread (a FIFO, a link out of the corpus) count by name only: a /proc file whose time changes at
+    every look would otherwise make the index stale for ever."""
+    if manifest.get("roots") != [str(r.resolve()) for r in roots] or manifest.get("settings") != settings \
+            or manifest.get("follow_symlinks", False) != follow_symlinks:
         return True
     known = {**manifest.get("files", {}), **manifest.get("skipped", {})}
-    files = corpus_files(roots)
-    if files.keys() != known.keys():
+    files, listed_skips = corpus_files(roots, follow_symlinks)
+    if files.keys() | listed_skips.keys() != known.keys():
         return True
     for doc_id, path in files.items():
+        entry = known[doc_id]
         try:
-            if list(_signature(path)) != known[doc_id]["signature"] and file_hash(path) != known[doc_id]["sha256"]:
+            if entry["signature"] is None or (list(_signature(path)) != entry["signature"]
+                                              and (not entry["sha256"] or file_hash(path) != entry["sha256"])):
                 return True
         except OSError:
             return True
-    return False
+    return any(known[doc_id]["signature"] is not None for doc_id in listed_skips)
 
 
 def build(
@@ -90,23 +112,34 @@ def build(
     settings: dict,
     rebuild: bool = False,
     log: Callable[[str], None] = lambda message: None,
+    allow_empty: bool = False,
+    follow_symlinks: bool = False,
 ) -> BuildReport:
-    """Bring the store up to date with the files under roots."""
+    """Bring the store up to date with the files under roots. A build that finds no usable document
+    raises NothingUsable and leaves the store as it was, unless allow_empty: an emptied or mistyped
+    corpus must not wipe a live index."""
     started = time.perf_counter()
     report = BuildReport()
     with store.writer(log) as writer:
         manifest = store.manifest
         old_files = manifest.get("files", {})
+        model = manifest.get("model", {})
         comparable = (not rebuild and manifest.get("settings") == settings
-                      and manifest.get("model", {}).get("path") == str(embedder.path))
+                      and model.get("path") == str(embedder.path) and model.get("dim") == embedder.dim)
         previous_files = old_files if comparable else {}  # else chunks or vectors would not be comparable
         count = model_token_counter(embedder.path)
         fresh: dict[str, tuple[dict, list[Chunk]]] = {}
         known: dict[str, np.ndarray] = {}  # text -> vector, from the old version of files that changed
+        found, listed_skips = corpus_files(roots, follow_symlinks)
         skipped: dict[str, dict] = {}
-        for doc_id, path in corpus_files(roots).items():
+        for doc_id, reason in listed_skips.items():
+            skipped[doc_id] = {"reason": reason, "signature": None, "sha256": ""}
+            report.skipped[doc_id] = reason
+        for doc_id, path in found.items():
+            digest = ""
             try:
                 signature = _signature(path)
+                check_size(signature[0])
                 previous = previous_files.get(doc_id)
                 digest = previous["sha256"] if previous and list(signature) == previous["signature"] else file_hash(path)
                 if previous and previous["sha256"] == digest:
@@ -126,8 +159,13 @@ def build(
                 (report.updated if previous else report.added).append(doc_id)
             except (UnreadableFile, OSError) as exc:
                 reason = str(exc) if isinstance(exc, UnreadableFile) else (exc.strerror or str(exc))
-                skipped[doc_id] = {"reason": reason, "signature": list(_safe_signature(path)), "sha256": ""}
+                # With its hash, a skipped file whose time changes but whose bytes do not leaves the index fresh.
+                skipped[doc_id] = {"reason": reason, "signature": list(_safe_signature(path)), "sha256": digest}
                 report.skipped[doc_id] = reason
+        report.skipped = dict(sorted(report.skipped.items()))
+        if not fresh and not report.unchanged and not allow_empty:
+            raise NothingUsable(f"no usable documents found in {', '.join(map(str, roots))}; the index was left as it was"
+                                " (to index nothing anyway: rag index --allow-empty)", report)
         gone = [d for d in old_files if d not in fresh and d not in report.unchanged]
         report.removed = sorted(d for d in gone if d not in skipped)
         dim = _embed_and_add(writer, fresh, known, embedder, log, report)
@@ -135,7 +173,7 @@ def build(
             writer.delete(doc_id)
         if dim is None:
             dim = manifest.get("model", {}).get("dim") or embedder.dim
-        writer.finish({"roots": [str(r.resolve()) for r in roots], "settings": settings,
+        writer.finish({"roots": [str(r.resolve()) for r in roots], "follow_symlinks": follow_symlinks, "settings": settings,
                        "model": {"name": embedder.name, "path": str(embedder.path), "dim": int(dim)},
                        "skipped": skipped})
     report.chunks = len(store)

@@ -37,6 +37,11 @@ class Config:
     # Where chunks and vectors live: "local" (files in index_dir), "memory" (built at every open), or a
     # postgresql://user@host/db URL (PostgreSQL with pgvector; several machines can share it).
     store: str = field(default_factory=lambda: os.environ.get("RAG_STORE") or "local")
+    # A link to a file outside the corpus folder is skipped unless this is set: a link must not pull
+    # /etc/passwd into answers. Set it in the environment to keep following links on automatic updates.
+    follow_symlinks: bool = field(default_factory=lambda: os.environ.get("RAG_FOLLOW_SYMLINKS", "") not in ("", "0"))
+    # A build that finds no usable document leaves the index as it was, unless this is set.
+    allow_empty: bool = False
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()

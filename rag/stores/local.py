@@ -33,11 +33,14 @@ import numpy as np
 from ..chunk import Chunk
 from ..ingest import file_hash
 from . import dense
+from ..errors import RagError
 from .base import IndexCorrupt, IndexMissing, Store, StoredChunk, Writer
 from .bm25 import BM25
 from .columns import Strings, load_array, write_lookup, write_strings
 
 FORMAT = 2
+_BUILD_KEYS = ("roots", "follow_symlinks", "settings", "model", "skipped")  # what a build records beside the files
+_VERSION_NAME = re.compile(r"v[0-9]{1,30}")
 _VERIFY_LIMIT = 64 << 20  # files larger than this are checked by size, not by hash, when opening
 _REBUILD = "rebuild it: rag index --rebuild"
 
@@ -94,19 +97,22 @@ class LocalStore(Store):
 
     def refresh(self) -> bool:
         """Open the newest version if a build has written one since; the old one stays readable until
-        nothing refers to it (a search in flight finishes on it). Cheap: nothing is parsed."""
-        try:
-            if _current(self.index_dir) == self._v.path:
-                return False
-            self._v = _Version.open(self.index_dir)
-        except (IndexMissing, IndexCorrupt):
-            return False  # keep answering from the version open
+        nothing refers to it (a search in flight finishes on it). Cheap: nothing is parsed. IndexMissing
+        or IndexCorrupt if the directory is damaged (the version open is kept)."""
+        if _current(self.index_dir) == self._v.path:
+            return False
+        self._v = _Version.open(self.index_dir)
         return True
 
     @contextmanager
     def writer(self, log=lambda message: None) -> Iterator[Writer]:
         with _lock(self.index_dir, log):
-            self.refresh()
+            try:  # a build starts from the newest version; a damaged one is rebuilt from the files
+                self._v = _Version.open(self.index_dir)
+                live = self._v.path.name
+            except (IndexMissing, IndexCorrupt):
+                self._v, live = _Version.empty(self.index_dir), None
+            _remove_debris(self.index_dir, keep=live)
             writer = _LocalWriter(self)
             yield writer
             writer.commit()
@@ -145,7 +151,10 @@ class _Version:
         self.bm25 = BM25.load(path)
         if manifest.get("ann"):
             self._ann = dense.load_ann(path / "ann.faiss", manifest["ann"])
-        if len(self.vectors) != self.count or len(self.ids) != self.count or len(self.sentence_vectors) != len(self.spans):
+        dim = manifest["model"]["dim"]
+        if len(self.vectors) != self.count or len(self.ids) != self.count or len(self.sentence_vectors) != len(self.spans) \
+                or self.vectors.ndim != 2 or self.sentence_vectors.ndim != 2 or self.vectors.shape[1] != dim \
+                or self.sentence_vectors.shape[1] != dim or len(self.info) != self.count or len(self.sentence_starts) != self.count + 1:
             raise IndexCorrupt(f"index in {path.parent} is inconsistent; {_REBUILD}")
 
     @classmethod
@@ -155,6 +164,7 @@ class _Version:
             raise IndexMissing(f"no index in {index_dir} (run: rag index)")
         try:
             manifest = json.loads((path / "manifest.json").read_text())
+            _check_manifest(manifest, index_dir)
             _verify(path, manifest)
             return cls(path, manifest)
         except IndexCorrupt:
@@ -184,16 +194,42 @@ class _Version:
 
 
 def _current(index_dir: Path) -> Path | None:
+    """The live version directory, None if there is no index; IndexCorrupt if CURRENT is damaged
+    (not a file, too long, not a version name, or naming no directory)."""
+    damaged = f"{index_dir}/CURRENT is damaged; run: rag index (it rebuilds the index)"
     try:
-        name = (Path(index_dir) / "CURRENT").read_text().strip()
+        with open(Path(index_dir) / "CURRENT", "rb") as f:
+            raw = f.read(64)  # a version name is 20 bytes: a huge CURRENT is damage, not a name to print
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise IndexCorrupt(f"cannot read {index_dir}/CURRENT ({exc.strerror})") from None
+        raise IndexCorrupt(f"{damaged} ({exc.strerror})") from None
+    name = raw.decode("ascii", "replace").strip()
+    if not _VERSION_NAME.fullmatch(name):
+        raise IndexCorrupt(damaged)
     version = Path(index_dir) / name
-    if not name or "/" in name or not version.is_dir():
-        raise IndexCorrupt(f"index in {index_dir} points at a missing version; {_REBUILD}")
+    if not version.is_dir():
+        raise IndexCorrupt(f"index in {index_dir} points at a missing version; run: rag index (it rebuilds the index)")
     return version
+
+
+def _check_manifest(manifest, index_dir: Path) -> None:
+    """The manifest is the root of trust, so its shape is checked before anything reads it."""
+    def is_int(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    try:
+        model = manifest["model"]
+        ok = manifest["format"] != FORMAT or (  # an old format is reported by _verify
+            isinstance(model["name"], str) and isinstance(model["path"], str) and is_int(model["dim"]) and model["dim"] > 0
+            and isinstance(manifest["settings"], dict) and isinstance(manifest["roots"], list) and is_int(manifest["chunks"])
+            and all(isinstance(entry["sha256"], str) and isinstance(entry["signature"], (list, type(None)))
+                    for part in ("files", "skipped") for entry in manifest[part].values())
+            and all(is_int(c["size"]) and isinstance(c.get("sha256", ""), str) for c in manifest["checksums"].values()))
+    except (KeyError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        raise IndexCorrupt(f"index in {index_dir} has a damaged manifest; run: rag index (it rebuilds the index)")
 
 
 def _verify(version: Path, manifest: dict) -> None:
@@ -203,7 +239,7 @@ def _verify(version: Path, manifest: dict) -> None:
         path = version / name
         if not path.is_file() or path.stat().st_size != expected["size"]:
             raise IndexCorrupt(f"index file {name} is truncated or missing; {_REBUILD}")
-        if expected["size"] <= _VERIFY_LIMIT and file_hash(path) != expected["sha256"]:
+        if "sha256" in expected and file_hash(path) != expected["sha256"]:
             raise IndexCorrupt(f"index file {name} does not match its checksum; {_REBUILD}")
 
 
@@ -215,7 +251,7 @@ class _LocalWriter(Writer):
         self.old = store._v
         self.files = dict(self.old.manifest.get("files", {}))
         self.added: dict[str, list[StoredChunk]] = {}
-        self.manifest = {k: v for k, v in self.old.manifest.items() if k in ("roots", "settings", "model", "skipped")}
+        self.manifest = {k: v for k, v in self.old.manifest.items() if k in _BUILD_KEYS}
         self.changed = False
 
     def add(self, doc_id: str, record: dict, chunks: list[StoredChunk]) -> None:
@@ -228,7 +264,7 @@ class _LocalWriter(Writer):
         self.changed |= self.files.pop(doc_id, None) is not None
 
     def finish(self, manifest: dict) -> None:
-        self.changed |= any(self.manifest.get(k) != manifest.get(k) for k in ("roots", "settings", "model", "skipped"))
+        self.changed |= any(self.manifest.get(k) != manifest.get(k) for k in _BUILD_KEYS)
         self.manifest = {k: v for k, v in manifest.items() if k != "files"}
 
     def commit(self) -> None:
@@ -263,11 +299,14 @@ def _write_version(index_dir: Path, manifest: dict, documents, old: _Version) ->
         pointer = index_dir / f".CURRENT.{os.getpid()}"
         pointer.write_text(version.name)
         _fsync(pointer)
-        os.replace(pointer, index_dir / "CURRENT")
+        current = index_dir / "CURRENT"
+        if current.is_dir() and not current.is_symlink():  # damage that os.replace cannot overwrite
+            shutil.rmtree(current)
+        os.replace(pointer, current)
         _fsync(index_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    _remove_old_versions(index_dir, keep=version.name)
+    _remove_debris(index_dir, keep=version.name)
 
 
 def _write_arrays(folder: Path, manifest: dict, documents, old: _Version) -> list[str]:
@@ -348,15 +387,24 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_old_versions(index_dir: Path, keep: str) -> None:
+def _remove_debris(index_dir: Path, keep: str | None) -> None:
+    """Remove what crashed or finished builds left: temporary version directories, pointer files, and
+    every version but keep (all versions stay when keep is None: CURRENT could not say which is live).
+    Only a build holding the lock calls this, so no other process is writing any of it; a process
+    still reading a removed version keeps its memory-mapped files."""
     for entry in index_dir.iterdir():
-        if entry.is_dir() and entry.name != keep and (entry.name.startswith("v") or entry.name.startswith(".tmp-")):
+        if entry.name.startswith(".CURRENT."):
+            entry.unlink(missing_ok=True)
+        elif entry.is_dir() and not entry.is_symlink() and (
+                entry.name.startswith(".tmp-") or (keep is not None and entry.name != keep and _VERSION_NAME.fullmatch(entry.name))):
             shutil.rmtree(entry, ignore_errors=True)
 
 
 @contextmanager
 def _lock(index_dir: Path, log) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
+    if (index_dir / ".lock").is_dir():
+        raise RagError(f"{index_dir}/.lock is a directory, not the build lock; remove it (rmdir {index_dir}/.lock) and run again")
     with open(index_dir / ".lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
