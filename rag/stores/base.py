@@ -54,8 +54,9 @@ class Writer(ABC):
 
 
 class Store(ABC):
-    """Chunks with a dense and a keyword index over them. A store object reads one consistent state
-    (a version) until `refresh()` moves it to the newest one."""
+    """Chunks with a dense and a keyword index over them. The local store reads one version until
+    `refresh()` moves it to the newest; a database store reads what is committed, and `refresh()`
+    reloads its manifest when the version says something changed."""
 
     manifest: dict
 
