@@ -138,11 +138,14 @@ def test_evaluate_suite_is_a_library_call(tiny):
     assert report["splits"]["dev"]["ours"]["answer_accuracy"] >= 0.5
 
 
-def test_an_unknown_suite_is_one_clear_error(tmp_path, capsys):
+def test_an_unknown_or_repeated_suite_is_one_clear_error(tmp_path, capsys):
     with pytest.raises(SuiteError, match="no eval suite 'nope'.*bundled"):
         load_suite("nope")
     assert cli.main(["eval", "--suite", "nope", "--index", str(tmp_path)]) == 1
     assert "rag: error: no eval suite 'nope'" in capsys.readouterr().err
+    assert cli.main(["eval", "--suite", "bundled", "--suite", str(BUNDLED), "--index", str(tmp_path)]) == 1
+    assert "rag: error: two suites share a name: bundled" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # refused before any index was built
 
 
 def test_a_broken_generator_fails_eval(tiny, tmp_path, monkeypatch):
