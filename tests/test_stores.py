@@ -13,7 +13,7 @@ from rag.assistant import index_settings
 from rag.build import build
 from rag.config import Config
 from rag.retrieve import Retriever
-from rag.stores import IndexMissing, StoredChunk, open_store
+from rag.stores import IndexMissing, StoredChunk, namespaced, open_store
 from rag.text import terms
 
 from conftest import CORPUS
@@ -176,3 +176,11 @@ def test_build_index_fills_the_empty_store_it_is_given(location, tmp_path):
     store = location()
     report = build_index(Config(corpus=CORPUS, index_dir=tmp_path / "idx"), HashEncoder(), store=store)
     assert report.chunks == len(store) > 50 and sorted(report.added) == docs()
+
+
+def test_postgres_schemas_keep_two_indexes_apart_in_one_database(postgres_url, small_corpus, tmp_path):
+    first = open_store(namespaced(postgres_url, "eval_one"), tmp_path, create=True)
+    fill(first, small_corpus)
+    second = open_store(namespaced(postgres_url, "eval_two"), tmp_path, create=True)
+    assert len(first) > 0 and len(second) == 0 and second.fetch([f"{docs(small_corpus)[0]}:0"]) == [None]
+    assert len(open_store(namespaced(postgres_url, "eval_one"), tmp_path)) == len(first)

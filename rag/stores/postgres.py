@@ -2,7 +2,7 @@
 
     rag ask --store postgresql://user@host/db "…"        (or RAG_STORE=postgresql://…)
 
-Tables (in the connection's schema; give each index its own database or `options=-csearch_path=NAME`):
+Tables (in the connection's schema, or in `?schema=NAME`; give each index its own database or schema):
     rag_state     one row: chunk count, total length (for BM25), a version bumped by every change, the
                   manifest (roots, settings, model, skipped files)
     rag_files     one row a document: content hash, signature
@@ -41,7 +41,7 @@ class StoreUnavailable(RagError):
     pass
 
 
-def _connect(url: str):
+def _connect(url: str, schema: str):
     try:
         import psycopg
         from pgvector.psycopg import register_vector
@@ -52,6 +52,9 @@ def _connect(url: str):
     except psycopg.Error as exc:
         raise StoreUnavailable(f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0]}") from None
     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    if schema:  # its own tables; the vector type stays visible through the usual search path
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        conn.execute(f"SET search_path TO {schema}, public")
     register_vector(conn)
     return conn
 
@@ -63,8 +66,11 @@ class PostgresStore(Store):
         self.keyword = options.pop("keyword", "bm25")
         if self.keyword not in ("bm25", "fts"):
             raise RagError(f"keyword={self.keyword} in the store URL: use bm25 or fts")
+        schema = options.pop("schema", "")
+        if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+            raise RagError(f"schema={schema} in the store URL: use lower-case letters, digits and _")
         self.url = urlunsplit(parts._replace(query=urlencode(options)))
-        self.conn = _connect(self.url)
+        self.conn = _connect(self.url, schema)
         self._version = ""
         self.manifest = {"files": {}, "skipped": {}}
         self._count = 0
