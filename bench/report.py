@@ -89,6 +89,23 @@ def tables() -> str:
                        f"{a['search']['p50_ms']:.1f} / {a['search']['p95_ms']:.1f} ms | {a['ask']['p50_ms']:.1f} / {a['ask']['p95_ms']:.1f} ms | "
                        f"{a['recall_at_10']:.3f} |")
         out.append("")
+    pg = load("scale_postgres")
+    if pg:
+        out += ["### Scale: PostgreSQL + pgvector store", "", when(pg), "",
+                "| Chunks | build (vectors given) | database size | open | search p50 / p95 | ask p50 / p95 | recall@10 (HNSW vs exact) |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        for r in pg["sizes"]:
+            a, b = r["ask"], r["build"]
+            out.append(f"| {r['chunks']:,} | {b['build_s']} s | {b['index_disk_mb']} MB | {a['open_s']} s | "
+                       f"{a['search']['p50_ms']:.1f} / {a['search']['p95_ms']:.1f} ms | {a['ask']['p50_ms']:.1f} / {a['ask']['p95_ms']:.1f} ms | "
+                       f"{a['recall_at_10']:.3f} |")
+        out.append("")
+    txtai = load("txtai_compare")
+    if txtai and "build_s" in txtai.get("txtai", {}):
+        out += ["### Build with vectors given: rag against txtai", "", when(txtai), "",
+                "| Chunks | rag local store | txtai (hybrid, content) | ratio | peak RSS rag / txtai |", "| --- | --- | --- | --- | --- |",
+                f"| {txtai['chunks']:,} | {txtai['rag']['build_s']} s | {txtai['txtai']['build_s']} s | {txtai['ratio']} | "
+                f"{txtai['rag']['peak_rss_mb']:.0f} / {txtai['txtai']['peak_rss_mb']:.0f} MB |", ""]
     if server:
         out += ["### Server", "", when(server), "", "| Clients | requests | req/s | p50 | p95 | max | errors |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in server["levels"]:

@@ -206,7 +206,7 @@ class Baseline:
 
         self.embedder = assistant.embedder
         self.chunks = []
-        for doc_id, path in corpus_files(_roots(assistant)).items():
+        for doc_id, path in corpus_files(_roots(assistant))[0].items():
             try:
                 text = load_document(path, doc_id).text
             except UnreadableFile:
