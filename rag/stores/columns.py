@@ -35,25 +35,30 @@ def hash64(s: str) -> int:
     return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+# Files up to this size are read into memory, larger ones memory-mapped: a mapping is cheap to open at any
+# size, but a file changed in place under it (damage: builds always write new files) kills the reader
+# with SIGBUS, so small indexes, which load in milliseconds anyway, are read.
+MMAP_LIMIT = 64 << 20
+
+
 def load_array(path: Path) -> np.ndarray:
-    return np.load(path, mmap_mode="r") if path.stat().st_size else np.zeros(0)
+    size = path.stat().st_size
+    return np.load(path, mmap_mode="r" if size > MMAP_LIMIT else None) if size else np.zeros(0)
 
 
 class Strings:
     """A memory-mapped string column, indexable by position; with a lookup, also by value."""
 
     def __init__(self, folder: Path, name: str, lookup: bool = False) -> None:
-        self.offsets = np.load(folder / f"{name}.off.npy", mmap_mode="r")
+        self.offsets = load_array(folder / f"{name}.off.npy")
         path = folder / f"{name}.bin"
-        if path.stat().st_size:
-            with open(path, "rb") as f:
-                self._blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        else:
-            self._blob = b""
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            self._blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size > MMAP_LIMIT else f.read()
         self._hashes = self._positions = None
         if lookup:
-            self._hashes = np.load(folder / f"{name}.hash.npy", mmap_mode="r")
-            self._positions = np.load(folder / f"{name}.pos.npy", mmap_mode="r")
+            self._hashes = load_array(folder / f"{name}.hash.npy")
+            self._positions = load_array(folder / f"{name}.pos.npy")
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
