@@ -21,6 +21,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sample", type=int, default=500, help="chunks embedded with the real model (default 500)")
     parser.add_argument("--passes", type=int, default=2)
-    parser.add_argument("--work", default="/tmp/rag-scale", help="where the synthetic indexes go (deleted after)")
+    parser.add_argument("--work", default=None, help="where the synthetic indexes go (default: a new temporary folder; deleted after)")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--questions", type=int, default=None, help="time only the first N gold questions (recall uses all)")
     parser.add_argument("--store", choices=["local", "postgres"], default="local",
@@ -158,8 +159,9 @@ def main() -> int:
     if args.smoke:
         sizes, sample, exact_limit, questions, passes = [3000], 50, 1000, questions[:20], 1
     results = []
+    work = Path(args.work or tempfile.mkdtemp(prefix="rag-scale-"))  # never a folder another run is using
     for size in sizes:
-        folder = Path(args.work) / f"{size}"
+        folder = work / f"{size}"
         shutil.rmtree(folder, ignore_errors=True)
         started = time.perf_counter()
         result = generate(folder, size, args.seed, sample, questions)
@@ -184,6 +186,8 @@ def main() -> int:
                           "ask": result["ask"]["ask"], "recall": result["ask"]["recall_at_10"]}), file=sys.stderr, flush=True)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+    if not args.keep and not args.work:
+        shutil.rmtree(work, ignore_errors=True)
     top = results[-1]
     result = {"store": args.store, "exact_limit": exact_limit, "seed": args.seed, "sizes": results,
               "target": "at 1M: open <= 2 s, RSS at open <= 1 GB, search p95 <= 20 ms, recall@10 >= 0.95"}

@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--work", default="/tmp/rag-txtai")
+    parser.add_argument("--work", default=None, help="where the synthetic indexes go (default: a new temporary folder; deleted after)")
     parser.add_argument("--step", nargs=2, metavar=("WHO", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     size = 3000 if args.smoke else args.size
@@ -82,7 +83,7 @@ def main() -> int:
         who, folder = args.step
         print(json.dumps((build_rag if who == "rag" else build_txtai)(Path(folder), size, args.seed)))
         return 0
-    folder = Path(args.work)
+    folder = Path(args.work or tempfile.mkdtemp(prefix="rag-txtai-"))  # never a folder another run is using
     shutil.rmtree(folder, ignore_errors=True)
     prepare(folder, size, args.seed)
     result = {"chunks": size}
