@@ -5,6 +5,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import RagError
+
+K_MAX = 20  # passages a question may ask for; more only adds noise and latency
 PACKAGE_DIR = Path(__file__).resolve().parent
 # In a source checkout the bundled corpus and the default index sit beside the package;
 # in an installed wheel the corpus ships inside it (see pyproject.toml).
@@ -38,3 +41,12 @@ class Config:
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()
         self.index_dir = Path(self.index_dir).expanduser()
+        check_k(self.k)
+
+
+def check_k(k: object) -> int:
+    """k itself if it is a whole number of passages from 1 to K_MAX; a RagError otherwise."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
+        raise RagError(f"k must be a whole number from 1 to {K_MAX} (got {k!r})")
+    return k
+

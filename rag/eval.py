@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .answer import Answer
 from .assistant import Assistant
+from .errors import RagError
 
 MAX_ANSWER_CHARS = 400  # a longer "answer" is a dumped passage, not an answer
 RETRIEVAL_DEPTH = 10
@@ -67,9 +68,13 @@ def load_gold(path: Path) -> list[GoldItem]:
             if not line.strip():
                 continue
             try:
-                items.append(GoldItem(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise ValueError(f"{path}:{n}: not a gold record ({exc})") from None
+                item = GoldItem(**json.loads(line))
+                for group in item.answers:
+                    for pattern in group:
+                        re.compile(pattern)
+            except (json.JSONDecodeError, TypeError, re.error) as exc:
+                raise RagError(f"{path}:{n}: not a gold record ({exc})") from None
+            items.append(item)
     return items
 
 
@@ -241,7 +246,7 @@ def run_eval(config, gold=None, split="all", show_failures=False, baseline=False
     if split != "all":
         items = [i for i in items if i.split == split]
     if not items:
-        raise ValueError(f"no gold questions for split {split!r} in {gold_path}")
+        raise RagError(f"no gold questions for split {split!r} in {gold_path}")
     started = time.perf_counter()
     assistant = Assistant.open(config=config, log=log)
     assistant.embedder.encode(["warm up"])  # model load is reported on its own, not in latency

@@ -40,7 +40,7 @@ from . import __version__
 from .answer import Answer
 from .assistant import Assistant, QuestionError
 from .cli import EXAMPLE
-from .config import PACKAGE_DIR, Config
+from .config import K_MAX, PACKAGE_DIR, Config
 from .followup import resolve_followup
 from .retrieve import Retrieval
 
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     import uvicorn
 
 MAX_BODY = 64 * 1024  # bytes; a question is at most a few KB, so anything bigger is a mistake or abuse
-K_MAX = 20
 PIECE_DELAY = 0.012  # seconds between streamed answer pieces, so the page visibly writes the answer
 ANSWER_TIMEOUT = 30.0  # s; longer than any question takes (about 0.1 s), short of a client giving up
 BODY_TIMEOUT = 10.0  # s for the whole request body to arrive
