@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="start the web chat page")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--allowed-host", metavar="NAME", action="append", default=[],
+                       help="also answer requests addressed to this host name (repeatable; or $RAG_ALLOWED_HOSTS, "
+                            "comma-separated); 127.0.0.1, localhost, ::1 and --host always are")
     serve.set_defaults(run=_serve)
     return parser
 
@@ -199,7 +202,9 @@ def _eval(args) -> int:
 def _serve(args) -> int:
     from .server import serve
 
-    return serve(_config(args), host=args.host, port=args.port, log=_info)
+    config = _config(args)
+    config.allowed_hosts = [*config.allowed_hosts, *args.allowed_host]
+    return serve(config, host=args.host, port=args.port, log=_info)
 
 
 def render_answer(answer, colour: bool = False) -> str:

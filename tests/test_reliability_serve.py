@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import random
 import re
+import resource
+import shutil
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,7 +26,8 @@ from rag import Config, cli
 from rag.answer import ExtractiveGenerator
 from rag.assistant import QuestionError
 from rag.errors import RagError
-from rag.server import create_app
+from rag.server import RateLimitedLog, create_app
+from serving import Server
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 APOSTROPHE_S = ["Who 's the leader?", "What is Xi'an 's 2030 NEV output target?", "Who ’s the Frobnitz director?",
@@ -253,6 +259,183 @@ def test_f18_server_rejects_a_bad_k(assistant):
         for k in (0, -1, 21):
             assert client.post("/api/ask", json={"question": EXAMPLE, "k": k}).status_code == 422
             assert client.get("/api/ask/stream", params={"question": EXAMPLE, "k": k}).status_code == 422
+
+
+# --- F9: Host header; F11: connection floods and log floods (a real `rag serve`) ---
+
+CAP = 20
+
+
+@pytest.fixture(scope="module")
+def capped_server(corpus_index, tmp_path_factory):
+    """rag serve with a low connection cap from the environment and extra host names from both the
+    command line and the environment."""
+    server = Server(tmp_path_factory.mktemp("capped") / "serve.log", "--index", str(corpus_index),
+                    "--corpus", str(CORPUS), "--allowed-host", "my.box",
+                    env={"RAG_MAX_CONNECTIONS": str(CAP), "RAG_ALLOWED_HOSTS": "env.box, other.box"})
+    yield server
+    server.stop()
+
+
+def port_of(server: Server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def get(server: Server, path: str, host: str) -> httpx.Response:
+    return httpx.get(server.url + path, headers={"Host": host}, timeout=10)
+
+
+def test_f9_foreign_host_headers_are_refused(capped_server, assistant):
+    port = port_of(capped_server)
+    passage = f"/api/passages/{assistant.index.chunks[0].chunk_id}"
+    for host in ("evil.example", f"attacker.example:{port}", "127.0.0.1.evil.example", "localhost.", "", "my.box.evil"):
+        for path in ("/healthz", passage, "/"):
+            response = get(capped_server, path, host)
+            assert response.status_code == 400, (host, path, response.text)
+            assert "host name" in response.json()["error"]
+    refused = httpx.post(capped_server.url + "/api/ask", json={"question": EXAMPLE}, headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and set(refused.json()) == {"error"}
+
+
+def test_f9_own_and_allowed_host_names_are_answered(capped_server, assistant):
+    port = port_of(capped_server)
+    passage = f"/api/passages/{assistant.index.chunks[0].chunk_id}"
+    for host in ("127.0.0.1", f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST", f"[::1]:{port}",
+                 f"my.box:{port}", "env.box", f"other.box:{port}"):
+        assert get(capped_server, "/healthz", host).status_code == 200, host
+        assert get(capped_server, passage, host).status_code == 200, host
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def flood(url: str, connections: int, partial_headers: bool) -> list[socket.socket]:
+    """Connections that send nothing, or half a request line and stop (slowloris)."""
+    host, port = url.split("//")[1].split(":")
+    socks = []
+    for _ in range(connections):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        if partial_headers:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: loc")
+        socks.append(sock)
+    return socks
+
+
+def probes(server: Server, count: int = 5) -> list[float]:
+    """Seconds each health probe took; a probe that fails raises."""
+    took = []
+    for _ in range(count):
+        started = time.monotonic()
+        response = httpx.get(server.url + "/healthz", timeout=3)
+        assert response.status_code == 200
+        took.append(time.monotonic() - started)
+        time.sleep(0.1)
+    return took
+
+
+def test_f11_more_idle_connections_than_the_cap_and_health_still_answers(capped_server):
+    log_before = capped_server.log.stat().st_size
+    socks = flood(capped_server.url, 3 * CAP, partial_headers=False) + flood(capped_server.url, 3 * CAP, partial_headers=True)
+    try:
+        time.sleep(0.5)
+        took = probes(capped_server)
+        fds = open_fds(capped_server.process.pid)
+    finally:
+        for sock in socks:
+            sock.close()
+    grown = capped_server.log.stat().st_size - log_before
+    print(json.dumps({"connections": len(socks), "cap": CAP, "probe_max_s": round(max(took), 3), "server_fds": fds,
+                      "log_bytes": grown}))
+    assert max(took) < 2
+    assert fds < CAP + 40  # the connections beyond the cap were closed
+    assert grown < 2000
+
+
+def test_f11_connections_beyond_the_file_limit(corpus_index, tmp_path):
+    """The finding's case: more connections than the open-file limit. Before, accept failed with EMFILE
+    in a loop, probes timed out and the log grew by megabytes."""
+    limit = 256
+
+    def low_file_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    server = Server(tmp_path / "serve.log", "--index", str(corpus_index), "--corpus", str(CORPUS), preexec_fn=low_file_limit)
+    socks: list[socket.socket] = []
+    try:
+        log_before = server.log.stat().st_size
+        socks = flood(server.url, 200, partial_headers=True) + flood(server.url, 200, partial_headers=False)
+        time.sleep(1)
+        took = probes(server)
+        fds = open_fds(server.process.pid)
+        grown = server.log.stat().st_size - log_before
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stop()
+    print(json.dumps({"connections": len(socks), "file_limit": limit, "probe_max_s": round(max(took), 3),
+                      "server_fds": fds, "log_bytes": grown}))
+    assert max(took) < 2 and fds < limit and grown < 2000, server.log.read_text()[-2000:]
+
+
+def test_f11_a_log_flood_is_rate_limited(capped_server):
+    """Garbage requests make uvicorn log a warning each; the log keeps a few a second and a count."""
+    log_before = capped_server.log.stat().st_size
+    host, port = capped_server.url.split("//")[1].split(":")
+    started = time.monotonic()
+    sent = 0
+    while time.monotonic() - started < 2 and sent < 3000:
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"\x16\x03\x01 not http\r\n\r\n")
+            sock.recv(100)
+        sent += 1
+    time.sleep(1.1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:  # the next one carries the count
+        sock.sendall(b"\x16\x03\x01 not http\r\n\r\n")
+        sock.recv(100)
+    time.sleep(0.3)
+    seconds = time.monotonic() - started
+    text = capped_server.log.read_text(errors="replace")[log_before:]
+    logged = text.count("Invalid HTTP request")
+    print(json.dumps({"garbage_requests": sent, "seconds": round(seconds, 1), "lines_logged": logged,
+                      "log_bytes": len(text)}))
+    assert sent > 100
+    assert 1 <= logged <= 5 * (seconds + 2)
+    assert re.search(r"\[\d+ more like this suppressed\] Invalid HTTP request", text)
+
+
+def test_rate_limited_log_counts_what_it_drops():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RateLimitedLog(per_second=3))
+    logger = logging.getLogger("rag.test.flood")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for n in range(10_000):
+            logger.error("accept failed %d", n)
+        logger.error("another message")
+        time.sleep(1.05)
+        logger.error("accept failed %d", 10_000)
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) <= 3 * 2 + 2
+    assert "another message" in lines
+    assert re.fullmatch(r"\[\d+ more like this suppressed\] accept failed 10000", lines[-1])
+
+
+# --- the soak's smoke run ---
+
+def test_soak_smoke():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "soak.py"), "--smoke"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    result = json.loads((ROOT / "bench" / "results" / "soak.smoke.json").read_text())
+    assert result["smoke"] is True
+    assert result["errors"] == 0 and result["lost"] == 0, result
+    assert result["requests"]["ask"] > 0 and result["requests"]["stream"] > 0 and result["requests"]["slow"] > 0
+    assert result["reindexes"] >= 1
 
 
 def test_a_long_unknown_word_is_not_spell_corrected(assistant, monkeypatch):
