@@ -111,7 +111,7 @@ def fuzz_ask(assistant, seconds: float, seed: int) -> tuple[int, list[str]]:
 def test_f5_fuzz_ask_briefly(assistant):
     asked, failures = fuzz_ask(assistant, seconds=4, seed=13)
     print(json.dumps({"questions": asked, "failures": len(failures)}))
-    assert asked >= 10 and not failures, failures[:5]
+    assert asked >= 5 and not failures, failures[:5]
 
 
 @pytest.mark.slow
