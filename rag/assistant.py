@@ -7,7 +7,7 @@ from typing import Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
 from .chunk import VERSION as CHUNKER_VERSION
-from .config import Config
+from .config import Config, check_k
 from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
 from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
@@ -75,7 +75,8 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """The passages for a question, best first, with what retrieval learnt about the question."""
         question = clean_question(question, self.config.max_question_chars)
-        return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
+        k = check_k(self.config.k if k is None else k)
+        return self.retriever.search(self.embedder.encode([question])[0], question, k)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retrieve(question, k).passages
