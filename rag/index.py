@@ -280,10 +280,14 @@ def _verify(version: Path, manifest: dict) -> None:
 
 # --- building ---
 
-def corpus_files(roots: list[Path], follow_symlinks: bool = False) -> tuple[dict[str, Path], dict[str, str]]:
-    """doc_id -> path, and doc_id -> reason for the entries that are not read (links out of the corpus,
-    FIFOs, devices, names that are not UTF-8). With one root the id is the path below it; with several,
-    the root's name leads."""
+def corpus_files(roots: list[Path], follow_symlinks: bool = False) -> dict[str, Path]:
+    """doc_id -> path. With one root the id is the path below it; with several, the root's name leads."""
+    return list_corpus(roots, follow_symlinks)[0]
+
+
+def list_corpus(roots: list[Path], follow_symlinks: bool = False) -> tuple[dict[str, Path], dict[str, str]]:
+    """corpus_files, and doc_id -> reason for the entries that are not read (links out of the corpus,
+    FIFOs, devices, names that are not UTF-8)."""
     files: dict[str, Path] = {}
     listed_skips: dict[str, str] = {}
     for root in roots:
@@ -311,7 +315,7 @@ def is_stale(index: Index, roots: list[Path], settings: dict, follow_symlinks: b
             or index.manifest.get("follow_symlinks", False) != follow_symlinks:
         return True
     known = {**index.manifest["files"], **index.manifest["skipped"]}
-    files, listed_skips = corpus_files(roots, follow_symlinks)
+    files, listed_skips = list_corpus(roots, follow_symlinks)
     if files.keys() | listed_skips.keys() != known.keys():
         return True
     for doc_id, path in files.items():
@@ -349,8 +353,7 @@ def build(
             except (IndexMissing, IndexCorrupt):
                 old = None
         _remove_debris(index_dir, keep=old.path.name if old is not None else None)
-        if old is not None and (old.manifest.get("settings") != settings or old.manifest["model"]["path"] != str(embedder.path)
-                                or old.manifest["model"]["dim"] != embedder.dim):
+        if old is not None and (old.manifest.get("settings") != settings or old.manifest["model"]["path"] != str(embedder.path)):
             old = None  # chunks or vectors would not be comparable
         report, chunks, vectors, sentences, files, skipped = _collect(roots, old, embedder, settings, log, follow_symlinks)
         report.chunks = len(chunks)
@@ -402,7 +405,7 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log, 
     chunks: list[Chunk] = []
     reused_vectors, reused_sentences, fresh = [], [], []
     known: dict[str, np.ndarray] = {}  # text -> vector, from the old version of files that changed
-    found, listed_skips = corpus_files(roots, follow_symlinks)
+    found, listed_skips = list_corpus(roots, follow_symlinks)
     files, skipped = {}, {}
     for doc_id, reason in listed_skips.items():
         skipped[doc_id] = {"reason": reason, "signature": None, "sha256": ""}
@@ -525,7 +528,7 @@ def _remove_debris(index_dir: Path, keep: str | None) -> None:
     every version but keep (all versions stay when keep is None: CURRENT could not say which is live).
     Only a build holding the lock calls this, so no other process is writing any of it."""
     for entry in index_dir.iterdir():
-        if entry.name.startswith(".CURRENT."):
+        if entry.name.startswith(".CURRENT.") and entry.is_file():
             entry.unlink(missing_ok=True)
         elif entry.is_dir() and not entry.is_symlink() and (
                 entry.name.startswith(".tmp-") or (keep is not None and entry.name != keep and _VERSION_NAME.fullmatch(entry.name))):
