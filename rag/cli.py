@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
                            description="Build or update the index from PATHs (default: the configured corpus). Only files that changed are re-embedded.")
     index.add_argument("paths", nargs="*", metavar="PATH")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    index.add_argument("--allow-empty", action="store_true",
+                       help="replace the index even when no usable document is found (otherwise it is left as it was)")
+    index.add_argument("--follow-symlinks", action="store_true",
+                       help="also index links to files outside the corpus folder (or set RAG_FOLLOW_SYMLINKS=1)")
     index.set_defaults(run=_index)
 
     ev = sub.add_parser("eval", parents=[index_and_model], help="score answers against the gold suites",
@@ -181,18 +185,26 @@ def _search(args) -> int:
 
 def _index(args) -> int:
     from .assistant import build_index
+    from .index import NothingUsable
 
     config = _config(args)
     if args.paths:
         config.corpus = [Path(p) for p in args.paths] if len(args.paths) > 1 else Path(args.paths[0])
-    report = build_index(config, rebuild=args.rebuild, log=_info)
+    config.allow_empty = args.allow_empty
+    config.follow_symlinks = config.follow_symlinks or args.follow_symlinks
+    try:
+        report = build_index(config, rebuild=args.rebuild, log=_info)
+    except NothingUsable as exc:  # the reasons first, then the one-line error
+        _list_skipped(exc.report)
+        raise
+    _list_skipped(report)
+    _info(("Indexed " if report.changed else "Index is up to date: ") + report.summary() + f" → {config.index_dir}")
+    return 0
+
+
+def _list_skipped(report) -> None:
     for doc_id, reason in report.skipped.items():
         _info(f"skipped {doc_id}: {reason}")
-    _info(("Indexed " if report.changed else "Index is up to date: ") + report.summary() + f" → {config.index_dir}")
-    if report.chunks == 0:
-        _error("no usable documents found")
-        return 1
-    return 0
 
 
 def _eval(args) -> int:

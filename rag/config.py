@@ -41,6 +41,11 @@ class Config:
     allowed_hosts: list[str] = field(default_factory=lambda: _env_list("RAG_ALLOWED_HOSTS"))
     # Connections `rag serve` keeps open at once; None: as many as the open-file limit leaves room for.
     max_connections: int | None = field(default_factory=lambda: _env_int("RAG_MAX_CONNECTIONS"))
+    # A link to a file outside the corpus folder is skipped unless this is set: a link must not pull
+    # /etc/passwd into answers. Set it in the environment to keep following links on automatic updates.
+    follow_symlinks: bool = field(default_factory=lambda: os.environ.get("RAG_FOLLOW_SYMLINKS", "") not in ("", "0"))
+    # A build that finds no usable document leaves the index as it was, unless this is set.
+    allow_empty: bool = False
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()
