@@ -44,9 +44,13 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
+    searched_as: str | None = None  # the English question a question in another language was searched as
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        record = asdict(self)
+        if record["searched_as"] is None:
+            del record["searched_as"]  # an English question's record keeps its fields as they were
+        return record
 
 
 class Generator(Protocol):

@@ -12,6 +12,7 @@ from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
 from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
 from .retrieve import Passage, Retrieval, Retriever
+from .text import has_han
 
 
 class QuestionError(RagError, ValueError):
@@ -73,16 +74,32 @@ class Assistant:
         return True
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
-        """The passages for a question, best first, with what retrieval learnt about the question."""
+        """The passages for a question, best first, with what retrieval learnt about the question.
+        A question with Chinese in it is searched as the English question it asks (Retrieval.question)."""
         question = clean_question(question, self.config.max_question_chars)
-        return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
+        searched = self.searched_as(question)
+        return self.retriever.search(self.embedder.encode([searched])[0], searched, k or self.config.k)
+
+    def searched_as(self, question: str) -> str:
+        """The question as it is searched and answered: a Chinese (or mixed) question read in English."""
+        if not has_han(question):
+            return question
+        from .translate import translate  # the Chinese dictionary loads only for a Chinese question
+
+        return translate(question, known=lambda term: term in self.retriever.bm25.postings).question
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retrieve(question, k).passages
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
-        """The generator's answer from a retrieval already made (a stream sends its passages first)."""
-        return self.generator.generate(clean_question(question, self.config.max_question_chars), retrieval)
+        """The generator's answer from a retrieval already made (a stream sends its passages first).
+        A question searched in English is answered in English, and says so (Answer.searched_as)."""
+        question = clean_question(question, self.config.max_question_chars)
+        if not has_han(question) or retrieval.question == question:
+            return self.generator.generate(question, retrieval)
+        answer = self.generator.generate(retrieval.question, retrieval)
+        answer.question, answer.searched_as = question, retrieval.question
+        return answer
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
