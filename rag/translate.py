@@ -31,7 +31,7 @@ from .text import HAN, terms
 
 DATA = Path(__file__).resolve().parent / "data"
 _HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff65]+)")
-LEXICON_FORMAT = 1  # bump when the cached lexicon's content or layout changes
+LEXICON_FORMAT = 2  # bump when the cached lexicon's content or layout changes
 
 Known = Callable[[str], bool]  # whether the corpus uses a (stemmed) term
 
@@ -45,9 +45,9 @@ class Translation:
 
 def translate(question: str, known: Known | None = None) -> Translation:
     """The English question a Chinese (or mixed) question asks, and the kind of answer it wants."""
-    text = _numbers(_simplified(_normalised(question)), known).strip(" ?!.。")
-    kind, word, english, before, after = _question_word(text)
-    head, tail = _gloss_text(before, known), _gloss_text(after, known)
+    text = _simplified(_normalised(question)).strip(" ?!.。")
+    kind, word, english, before, after = _question_word(text)  # before 哪一年's 一 is read as a number
+    head, tail = (_gloss_text(_numbers(part, known), known) for part in (before, after))
     if kind == "number" and english in ("how much", "how many") and tail:
         sentence = f"How many {tail} are there {head}"  # 有多少个城市: the things counted come first
     elif kind == "number":
@@ -68,9 +68,13 @@ def translate(question: str, known: Known | None = None) -> Translation:
 
 # --- normalising ---
 
+_QUOTES = dict.fromkeys(map(ord, "\"“”‘’《》「」『』〈〉"), " ")  # a quoted title or term reads the same unquoted
+
+
 def _normalised(text: str) -> str:
-    """Full-width digits, letters and punctuation as ASCII (NFKC), except the CJK marks the glossary reads."""
-    return unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+    """Full-width digits, letters and punctuation as ASCII (NFKC), except the CJK marks the glossary
+    reads; no quotation marks."""
+    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").translate(_QUOTES)
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +158,9 @@ _NUMBER_RULES: list[tuple[re.Pattern, Callable[[re.Match], str | list[str]]]] = 
      lambda m: _MONTHS[int(_value(m.group(1))) - 1]),
     (re.compile(r"((?:19|20)\d\d)年"), lambda m: m.group(1)),
     (re.compile(rf"第({_NUM})"), lambda m: _ordinal(int(_value(m.group(1))))),
-    (re.compile(rf"({_NUM})(?=[个家座项名辆条种倍次年所批位])"), lambda m: _plain(_value(m.group(1)), not m.group(1)[0].isdigit())),
+    # A count: the measure word after it stands apart, so that it is glossed (or dropped) on its own.
+    (re.compile(rf"({_NUM})([个家座项名辆条种倍次年所批位])"),
+     lambda m: f"{_plain(_value(m.group(1)), not m.group(1)[0].isdigit())} {m.group(2)}"),
 ]
 
 
@@ -205,14 +211,21 @@ def _question_word(text: str) -> tuple[str, str, str, str, str]:
 # --- glossing ---
 
 def _gloss_text(text: str, known: Known | None) -> str:
-    """Each Han run segmented and glossed; other text (English words, numbers) kept as written."""
-    pieces = []
+    """Each Han run segmented and glossed; other text (English words, numbers) kept as written.
+    "A的B" reads "B of A", so that what is asked about (B) stands apart from what describes it."""
+    words = []
     for run in _HAN_RUN.split(text):
-        if not run or not _HAN_RUN.fullmatch(run):
-            pieces.append(run)
-            continue
-        pieces.extend(_gloss(word, known) for word in _tokenizer().lcut(run, HMM=True))
-    return " ".join(pieces)
+        words.extend(_tokenizer().lcut(run, HMM=True) if _HAN_RUN.fullmatch(run or " ") else [run])
+    if "的" in words:
+        cut = len(words) - 1 - words[::-1].index("的")
+        owner, owned = words[:cut], words[cut + 1:]
+        if "".join(owner).strip() and "".join(owned).strip():
+            return f"{_glossed(owned, known)} of {_glossed(owner, known)}"
+    return _glossed(words, known)
+
+
+def _glossed(words: list[str], known: Known | None) -> str:
+    return " ".join(_gloss(word, known) if HAN.search(word) or word in glossary() else word for word in words)
 
 
 def _gloss(word: str, known: Known | None) -> str:
@@ -414,6 +427,8 @@ def _clean_sense(sense: str) -> str:
     sense = sense.strip()
     if not sense or _SKIP_SENSE.match(sense):
         return ""
+    if re.fullmatch(r"\([^()]*\)", sense):
+        sense = sense[1:-1]  # "(to charge (a battery))" is the sense, not a note on it
     sense = re.sub(r"\([^)]*\)|\S*\[[^\]]*\]|[\u3400-\u9fff|]+", " ", sense)
     sense = re.sub(r"\b(?:sth|sb|one's|oneself)\b|[?!]", " ", sense)
     sense = " ".join(sense.split()).strip(" ,;.")
