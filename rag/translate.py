@@ -150,7 +150,7 @@ _NUMBER_RULES: list[tuple[re.Pattern, Callable[[re.Match], str | list[str]]]] = 
     (re.compile(rf"({_NUM})(万亿|亿|万)"),
      lambda m: _amount(_value(m.group(1)) * _MAGNITUDES[m.group(2)], not m.group(1)[0].isdigit())),
     (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]"),
-     lambda m: f"{_MONTHS[int(m.group(2)) - 1]} {int(m.group(3))}, {m.group(1)}"),
+     lambda m: [f"{_MONTHS[int(m.group(2)) - 1]} {day}, {m.group(1)}" for day in _days(int(m.group(3)))]),
     (re.compile(r"(\d{1,2}|[一二三四五六七八九十]+)月(\d{1,2}|[一二三四五六七八九十]+)[日号]"),
      lambda m: [f"{_MONTHS[int(_value(m.group(1))) - 1]} {day}" for day in _days(int(_value(m.group(2))))]),
     (re.compile(r"(\d{4})年(\d{1,2})月"), lambda m: f"{_MONTHS[int(m.group(2)) - 1]} {m.group(1)}"),
@@ -268,7 +268,7 @@ def _compose(word: str, known: Known | None) -> str:
     glosses = [_gloss(p, known) if (p in gloss or lex.senses(p)) else "" for p in parts]
     name = "".join(lex.pinyin(ch) for ch in word).capitalize()
     composed = " ".join(g for g in glosses if g)
-    if name and (not all(glosses) or (known and 0 < _known_share(composed, known) <= _known_share(name, known))):
+    if name and (not all(glosses) or (known and 0 < _known_share(name, known) >= _known_share(composed, known))):
         return name
     return composed
 
