@@ -12,7 +12,7 @@ from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
 from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
 from .retrieve import Passage, Retrieval, Retriever
-from .text import has_han
+from .text import has_han, mostly_han
 
 
 class QuestionError(RagError, ValueError):
@@ -77,16 +77,21 @@ class Assistant:
         """The passages for a question, best first, with what retrieval learnt about the question.
         A question with Chinese in it is searched as the English question it asks (Retrieval.question)."""
         question = clean_question(question, self.config.max_question_chars)
-        searched = self.searched_as(question)
-        return self.retriever.search(self.embedder.encode([searched])[0], searched, k or self.config.k)
-
-    def searched_as(self, question: str) -> str:
-        """The question as it is searched and answered: a Chinese (or mixed) question read in English."""
         if not has_han(question):
-            return question
+            return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
+        translation = self.translate(question)
+        return self.retriever.search(self.embedder.encode([translation.question])[0], translation.question,
+                                     k or self.config.k, asked=translation.own)
+
+    def translate(self, question: str):
+        """A Chinese (or mixed) question read in English, with the senses the corpus uses."""
         from .translate import translate  # the Chinese dictionary loads only for a Chinese question
 
-        return translate(question, known=lambda term: term in self.retriever.bm25.postings).question
+        return translate(question, known=lambda term: term in self.retriever.bm25.postings)
+
+    def searched_as(self, question: str) -> str:
+        """The question as it is searched and answered: a Chinese question as the English one it asks."""
+        return self.translate(question).question if has_han(question) else question
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retrieve(question, k).passages
@@ -98,6 +103,11 @@ class Assistant:
         if not has_han(question) or retrieval.question == question:
             return self.generator.generate(question, retrieval)
         answer = self.generator.generate(retrieval.question, retrieval)
+        if any(mostly_han(p.chunk.text) for p in retrieval.passages):
+            # A passage in Chinese is read with the question's own words; the better supported answer wins.
+            own = self.generator.generate(self.translate(question).own, retrieval)
+            if not own.abstained and (answer.abstained or own.citations[0].score > answer.citations[0].score):
+                answer = own
         answer.question, answer.searched_as = question, retrieval.question
         return answer
 

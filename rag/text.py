@@ -78,6 +78,12 @@ def has_han(text: str) -> bool:
     return bool(HAN.search(text))
 
 
+def mostly_han(text: str) -> bool:
+    """Written in Chinese: more of its letters are Han characters than not."""
+    han = len(HAN.findall(text))
+    return han * 2 > han + len(re.findall(r"[^\W\d_]", HAN.sub("", text)))
+
+
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[\u4e00-\u9fff]")
 
 

@@ -41,6 +41,7 @@ class Translation:
     question: str  # the English question
     kind: str  # the kind of answer asked for: number, name, date, rank or other
     listing: bool = False  # asks for several items (哪些)
+    own: str = ""  # the same question around its own words, segmented ("How much is the 2021 成都 营收?")
 
 
 def translate(question: str, known: Known | None = None) -> Translation:
@@ -48,6 +49,14 @@ def translate(question: str, known: Known | None = None) -> Translation:
     text = _simplified(_normalised(question)).strip(" ?!.。")
     kind, word, english, before, after = _question_word(text)  # before 哪一年's 一 is read as a number
     head, tail = (_gloss_text(_numbers(part, known), known) for part in (before, after))
+    # The same frame around the question's own words, segmented: what a passage in Chinese is read with.
+    own = _frame(kind, english, *(" ".join(w for w in _words(part) if glossary().get(w, [w])) for part in (before, after)))
+    return Translation(_frame(kind, english, head, tail), {"list": "name", "yesno": "other"}.get(kind, kind),
+                       kind == "list", own)
+
+
+def _frame(kind: str, english: str, head: str, tail: str) -> str:
+    """A question asking for `kind` about head and tail (the words before and after the question word)."""
     if kind == "number" and english in ("how much", "how many") and tail:
         sentence = f"How many {tail} are there {head}"  # 有多少个城市: the things counted come first
     elif kind == "number":
@@ -62,8 +71,7 @@ def translate(question: str, known: Known | None = None) -> Translation:
         sentence = f"{head} {tail}"
     else:
         sentence = f"{english} {head} {tail}"
-    sentence = _tidy(sentence)
-    return Translation(sentence, {"list": "name", "yesno": "other"}.get(kind, kind), kind == "list")
+    return _tidy(sentence)
 
 
 # --- normalising ---
@@ -213,15 +221,21 @@ def _question_word(text: str) -> tuple[str, str, str, str, str]:
 def _gloss_text(text: str, known: Known | None) -> str:
     """Each Han run segmented and glossed; other text (English words, numbers) kept as written.
     "A的B" reads "B of A", so that what is asked about (B) stands apart from what describes it."""
-    words = []
-    for run in _HAN_RUN.split(text):
-        words.extend(_tokenizer().lcut(run, HMM=True) if _HAN_RUN.fullmatch(run or " ") else [run])
+    words = _words(text)
     if "的" in words:
         cut = len(words) - 1 - words[::-1].index("的")
         owner, owned = words[:cut], words[cut + 1:]
         if "".join(owner).strip() and "".join(owned).strip():
             return f"{_glossed(owned, known)} of {_glossed(owner, known)}"
     return _glossed(words, known)
+
+
+def _words(text: str) -> list[str]:
+    """Han runs segmented by jieba; other text kept whole."""
+    words = []
+    for run in _HAN_RUN.split(text):
+        words.extend(_tokenizer().lcut(run, HMM=True) if _HAN_RUN.fullmatch(run or " ") else [run])
+    return words
 
 
 def _glossed(words: list[str], known: Known | None) -> str:

@@ -111,3 +111,41 @@ def test_cli_json_and_text_show_searched_as(corpus_index):
 ])
 def test_followup_never_attaches_another_language(question, previous):
     assert resolve_followup(question, previous) == question
+
+
+CHINESE_DOCUMENT = """成都新型显示产业发展情况
+
+2021年，成都新型显示产业营收突破1200亿元，同比增长18%。成都已聚集京东方、天马、惠科等龙头企业。
+
+成都还将举办世界显示产业大会，打造具有全球影响力的新型显示产业基地。
+"""
+
+
+@pytest.fixture(scope="module")
+def mixed_assistant(tmp_path_factory):
+    """The English NEV article and a short Chinese document, indexed with the real model."""
+    folder = tmp_path_factory.mktemp("mixed")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    (corpus / "chengdu_zh.txt").write_text(CHINESE_DOCUMENT, encoding="utf-8")
+    (corpus / "001_e0bc9c2f253517cb.txt").write_text((CORPUS / "001_e0bc9c2f253517cb.txt").read_text(encoding="utf-8"))
+    from rag import Assistant
+
+    return Assistant.open(index_dir=folder / "index", corpus=corpus)
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("2021年成都新型显示产业营收是多少？", "营收突破1200亿元"),
+    ("成都聚集了哪些显示龙头企业？", "京东方"),
+    ("成都将举办什么大会？", "世界显示产业大会"),
+])
+def test_chinese_document_answers_a_chinese_question(mixed_assistant, question, sentence):
+    answer = mixed_assistant.ask(question)
+    assert not answer.abstained and sentence in answer.answer
+    assert answer.citations[0].source == "chengdu_zh.txt"
+    assert answer.answer.endswith("。 [1]")
+
+
+def test_english_document_still_answers_beside_a_chinese_one(mixed_assistant):
+    answer = mixed_assistant.ask("西安2030年智能网联新能源汽车产量目标是多少？")
+    assert "310 billion" in answer.answer and answer.citations[0].source == "001_e0bc9c2f253517cb.txt"
