@@ -80,6 +80,7 @@ class Assistant:
         if not has_han(question):
             return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
         translation = self.translate(question)
+        clean_question(translation.question, self.config.max_question_chars)  # only particles: no words to search
         return self.retriever.search(self.embedder.encode([translation.question])[0], translation.question,
                                      k or self.config.k, asked=translation.own)
 

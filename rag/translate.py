@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .text import HAN, terms
+from .vocab import MONTHS
 
 DATA = Path(__file__).resolve().parent / "data"
 _HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff65]+)")
@@ -47,7 +48,7 @@ class Translation:
 def translate(question: str, known: Known | None = None) -> Translation:
     """The English question a Chinese (or mixed) question asks, and the kind of answer it wants."""
     text = _simplified(_normalised(question)).strip(" ?!.。")
-    kind, word, english, before, after = _question_word(text)  # before 哪一年's 一 is read as a number
+    kind, english, before, after = _question_word(text)  # before 哪一年's 一 is read as a number
     head, tail = (_gloss_text(_numbers(part, known), known) for part in (before, after))
     # The same frame around the question's own words, segmented: what a passage in Chinese is read with.
     own = _frame(kind, english, *(" ".join(w for w in _words(part) if glossary().get(w, [w])) for part in (before, after)))
@@ -106,7 +107,6 @@ _AR = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _NUM = f"(?:{_AR}|{_CN})"
 _ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 _NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
-_MONTHS = "January February March April May June July August September October November December".split()
 
 
 def _value(numeral: str) -> float:
@@ -158,12 +158,12 @@ _NUMBER_RULES: list[tuple[re.Pattern, Callable[[re.Match], str | list[str]]]] = 
     (re.compile(rf"({_NUM})(万亿|亿|万)"),
      lambda m: _amount(_value(m.group(1)) * _MAGNITUDES[m.group(2)], not m.group(1)[0].isdigit())),
     (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]"),
-     lambda m: [f"{_MONTHS[int(m.group(2)) - 1]} {day}, {m.group(1)}" for day in _days(int(m.group(3)))]),
+     lambda m: _date(m.group(2), m.group(3), f", {m.group(1)}") or m.group(0)),
     (re.compile(r"(\d{1,2}|[一二三四五六七八九十]+)月(\d{1,2}|[一二三四五六七八九十]+)[日号]"),
-     lambda m: [f"{_MONTHS[int(_value(m.group(1))) - 1]} {day}" for day in _days(int(_value(m.group(2))))]),
-    (re.compile(r"(\d{4})年(\d{1,2})月"), lambda m: f"{_MONTHS[int(m.group(2)) - 1]} {m.group(1)}"),
+     lambda m: _date(m.group(1), m.group(2)) or m.group(0)),
+    (re.compile(r"(\d{4})年(\d{1,2})月"), lambda m: _date(m.group(2), "", f" {m.group(1)}") or m.group(0)),
     (re.compile(r"(?<!个)(\d{1,2}|十[一二]?|[一二三四五六七八九])月(?!份?[0-9一二三四五六七八九十])"),
-     lambda m: _MONTHS[int(_value(m.group(1))) - 1]),
+     lambda m: _date(m.group(1), "") or m.group(0)),
     (re.compile(r"((?:19|20)\d\d)年"), lambda m: m.group(1)),
     (re.compile(rf"第({_NUM})"), lambda m: _ordinal(int(_value(m.group(1))))),
     # A count: the measure word after it stands apart, so that it is glossed (or dropped) on its own.
@@ -172,9 +172,15 @@ _NUMBER_RULES: list[tuple[re.Pattern, Callable[[re.Match], str | list[str]]]] = 
 ]
 
 
-def _days(day: int) -> list[str]:
-    """A day of the month as English text writes it: "20th" or "20"."""
-    return [_nth(day), str(day)]
+def _date(month: str, day: str, year: str = "") -> list[str]:
+    """A month ("May"), or a day of it as English text writes it ("May 11th" or "May 11"), then the year
+    if given; [] for no such date ("13月")."""
+    m, d = int(_value(month)), int(_value(day)) if day else 0
+    if not 1 <= m <= 12 or not 0 <= d <= 31 or (day and d == 0):
+        return []
+    if not d:
+        return [f"{MONTHS[m - 1]}{year}"]
+    return [f"{MONTHS[m - 1]} {form}{year}" for form in (_nth(d), str(d))]
 
 
 def _numbers(text: str, known: Known | None = None) -> str:
@@ -201,19 +207,19 @@ def _numeral_phrases() -> list[str]:
 
 # --- the question word ---
 
-def _question_word(text: str) -> tuple[str, str, str, str, str]:
-    """(kind, question word, its English, text before it, text after it); the kind is "other" and the
-    word empty when there is none. The most telling word wins: a date or rank over a number, a number
+def _question_word(text: str) -> tuple[str, str, str, str]:
+    """(kind, the question word's English, text before it, text after it); the kind is "other" and the
+    English empty when there is none. The most telling word wins: a date or rank over a number, a number
     over a name ("哪个城市的GDP是多少" asks for a number)."""
     words = question_words()
     pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
     found = list(pattern.finditer(text))
     if not found:
-        return "other", "", "", text, ""
+        return "other", "", text, ""
     order = ["date", "rank", "number", "list", "name", "yesno", "other"]
     match = min(found, key=lambda m: (order.index(words[m.group(0)][0]), m.start()))
     kind, english = words[match.group(0)]
-    return kind, match.group(0), english, text[:match.start()], text[match.end():]
+    return kind, english, text[:match.start()], text[match.end():]
 
 
 # --- glossing ---
