@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
 from .chunk import VERSION as CHUNKER_VERSION
@@ -13,6 +13,9 @@ from .errors import RagError
 from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
 from .retrieve import Passage, Retrieval, Retriever
 from .text import has_han, mostly_han
+
+if TYPE_CHECKING:
+    from .translate import Translation
 
 
 class QuestionError(RagError, ValueError):
@@ -84,7 +87,7 @@ class Assistant:
         return self.retriever.search(self.embedder.encode([translation.question])[0], translation.question,
                                      k or self.config.k, asked=translation.own)
 
-    def translate(self, question: str):
+    def translate(self, question: str) -> "Translation":
         """A Chinese (or mixed) question read in English, with the senses the corpus uses."""
         from .translate import translate  # the Chinese dictionary loads only for a Chinese question
 
