@@ -226,6 +226,8 @@ def render_answer(answer, colour: bool = False) -> str:
     """The answer, then each cited passage with its supporting sentence highlighted."""
     bold, dim, mark, off = ("\033[1m", "\033[2m", "\033[1;33m", "\033[0m") if colour else ("", "", "", "")
     lines = [f"{bold}{terminal_safe(answer.answer)}{off}", ""]
+    if answer.searched_as:
+        lines[1:1] = [f"{dim}Searched as: {one_line(answer.searched_as)}{off}", ""]
     lines.append(f"{dim}Closest passages:{off}" if answer.abstained else f"{dim}Sources:{off}")
     for c in answer.citations:
         lines.append(f"[{c.n}] {one_line(c.source)} — {one_line(c.title)}")

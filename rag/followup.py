@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _CONNECTIVE = re.compile(r"(?:and|but|also|so|then|ok|okay)\b[,\s]*", re.I)
 _ABOUT = re.compile(r"(?:what|how)\s+about\b[,\s]*|what\s+of\b[,\s]*", re.I)
@@ -27,8 +28,8 @@ def resolve_followup(question: str, previous: str | None) -> str:
     """
     question = " ".join(question.split())
     previous = " ".join((previous or "").split())
-    if not previous or not question:
-        return question
+    if not previous or not question or _foreign(question) or _foreign(previous):
+        return question  # the rules below read English: a question in another script stands alone
     rest, led = question, False
     while match := _CONNECTIVE.match(rest):
         rest, led = rest[match.end():], True
@@ -41,6 +42,11 @@ def resolve_followup(question: str, previous: str | None) -> str:
     if not _names_something(rest) and (led or len(rest.split()) <= 3 or _PRONOUN.search(rest)):
         return f"{previous} {rest[0].upper()}{rest[1:]}"
     return question  # it names its own subject: "And what is the population of Mars?"
+
+
+def _foreign(text: str) -> bool:
+    """Whether text has letters of a script other than Latin (Chinese, Japanese, Cyrillic …)."""
+    return any(ch.isalpha() and not unicodedata.name(ch, "LATIN").startswith("LATIN") for ch in text)
 
 
 def _names_something(text: str) -> bool:

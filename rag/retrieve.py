@@ -10,7 +10,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .index import Index
-from .text import ACRONYM, STOPWORDS, stem, terms
+from .text import ACRONYM, STOPWORDS, mostly_han, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -147,8 +147,12 @@ class Retriever:
         self.depth = depth  # candidates taken from each ranking before fusion
         self.bm25 = BM25([c.embedding_text for c in index.chunks])
         self._long_forms: dict[str, str] = {}
+        self._chinese: np.ndarray | None = None
 
-    def search(self, query_vector: np.ndarray, question: str, k: int) -> Retrieval:
+    def search(self, query_vector: np.ndarray, question: str, k: int, asked: str = "") -> Retrieval:
+        """The k best passages for question (embedded as query_vector). `asked` is the question in the
+        asker's words when `question` is its translation: passages written in Chinese are also ranked
+        by those words, since the translation shares none with them."""
         dense = self.index.search(query_vector, self.depth)
         unknown = [t for t in dict.fromkeys(terms(question)) if t not in self.bm25.postings]
         corrections = {t: c for t in unknown if (c := self.correct(t))}
@@ -156,11 +160,21 @@ class Retriever:
         lexical = self.bm25.scores(" ".join([self.expand_acronyms(question)] + list(corrections.values())))
         top = np.argpartition(-lexical, self.depth)[: self.depth] if len(lexical) > self.depth else np.arange(len(lexical))
         lexical_rank = [int(r) for r in top[np.argsort(-lexical[top], kind="stable")] if lexical[r] > 0]
-        fused = reciprocal_rank_fusion([[r for r, _ in dense], lexical_rank])
+        rankings = [[r for r, _ in dense], lexical_rank]
+        if asked and self.chinese_rows().any():
+            own = self.bm25.scores(asked) * self.chinese_rows()
+            rankings.append([int(r) for r in np.argsort(-own, kind="stable")[: self.depth] if own[r] > 0])
+        fused = reciprocal_rank_fusion(rankings)
         cosine = dict(dense)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
         passages = [self._passage(r, fused[r], cosine, lexical, query_vector) for r in rows]
         return Retrieval(question, passages, unknown, corrections)
+
+    def chinese_rows(self) -> np.ndarray:
+        """Which chunks are written in Chinese (worked out on the first question that needs it)."""
+        if self._chinese is None:
+            self._chinese = np.array([mostly_han(c.text) for c in self.index.chunks], dtype=bool)
+        return self._chinese
 
     def correct(self, term: str) -> str:
         """The corpus term a misspelt one most likely means: one letter dropped, added or two swapped

@@ -147,6 +147,25 @@ def test_follow_up_question(page):
     expect(bot.locator(".sources button.source").first).to_be_visible()
 
 
+def test_chinese_question_after_an_english_one(page):
+    page.ask("What is the GDP of Mars in 2030?")
+    page.answered(1)
+    question = "四川首批制造强市试点城市有哪些？"
+    page.ask(question)
+    bot = page.answered(2)
+    expect(page.last_turn().locator(".msg.user p")).to_have_attribute("lang", "zh")
+    expect(bot.locator(".answer")).to_contain_text("Chengdu, Deyang, Mianyang and Yibin")
+    # Searched as the English question it asks, and not glued onto the English question before it.
+    searched = bot.locator(".searched-as")
+    expect(searched).to_contain_text(re.compile(r"^Searched as: .*\bSichuan\b.*\bpilot\b"))
+    expect(searched.locator("q")).to_have_attribute("lang", "en")
+    expect(bot.locator(".read-as:not(.searched-as)")).to_have_count(0)
+    expect(bot).not_to_contain_text("Mars")
+    bot.locator(".answer button.badge").first.click()
+    expect(bot.locator(".passage mark")).to_contain_text("Chengdu, Deyang, Mianyang and Yibin were listed")
+    expect(bot.locator(".passage .file")).to_have_text("004_980d9e528abab5f1.txt")
+
+
 def test_unanswerable_question_abstains(page):
     page.ask("What is the population of Mars?")
     bot = page.answered(1)

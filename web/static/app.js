@@ -63,7 +63,7 @@
     const item = el("li", { class: "turn" },
       el("div", { class: "msg user" },
         el("span", { class: "visually-hidden", text: "You asked: " }),
-        el("p", { text: turn.question })),
+        el("p", { text: turn.question, lang: /\p{Script=Han}/u.test(turn.question) ? "zh" : undefined })),
       bot);
     if (turn.answer) showAnswer(bot, turn);
     else if (turn.error) showError(bot, turn);
@@ -104,6 +104,11 @@
     }
     if (squash(answer.question) !== squash(turn.question)) {
       children.push(el("p", { class: "read-as" }, "Answered as: ", el("q", { text: answer.question })));
+    }
+    if (answer.searched_as) {
+      // A question in another language is searched and answered in English: show the reader which.
+      children.push(el("p", { class: "read-as searched-as" }, "Searched as: ",
+        el("q", { lang: "en", text: answer.searched_as })));
     }
     if (answer.citations.length) {
       const label = answer.abstained ? "Closest passages" : "Sources";
@@ -199,9 +204,16 @@
 
   // --- asking ---
 
-  function previousQuestion() {
+  // Letters of a script other than Latin: such a question is never completed from an English one,
+  // nor an English one from it (the server checks too).
+  const foreign = (text) => /(?!\p{Script=Latin})\p{L}/u.test(text);
+
+  function previousQuestion(question) {
     for (let i = turns.length - 1; i >= 0; i--) {
-      if (turns[i].answer) return turns[i].answer.question;
+      if (turns[i].answer) {
+        const previous = turns[i].answer.question;
+        return foreign(previous) || foreign(question) ? null : previous;
+      }
     }
     return null;
   }
@@ -212,7 +224,7 @@
     if (question.length > maxChars) {
       return showFormError(`That question is too long: ${question.length} characters (the limit is ${maxChars}).`);
     }
-    const turn = { question, context: context === undefined ? previousQuestion() : context };
+    const turn = { question, context: context === undefined ? previousQuestion(question) : context };
     turns.push(turn);
     const { item, bot } = renderTurn(turn);
     conversation.append(item);
