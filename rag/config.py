@@ -34,7 +34,14 @@ class Config:
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
     k: int = 8  # passages handed to the generator; deeper than 5 finds answers ranked 6th to 8th
     max_question_chars: int = 2000
+    # 👍/👎 ratings from the chat page, one JSON object a line (rag feedback --to-gold reads it);
+    # None means feedback.jsonl in the index directory.
+    feedback_path: Path | None = field(default_factory=lambda: os.environ.get("RAG_FEEDBACK") or None)
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()
         self.index_dir = Path(self.index_dir).expanduser()
+
+    @property
+    def feedback_file(self) -> Path:
+        return Path(self.feedback_path).expanduser() if self.feedback_path else self.index_dir / "feedback.jsonl"
