@@ -9,7 +9,6 @@ import json
 import re
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -47,7 +46,18 @@ class Job:
         self.doc_id = ""
         self.lines: list[str] = []
         self.summary = ""
-        self.lock = threading.Lock()
+        self._claim = threading.Lock()
+
+    def claim(self, action: str, doc_id: str) -> None:
+        """Mark an update as running, or 409 if one already is (two requests may race here)."""
+        with self._claim:
+            if self.state == "running":
+                raise HTTPException(409, "the index is being updated; try again when it has finished")
+            self.state, self.action, self.doc_id, self.lines, self.summary = "running", action, doc_id, [f"{action}…"], ""
+
+    def fail(self, message: str) -> None:
+        self.summary, self.state = message, "failed"
+        self.lines.append(message)
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "action": self.action, "doc_id": self.doc_id,
@@ -79,8 +89,6 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
     def require_upload() -> None:
         if not allow_upload:
             raise HTTPException(403, "adding and removing documents is off; start the server with rag serve --allow-upload")
-        if job.state == "running":
-            raise HTTPException(409, "the index is being updated; try again when it has finished")
 
     @router.get("/api/documents", summary="The indexed documents, the skipped files and example questions",
                 description="Each document: doc_id, title, size in bytes, chunks, when it was indexed. `skipped` lists "
@@ -131,11 +139,15 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
             raise HTTPException(413, f"the file is too large (limit {UPLOAD_MAX >> 20} MB)")
         folder = upload_folder()
         await run_in_threadpool(_check_readable, data, name)
-        target = folder / name
-        temporary = folder / f".upload-{name}"
-        temporary.write_bytes(data)
-        temporary.replace(target)  # whole or not at all: `rag index` never sees half a file
-        start(f"Adding {name}", name)
+        job.claim(f"Adding {name}", name)
+        try:
+            temporary = folder / f".upload-{name}"  # hidden, so `rag index` skips it until it is whole
+            temporary.write_bytes(data)
+            temporary.replace(folder / name)
+        except OSError as exc:
+            job.fail(f"could not save {name}: {exc.strerror or exc}")
+            raise HTTPException(507 if exc.errno == 28 else 500, job.summary) from None
+        start()
         return job.to_dict()
 
     @router.delete("/api/documents/{doc_id:path}", status_code=202,
@@ -146,8 +158,13 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
         path = corpus_files([folder]).get(doc_id)
         if path is None:
             raise HTTPException(404, "no document with that id")
-        path.unlink()
-        start(f"Removing {doc_id}", doc_id)
+        job.claim(f"Removing {doc_id}", doc_id)
+        try:
+            path.unlink()
+        except OSError as exc:
+            job.fail(f"could not remove {doc_id}: {exc.strerror or exc}")
+            raise HTTPException(500, job.summary) from None
+        start()
         return job.to_dict()
 
     @router.post("/api/feedback", summary="Rate an answer 👍 or 👎, with an optional comment",
@@ -158,8 +175,7 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
         await run_in_threadpool(feedback.record, path, body.question, body.answer, body.rating, body.comment)
         return {"stored": True}
 
-    def start(action: str, doc_id: str) -> None:
-        job.state, job.action, job.doc_id, job.lines, job.summary = "running", action, doc_id, [f"{action}…"], ""
+    def start() -> None:
         threading.Thread(target=update, name="rag-index-update", daemon=True).start()
 
     def update() -> None:
@@ -174,11 +190,10 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
                 assistant.refresh()
             reason = report.skipped.get(job.doc_id)
             job.summary = f"skipped {job.doc_id}: {reason}" if reason else f"Indexed {report.summary()}"
+            job.lines.append(job.summary)
             job.state = "done"
         except Exception as exc:  # the page shows it; the previous index stays in use
-            job.summary = f"the index update failed: {exc}"
-            job.state = "failed"
-        job.lines.append(job.summary)
+            job.fail(f"the index update failed: {exc}")
 
     return router
 

@@ -28,10 +28,11 @@ def record(path: Path, question: str, answer: dict[str, Any], rating: str, comme
     """Append one rating of an answer (the JSON of `rag ask --json`); returns what was stored."""
     if rating not in RATINGS:
         raise FeedbackError(f"rating must be one of {', '.join(RATINGS)}")
+    citations = answer.get("citations") if isinstance(answer.get("citations"), list) else []
     entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rating": rating, "comment": comment.strip()[:MAX_COMMENT],
-             "question": question, "answered_as": answer.get("question", question), "answer": answer.get("answer", ""),
-             "abstained": bool(answer.get("abstained")),
-             "sources": sorted({c.get("source", "") for c in answer.get("citations", []) if isinstance(c, dict)} - {""})}
+             "question": question, "answered_as": str(answer.get("question") or question),
+             "answer": str(answer.get("answer") or ""), "abstained": bool(answer.get("abstained")),
+             "sources": sorted({str(c.get("source") or "") for c in citations if isinstance(c, dict)} - {""})}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:  # one write per line: concurrent appends stay whole lines

@@ -32,6 +32,26 @@
     return node;
   }
 
+  // Icons as inline SVG (paths from Feather, MIT): an emoji needs a font the machine may not have.
+  const ICONS = {
+    up: "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3",
+    down: "M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3zm7-13h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17",
+    trash: "M3 6h18M19 6l-1 14a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2L5 6m3 0V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2",
+    pencil: "M17 3a2.83 2.83 0 1 1 4 4L7.5 20.5 2 22l1.5-5.5L17 3z",
+  };
+
+  function icon(name) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    for (const [key, value] of Object.entries({ viewBox: "0 0 24 24", width: "16", height: "16", fill: "none",
+      stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round",
+      "aria-hidden": "true", focusable: "false" })) svg.setAttribute(key, value);
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.append(path);
+    return svg;
+  }
+
   const squash = (text) => String(text || "").split(/\s+/).filter(Boolean).join(" ");
   const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -179,10 +199,10 @@
       item.append(
         el("button", { type: "button", class: "conv-open", "aria-current": conv.id === current.id ? "true" : null,
           text: title, title, onclick: () => switchTo(conv.id) }),
-        el("button", { type: "button", class: "icon", "aria-label": `Rename “${title}”`, text: "✎",
-          onclick: () => renameConversation(conv.id, item) }),
-        el("button", { type: "button", class: "icon", "aria-label": `Delete “${title}”`, text: "🗑",
-          onclick: () => deleteConversation(conv.id) }));
+        el("button", { type: "button", class: "icon", "aria-label": `Rename “${title}”`,
+          onclick: () => renameConversation(conv.id, item) }, icon("pencil")),
+        el("button", { type: "button", class: "icon", "aria-label": `Delete “${title}”`,
+          onclick: () => deleteConversation(conv.id) }, icon("trash")));
       return item;
     }));
     if (!list.length) {
@@ -455,8 +475,8 @@
         onclick: () => copyAnswer(turn, status) }),
       el("button", { type: "button", class: "ghost small-button regenerate", text: "Regenerate",
         onclick: () => regenerate(turn) }),
-      feedbackButton(turn, "up", "👍", "Good answer"),
-      feedbackButton(turn, "down", "👎", "Bad answer"),
+      feedbackButton(turn, "up", "Good answer"),
+      feedbackButton(turn, "down", "Bad answer"),
       status);
     return tools;
   }
@@ -488,12 +508,12 @@
     status.textContent = "Copied.";
   }
 
-  function feedbackButton(turn, rating, icon, label) {
+  function feedbackButton(turn, rating, label) {
     return el("button", {
-      type: "button", class: `ghost small-button rate rate-${rating}`, "aria-label": label,
-      "aria-pressed": String(turn.feedback === rating), text: icon,
+      type: "button", class: `ghost small-button rate rate-${rating}`, "aria-label": label, title: label,
+      "aria-pressed": String(turn.feedback === rating),
       onclick: (event) => openFeedback(turn, rating, event.currentTarget),
-    });
+    }, icon(rating));
   }
 
   function openFeedback(turn, rating, button) {
