@@ -121,7 +121,8 @@
 
   function save() {
     current.turns = current.turns.slice(-KEEP);
-    const finished = current.turns.filter((t) => t.answer || t.error || t.partial);
+    // a turn is stored without its DOM node and queue flag
+    const finished = current.turns.filter((t) => t.answer || t.error || t.partial).map(({ bot, queued, ...kept }) => kept);
     const store = readStore();
     if (finished.length) {
       current.title = current.title || finished[0].question.slice(0, 60);
