@@ -104,7 +104,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allowed-host", metavar="NAME", action="append", default=[],
                        help="also answer requests addressed to this host name (repeatable; or $RAG_ALLOWED_HOSTS, "
                             "comma-separated); 127.0.0.1, localhost, ::1 and --host always are")
+    serve.add_argument("--allow-upload", action="store_true",
+                       help="let the page add documents to the corpus folder and remove them (the index updates itself)")
     serve.set_defaults(run=_serve)
+
+    fb = sub.add_parser("feedback", parents=[common], help="turn the page's 👍/👎 feedback into gold-set candidates",
+                        description="Read the feedback file (Config.feedback_path, default INDEX/feedback.jsonl) and write "
+                                    "one gold record a line for review: a 👍 answer's numbers become its expected answer; "
+                                    "a 👎 one has kind 'review' and no expected answer yet.")
+    fb.add_argument("--to-gold", metavar="FILE", required=True, help="where to write the candidates (- for standard output)")
+    fb.add_argument("--feedback", metavar="FILE", help="feedback file (default: the configured one)")
+    fb.set_defaults(run=_feedback)
     return parser
 
 
@@ -219,7 +229,21 @@ def _serve(args) -> int:
 
     config = _config(args)
     config.allowed_hosts = [*config.allowed_hosts, *args.allowed_host]
-    return serve(config, host=args.host, port=args.port, log=_info)
+    return serve(config, host=args.host, port=args.port, log=_info, allow_upload=args.allow_upload)
+
+
+def _feedback(args) -> int:
+    from .feedback import gold_candidates, read
+
+    config = _config(args)
+    candidates = gold_candidates(read(Path(args.feedback) if args.feedback else config.feedback_file))
+    lines = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates)
+    if args.to_gold == "-":
+        sys.stdout.write(lines)
+    else:
+        Path(args.to_gold).write_text(lines, encoding="utf-8")
+        _info(f"{len(candidates)} gold-set candidates → {args.to_gold} (review them before adding to a gold set)")
+    return 0
 
 
 def render_answer(answer, colour: bool = False) -> str:

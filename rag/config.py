@@ -46,11 +46,19 @@ class Config:
     follow_symlinks: bool = field(default_factory=lambda: os.environ.get("RAG_FOLLOW_SYMLINKS", "") not in ("", "0"))
     # A build that finds no usable document leaves the index as it was, unless this is set.
     allow_empty: bool = False
+    # 👍/👎 ratings from the chat page, one JSON object a line (rag feedback --to-gold reads it);
+    # None means feedback.jsonl in the index directory.
+    feedback_path: Path | None = field(default_factory=lambda: os.environ.get("RAG_FEEDBACK") or None)
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()
         self.index_dir = Path(self.index_dir).expanduser()
         check_k(self.k)
+
+    @property
+    def feedback_file(self) -> Path:
+        return Path(self.feedback_path).expanduser() if self.feedback_path else self.index_dir / "feedback.jsonl"
+
 
 
 def check_k(k: object) -> int:

@@ -442,7 +442,9 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log, 
             skipped[doc_id] = {"reason": reason, "signature": list(_safe_signature(path)), "sha256": digest}
             report.skipped[doc_id] = reason
             continue
-        files[doc_id] = {"sha256": digest, "signature": list(signature), "chunks": 0}
+        indexed = previous.get("indexed") if previous and doc_id in report.unchanged else None
+        files[doc_id] = {"sha256": digest, "signature": list(signature), "chunks": 0,
+                         "indexed": indexed or time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     report.removed = sorted(set(old_files) - set(files) - set(skipped))
     report.skipped = dict(sorted(report.skipped.items()))
     dim = embedder.dim if (fresh or not reused_vectors) else len(reused_vectors[0])

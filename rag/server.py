@@ -19,7 +19,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import resource
 import socket
 import threading
@@ -47,14 +46,14 @@ from .answer import Answer
 from .assistant import Assistant, QuestionError
 from .cli import EXAMPLE
 from .config import K_MAX, PACKAGE_DIR, Config
-from .followup import resolve_followup
+from .documents_api import UPLOAD_MAX, documents_router
+from .followup import not_a_repeat, resolve_followup
 from .retrieve import Retrieval
 
 if TYPE_CHECKING:
     import uvicorn
 
 MAX_BODY = 64 * 1024  # bytes; a question is at most a few KB, so anything bigger is a mistake or abuse
-PIECE_DELAY = 0.012  # seconds between streamed answer pieces, so the page visibly writes the answer
 ANSWER_TIMEOUT = 30.0  # s; longer than any question takes (about 0.1 s), short of a client giving up
 BODY_TIMEOUT = 10.0  # s for the whole request body to arrive
 HEADER_TIMEOUT = 10.0  # s for the request line and headers to arrive
@@ -138,12 +137,14 @@ class Shared:
         finally:
             self.lock.release()
 
-    def answer(self, question: str, retrieval: Retrieval, started: float, deadline: float) -> Answer:
+    def answer(self, question: str, retrieval: Retrieval, started: float, previous: str | None, deadline: float) -> Answer:
         # Assistant.ask is retrieve + answer; the stream sends the passages between the two.
         assistant = self.load()
         self._acquire(deadline)
         try:
             answer = assistant.answer(question, retrieval)
+            if previous:  # a completed follow-up
+                answer = not_a_repeat(assistant.ask, previous, question, retrieval, answer, assistant.answer)
         finally:
             self.lock.release()
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -151,10 +152,11 @@ class Shared:
 
 
 def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
-               allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS) -> FastAPI:
+               allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS, allow_upload: bool = False) -> FastAPI:
     """The web app over an Assistant, or over a function that opens one (called once, at startup).
     A question not answered within `timeout` seconds gets a 503; a request whose Host header is not
-    one of `allowed_hosts` (with or without a port) gets a 400."""
+    one of `allowed_hosts` (with or without a port) gets a 400. With allow_upload the page may add
+    documents to the corpus folder and remove them."""
     shared = Shared(source, timeout)
     web = web_dir()
 
@@ -167,23 +169,28 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
                   description="Grounded, cited answers from a folder of documents, offline. "
                               "Errors are JSON objects `{\"error\": \"...\"}` with a 4xx status, or 503 "
                               f"when no answer came within {timeout:g} s.")
-    app.add_middleware(BodyLimit, limit=MAX_BODY, timeout=BODY_TIMEOUT)
+    app.add_middleware(BodyLimit, limit=MAX_BODY, timeout=BODY_TIMEOUT, uploads=UPLOAD_MAX)
     app.add_middleware(AllowedHosts, hosts=allowed_hosts)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web / "static"), name="static")
+    app.include_router(documents_router(shared.load, shared.lock, allow_upload))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(web / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
 
     def limit() -> int:
         return shared.load().config.max_question_chars
 
-    def prepare(question: str, previous: str | None) -> str:
+    def prepare(question: str, previous: str | None) -> tuple[str, str | None]:
+        """The question to answer, and the previous one when it completed a follow-up."""
         if not question.strip():
             raise ApiError(400, "the question is empty: type a question")
         if len(question) > limit():
             raise ApiError(413, f"the question is too long ({len(question)} characters; the limit is {limit()})")
-        resolved = resolve_followup(question, (previous or "")[: limit()])
-        return resolved if len(resolved) <= limit() else question
+        previous = (previous or "")[: limit()]
+        resolved = resolve_followup(question, previous)
+        if len(resolved) > limit() or resolved == " ".join(question.split()):
+            return question, None
+        return resolved, previous
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -214,7 +221,9 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
         assistant = shared.load()
         return templates.TemplateResponse(request, "index.html", {
             "example": EXAMPLE, "max_chars": assistant.config.max_question_chars,
-            "chunks": len(assistant.index), "version": __version__})
+            "chunks": len(assistant.index), "version": __version__,
+            # the page gives up a little after the server would have answered 503
+            "timeout_ms": int((shared.timeout + 5) * 1000)})
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
@@ -226,15 +235,15 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
                           "`question` is the question as answered. 400 for an empty question, 413 for one "
                           "longer than the limit, 422 for a bad `k`, 503 when no answer came in time.")
     async def ask(body: AskRequest) -> dict[str, Any]:
-        question = prepare(body.question, body.history[-1] if body.history else None)
+        question, previous = prepare(body.question, body.history[-1] if body.history else None)
         started, deadline = time.perf_counter(), shared.deadline()
         retrieval = await shared.run(shared.retrieve, question, body.k, deadline=deadline)
-        answer = await shared.run(shared.answer, question, retrieval, started, deadline=deadline)
+        answer = await shared.run(shared.answer, question, retrieval, started, previous, deadline=deadline)
         return answer.to_dict()
 
     @app.get("/api/ask/stream", summary="Answer a question, streamed as Server-Sent Events",
-             description="Events: `passages` (the retrieved passages, a JSON list), then `answer` (pieces of "
-                         "the answer text, each a JSON string, in order), then `done` (the full answer, as "
+             description="Events: `passages` (the retrieved passages, a JSON list), then `answer` (the answer "
+                         "text as soon as it is ready, in one or more JSON strings, in order), then `done` (the full answer, as "
                          "from POST /api/ask), or `error` (`{\"error\": ...}`). Invalid requests get a 4xx "
                          "JSON error before the stream starts.")
     async def ask_stream(
@@ -242,8 +251,8 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
         k: int | None = Query(None, ge=1, le=K_MAX, description=f"passages to consider (default {Config.k})"),
         context: str | None = Query(None, description="the previous question, to complete a follow-up"),
     ) -> StreamingResponse:
-        question = prepare(question, context)
-        return StreamingResponse(_events(shared, question, k), media_type="text/event-stream",
+        question, previous = prepare(question, context)
+        return StreamingResponse(_events(shared, question, k, previous), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.get("/api/passages/{chunk_id:path}", summary="One passage by its chunk id",
@@ -265,15 +274,13 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
     return app
 
 
-async def _events(shared: Shared, question: str, k: int | None) -> AsyncIterator[str]:
+async def _events(shared: Shared, question: str, k: int | None, previous: str | None) -> AsyncIterator[str]:
     try:
         started, deadline = time.perf_counter(), shared.deadline()
         retrieval = await shared.run(shared.retrieve, question, k, deadline=deadline)
         yield _sse("passages", [p.to_dict() for p in retrieval.passages])
-        answer = await shared.run(shared.answer, question, retrieval, started, deadline=deadline)
-        for piece in re.findall(r"\S+\s*", answer.answer):
-            yield _sse("answer", piece)
-            await asyncio.sleep(PIECE_DELAY)
+        answer = await shared.run(shared.answer, question, retrieval, started, previous, deadline=deadline)
+        yield _sse("answer", answer.answer)  # the extractive answer is whole at once: no staged replay
         yield _sse("done", answer.to_dict())
     except QuestionError as exc:
         yield _sse("error", {"error": str(exc)})
@@ -294,21 +301,23 @@ def _describe_error(error: dict) -> str:
 
 
 class BodyLimit:
-    """Refuses request bodies over `limit` bytes with 413, whether or not Content-Length is sent,
-    and bodies that take longer than `timeout` seconds to arrive with 408 (a slow client cannot
-    hold a connection open by sending a byte now and then)."""
+    """Refuses request bodies over `limit` bytes (`uploads` bytes for a document upload) with 413,
+    whether or not Content-Length is sent, and bodies that take longer than `timeout` seconds to
+    arrive with 408 (a slow client cannot hold a connection open by sending a byte now and then)."""
 
-    def __init__(self, app: ASGIApp, limit: int, timeout: float = BODY_TIMEOUT) -> None:
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = BODY_TIMEOUT, uploads: int = 0) -> None:
         self.app = app
         self.limit = limit
         self.timeout = timeout
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = max(self.limit, self.uploads) if (scope["method"], scope["path"]) == ("POST", "/api/documents") else self.limit
         length = dict(scope["headers"]).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > self.limit:
-            return await self._refuse(scope, receive, send)
+        if not length.isdigit() or int(length) > limit:
+            return await self._refuse(scope, receive, send, limit)
         body, more = b"", True
         deadline = time.monotonic() + self.timeout
         while more:
@@ -322,8 +331,8 @@ class BodyLimit:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.limit:
-                return await self._refuse(scope, receive, send)
+            if len(body) > limit:
+                return await self._refuse(scope, receive, send, limit)
         replayed = False
 
         async def replay() -> dict:
@@ -335,8 +344,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse({"error": f"request body too large (limit {self.limit // 1024} KB)"}, status_code=413)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = JSONResponse({"error": f"request body too large (limit {limit // 1024} KB)"}, status_code=413)
         await response(scope, receive, send)
 
 
@@ -527,7 +536,7 @@ def _log_to_stderr() -> None:
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
-          log: Callable[[str], None] = print) -> int:
+          log: Callable[[str], None] = print, allow_upload: bool = False) -> int:
     """Load the assistant, then serve the page and API until interrupted; returns the exit code."""
     _log_to_stderr()
     try:
@@ -545,6 +554,9 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
         log(f"rag: serving on http://{shown}:{bound}  (API docs at /docs; Ctrl+C to stop)")
         if host_name(host) in ("0.0.0.0", "::"):
             log("rag: note: requests are answered only when addressed to 127.0.0.1, localhost or a name given with --allowed-host")
+        if allow_upload:
+            log(f"rag: the page may add documents to and remove them from {config.corpus}")
         hosts = (*LOCAL_HOSTS, host, *config.allowed_hosts)
-        make_server(create_app(assistant, allowed_hosts=hosts), config.max_connections).run(sockets=[sock])
+        app = create_app(assistant, allowed_hosts=hosts, allow_upload=allow_upload)
+        make_server(app, config.max_connections).run(sockets=[sock])
     return 0
