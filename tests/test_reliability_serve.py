@@ -10,12 +10,10 @@ import os
 import random
 import re
 import resource
-import shutil
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
