@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CORPUS, ROOT, run, save, smoke_corpus  # noqa: E402
 
 QUESTION = "What is Xi'an's 2030 NEV output target?"
+# The same question in Chinese: it also loads OpenCC, jieba and the cached CC-CEDICT lexicon.
+QUESTION_ZH = "西安2030年智能网联新能源汽车产量目标是多少？"
 
 
 def rag_command() -> list[str]:
@@ -67,16 +69,21 @@ def main() -> int:
         env.pop("RAG_BACKEND", None)
         run(rag_command() + ["index"], env=env, cwd=ROOT)  # builds the index and the ONNX export
         cmd = rag_command() + ["ask", QUESTION]
-        answer = run(cmd, env=env, cwd=ROOT).stdout
-        assert "310" in answer, answer
-        result = {"question": QUESTION, "corpus": str(corpus.relative_to(ROOT)) if corpus == CORPUS else "one bundled file",
-                  "target": "median <= 1.5 s"}
+        cmd_zh = rag_command() + ["ask", QUESTION_ZH]
+        for command in (cmd, cmd_zh):  # the first Chinese question also builds the cached lexicon
+            answer = run(command, env=env, cwd=ROOT).stdout
+            assert "310" in answer, answer
+        result = {"question": QUESTION, "question_zh": QUESTION_ZH,
+                  "corpus": str(corpus.relative_to(ROOT)) if corpus == CORPUS else "one bundled file",
+                  "target": "median <= 1.5 s, in English and in Chinese"}
         if args.smoke:
             result["onnx"] = time_runs(cmd, env, runs=1, warmup=0)
+            result["onnx_zh"] = time_runs(cmd_zh, env, runs=1, warmup=0)
         else:
             result["onnx"] = time_runs(cmd, env, runs=args.runs, warmup=1)
+            result["onnx_zh"] = time_runs(cmd_zh, env, runs=args.runs, warmup=1)
             result["torch"] = time_runs(cmd, {**env, "RAG_BACKEND": "torch"}, runs=args.runs, warmup=1)
-        result["met"] = result["onnx"]["median_s"] <= 1.5
+        result["met"] = result["onnx"]["median_s"] <= 1.5 and result["onnx_zh"]["median_s"] <= 1.5
     save("cold_ask", result, args.smoke)
     return 0
 

@@ -44,9 +44,13 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
+    searched_as: str | None = None  # the English question a question in another language was searched as
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        record = asdict(self)
+        if record["searched_as"] is None:
+            del record["searched_as"]  # an English question's record keeps its fields as they were
+        return record
 
 
 class Generator(Protocol):
@@ -62,10 +66,12 @@ def _alt(words) -> str:
 
 _NUMBER_WORDS = _alt(vocab.NUMBER_WORDS)
 _UNIT = _alt(vocab.UNITS)
-NUMBER = re.compile(rf"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d|\b{_NUMBER_WORDS}\b", re.I)
+# A number's edges are ASCII word edges: in Chinese text a number stands between Han characters ("突破2000亿元").
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+NUMBER = re.compile(rf"(?<![A-Za-z0-9_.])(?!(?:19|20)\d\d{_EDGE_AFTER})\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d|\b{_NUMBER_WORDS}\b", re.I)
 _PATTERNS = {
     "number": NUMBER,
-    "date": re.compile(rf"\b(?:19|20)\d\d\b|\b{_alt(vocab.MONTHS)}\b"),
+    "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b"),
     "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"),
 }
@@ -579,4 +585,4 @@ def _as_sentence(text: str, span: Span, sentence: Span) -> str:
             piece = f"{text[lead[0]:lead[1]]} {piece}"
     piece = piece.strip().rstrip(",;:-– ")
     piece = piece[0].upper() + piece[1:] if piece else piece
-    return piece if piece.endswith((".", "!", "?", '"', "”", "…")) else piece + "."
+    return piece if piece.endswith((".", "!", "?", '"', "”", "…", "。", "！", "？")) else piece + "."

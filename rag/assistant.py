@@ -5,16 +5,20 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
 from .build import BuildReport, build, is_stale
 from .chunk import VERSION as CHUNKER_VERSION
-from .config import Config
+from .config import Config, check_k
 from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
 from .retrieve import Passage, Retrieval, Retriever
 from .stores import IndexMissing, Store, open_store
+from .text import has_han, mostly_han
+
+if TYPE_CHECKING:
+    from .translate import Translation
 
 
 class QuestionError(RagError, ValueError):
@@ -89,16 +93,44 @@ class Assistant:
         return True
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
-        """The passages for a question, best first, with what retrieval learnt about the question."""
+        """The passages for a question, best first, with what retrieval learnt about the question.
+        A question with Chinese in it is searched as the English question it asks (Retrieval.question)."""
         question = clean_question(question, self.config.max_question_chars)
-        return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
+        k = check_k(self.config.k if k is None else k)
+        if not has_han(question):
+            return self.retriever.search(self.embedder.encode([question])[0], question, k)
+        translation = self.translate(question)
+        clean_question(translation.question, self.config.max_question_chars)  # only particles: no words to search
+        return self.retriever.search(self.embedder.encode([translation.question])[0], translation.question,
+                                     k, asked=translation.own)
+
+    def translate(self, question: str) -> "Translation":
+        """A Chinese (or mixed) question read in English, with the senses the corpus uses."""
+        from .translate import translate  # the Chinese dictionary loads only for a Chinese question
+
+        return translate(question, known=lambda term: self.store.document_frequency([term])[term] > 0)
+
+    def searched_as(self, question: str) -> str:
+        """The question as it is searched and answered: a Chinese question as the English one it asks."""
+        return self.translate(question).question if has_han(question) else question
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retrieve(question, k).passages
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
-        """The generator's answer from a retrieval already made (a stream sends its passages first)."""
-        return self.generator.generate(clean_question(question, self.config.max_question_chars), retrieval)
+        """The generator's answer from a retrieval already made (a stream sends its passages first).
+        A question searched in English is answered in English, and says so (Answer.searched_as)."""
+        question = clean_question(question, self.config.max_question_chars)
+        if not has_han(question) or retrieval.question == question:
+            return self.generator.generate(question, retrieval)
+        answer = self.generator.generate(retrieval.question, retrieval)
+        if any(mostly_han(p.chunk.text) for p in retrieval.passages):
+            # A passage in Chinese is read with the question's own words; the better supported answer wins.
+            own = self.generator.generate(self.translate(question).own, retrieval)
+            if not own.abstained and (answer.abstained or own.citations[0].score > answer.citations[0].score):
+                answer = own
+        answer.question, answer.searched_as = question, retrieval.question
+        return answer
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()

@@ -53,10 +53,14 @@ class BuildReport:
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
-def corpus_files(roots: list[Path], follow_symlinks: bool = False) -> tuple[dict[str, Path], dict[str, str]]:
-    """doc_id -> path, and doc_id -> reason for the entries that are not read (links out of the corpus,
-    FIFOs, devices, names that are not UTF-8). With one root the id is the path below it; with several,
-    the root's name leads."""
+def corpus_files(roots: list[Path], follow_symlinks: bool = False) -> dict[str, Path]:
+    """doc_id -> path. With one root the id is the path below it; with several, the root's name leads."""
+    return list_corpus(roots, follow_symlinks)[0]
+
+
+def list_corpus(roots: list[Path], follow_symlinks: bool = False) -> tuple[dict[str, Path], dict[str, str]]:
+    """corpus_files, and doc_id -> reason for the entries that are not read (links out of the corpus,
+    FIFOs, devices, names that are not UTF-8)."""
     files: dict[str, Path] = {}
     listed_skips: dict[str, str] = {}
     for root in roots:
@@ -91,7 +95,7 @@ def is_stale(manifest: dict, roots: list[Path], settings: dict, follow_symlinks:
             or manifest.get("follow_symlinks", False) != follow_symlinks:
         return True
     known = {**manifest.get("files", {}), **manifest.get("skipped", {})}
-    files, listed_skips = corpus_files(roots, follow_symlinks)
+    files, listed_skips = list_corpus(roots, follow_symlinks)
     if files.keys() | listed_skips.keys() != known.keys():
         return True
     for doc_id, path in files.items():
@@ -123,14 +127,13 @@ def build(
     with store.writer(log) as writer:
         manifest = store.manifest
         old_files = manifest.get("files", {})
-        model = manifest.get("model", {})
         comparable = (not rebuild and manifest.get("settings") == settings
-                      and model.get("path") == str(embedder.path) and model.get("dim") == embedder.dim)
+                      and manifest.get("model", {}).get("path") == str(embedder.path))
         previous_files = old_files if comparable else {}  # else chunks or vectors would not be comparable
         count = model_token_counter(embedder.path)
         fresh: dict[str, tuple[dict, list[Chunk]]] = {}
         known: dict[str, np.ndarray] = {}  # text -> vector, from the old version of files that changed
-        found, listed_skips = corpus_files(roots, follow_symlinks)
+        found, listed_skips = list_corpus(roots, follow_symlinks)
         skipped: dict[str, dict] = {}
         for doc_id, reason in listed_skips.items():
             skipped[doc_id] = {"reason": reason, "signature": None, "sha256": ""}

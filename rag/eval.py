@@ -74,9 +74,13 @@ def load_gold(path: Path) -> list[GoldItem]:
             if not line.strip():
                 continue
             try:
-                items.append(GoldItem(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
+                item = GoldItem(**json.loads(line))
+                for group in item.answers:
+                    for pattern in group:
+                        re.compile(pattern)
+            except (json.JSONDecodeError, TypeError, re.error) as exc:
                 raise SuiteError(f"{path}:{n}: not a gold record ({exc})") from None
+            items.append(item)
     return items
 
 
@@ -206,7 +210,7 @@ class Baseline:
 
         self.embedder = assistant.embedder
         self.chunks = []
-        for doc_id, path in corpus_files(_roots(assistant))[0].items():
+        for doc_id, path in corpus_files(_roots(assistant)).items():
             try:
                 text = load_document(path, doc_id).text
             except UnreadableFile:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .stores.base import Store
-from .text import ACRONYM, STOPWORDS, stem, terms
+from .text import ACRONYM, STOPWORDS, mostly_han, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -49,6 +49,9 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
     return fused
 
 
+MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
+
+
 class Retriever:
     """Hybrid search over a Store: its dense and its keyword ranking, fused by reciprocal rank."""
 
@@ -57,7 +60,10 @@ class Retriever:
         self.depth = depth  # candidates taken from each ranking before fusion
         self._long_forms: dict[str, str] = {}
 
-    def search(self, query_vector: np.ndarray, question: str, k: int) -> Retrieval:
+    def search(self, query_vector: np.ndarray, question: str, k: int, asked: str = "") -> Retrieval:
+        """The k best passages for question (embedded as query_vector). `asked` is the question in the
+        asker's words when `question` is its translation: passages written in Chinese are also ranked
+        by those words, since the translation shares none with them."""
         dense = self.store.dense_search(query_vector, self.depth)
         question_terms = list(dict.fromkeys(terms(question)))
         df = self.store.document_frequency(question_terms)
@@ -65,7 +71,10 @@ class Retriever:
         corrections = {t: c for t in unknown if (c := self.correct(t))}
         unknown = [t for t in unknown if t not in corrections]
         lexical = self.store.keyword_search(" ".join([self.expand_acronyms(question)] + list(corrections.values())), self.depth)
-        fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
+        rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
+        if asked:
+            rankings.append(self._chinese_ranking(asked))
+        fused = reciprocal_rank_fusion(rankings)
         ids = sorted(fused, key=lambda i: -fused[i])[:k]
         cosine, keyword = dict(dense), dict(lexical)
         passages = []
@@ -80,11 +89,19 @@ class Retriever:
                                     (stored.sentences @ query_vector).tolist()))
         return Retrieval(question, passages, unknown, corrections)
 
+    def _chinese_ranking(self, asked: str) -> list[str]:
+        """The chunks written in Chinese, ranked by BM25 on the asker's own words (drawn from a deeper
+        keyword ranking, since chunks in other languages may share a number or a name with the words)."""
+        found = self.store.keyword_search(asked, 4 * self.depth)
+        stored = self.store.fetch([i for i, _ in found])
+        return [s.chunk.chunk_id for s in stored if s is not None and mostly_han(s.chunk.text)][: self.depth]
+
     def correct(self, term: str) -> str:
         """The corpus term a misspelt one most likely means: one letter dropped, added or two swapped
         ("sichaun" for "sichuan"), the most widely used if several; "" when there is none. A changed
-        letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone."""
-        if len(term) < 4 or not term.isalpha():
+        letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone, and so are
+        very long ones: no word is that long, and the edits of a term grow with the square of its length."""
+        if not 4 <= len(term) <= MAX_CORRECTED or not term.isalpha():
             return ""
         # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.
         splits = [(term[:i], term[i:]) for i in range(2, len(term) - 1)]

@@ -75,6 +75,20 @@ def _trim(text: str, start: int, end: int) -> Span:
 # "EV") spell too many chance word pairs to be worth expanding.
 ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 
+# Han characters (CJK ideographs and their extensions): a question with any is read as Chinese.
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_han(text: str) -> bool:
+    return bool(HAN.search(text))
+
+
+def mostly_han(text: str) -> bool:
+    """Written in Chinese: more of its letters are Han characters than not."""
+    han = len(HAN.findall(text))
+    return han * 2 > han + len(re.findall(r"[^\W\d_]", HAN.sub("", text)))
+
+
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[\u4e00-\u9fff]")
 
 

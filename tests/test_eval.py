@@ -36,7 +36,7 @@ def test_every_suite_follows_the_rules(directory):
     assert set(splits) == {"dev", "test"} and abs(splits.count("dev") - splits.count("test")) <= len(items) * 0.1
     for kind in {i.kind for i in items}:  # every kind is in both splits
         assert {i.split for i in items if i.kind == kind} == {"dev", "test"} or sum(i.kind == kind for i in items) < 2
-    files, _ = corpus_files([suite.corpus])
+    files = corpus_files([suite.corpus])
     assert sum(p.stat().st_size for p in files.values()) <= 3 * 1024 * 1024
     texts = {doc_id: document_text(path, doc_id) for doc_id, path in files.items()}
     assert {s for i in items for s in i.source} <= set(texts)

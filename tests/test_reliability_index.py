@@ -25,10 +25,10 @@ from rag.chunk import MAX_CHARS_PER_TOKEN, chunk_document, model_token_counter
 from rag.embed import resolve_model
 from rag.errors import RagError
 from rag.build import NothingUsable, is_stale
+from rag.ingest import UnreadableFile, file_hash, load_document
 from rag.stores import IndexCorrupt
 from rag.stores.local import LocalStore
 from rag.stores.local import _current as current_version
-from rag.ingest import UnreadableFile, file_hash, find_files, load_document
 from rag.text import clause_spans, sentence_spans, terms
 
 from conftest import config_for
@@ -84,7 +84,7 @@ def test_f1_chunk_ids_never_collide_and_passages_come_from_their_file(tmp_path, 
     assert [s.chunk.chunk_id for s in LocalStore(config.index_dir).fetch(ids)] == ids
     build_index(config, embedder, rebuild=True)
     assert [c.chunk_id for c in all_chunks(config.index_dir)] == ids  # stable across builds
-    with TestClient(create_app(Assistant.open(config=config, update=False))) as client:
+    with TestClient(create_app(Assistant.open(config=config, update=False)), base_url="http://localhost") as client:
         for chunk in chunks:
             passage = client.get(f"/api/passages/{chunk.chunk_id}").json()
             assert passage["source"] == chunk.doc_id and facts[chunk.doc_id] in passage["text"]

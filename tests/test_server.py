@@ -16,7 +16,7 @@ EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 
 @pytest.fixture(scope="module")
 def client(assistant):
-    with TestClient(create_app(assistant)) as client:
+    with TestClient(create_app(assistant), base_url="http://localhost") as client:
         yield client
 
 
@@ -104,14 +104,14 @@ def test_wrong_method_and_unknown_route_are_json(client):
 
 # --- /api/ask/stream ---
 
-def test_stream_sends_passages_pieces_then_done(client):
+def test_stream_sends_passages_the_answer_then_done(client):
     response = client.get("/api/ask/stream", params={"question": EXAMPLE})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     found = events(response.text)
     names = [name for name, _ in found]
     assert names[0] == "passages" and names[-1] == "done"
-    assert set(names[1:-1]) == {"answer"} and len(names) > 3
+    assert names[1:-1] == ["answer"]  # the extractive answer is whole at once: sent as soon as it is ready
     passages = found[0][1]
     assert 1 <= len(passages) <= Config().k and {"chunk_id", "source", "title", "text"} <= passages[0].keys()
     done = found[-1][1]
@@ -137,6 +137,15 @@ def test_stream_completes_a_follow_up_from_context(client):
     done = found[-1][1]
     assert found[-1][0] == "done"
     assert done["question"] == "What is Xi'an's 2030 semiconductor industry output target?"
+
+
+def test_follow_up_about_a_new_topic_is_not_the_previous_answer(client):
+    before = client.post("/api/ask", json={"question": EXAMPLE}).json()
+    after = client.post("/api/ask", json={"question": "And what about semiconductors?", "history": [EXAMPLE]}).json()
+    assert after["question"] == "What is Xi'an's 2030 semiconductors output target?"
+    assert after["answer"] != before["answer"] and "310 billion" not in after["answer"]
+    same = client.post("/api/ask", json={"question": "How big is it?", "history": [EXAMPLE]}).json()
+    assert "310 billion" in same["answer"]  # a question about the same thing may have the same answer
 
 
 def test_ask_completes_a_follow_up_from_history(client):
@@ -205,7 +214,7 @@ def test_app_from_a_factory_opens_it_once(assistant):
         calls.append(1)
         return assistant
 
-    with TestClient(create_app(factory)) as client:
+    with TestClient(create_app(factory), base_url="http://localhost") as client:
         assert client.get("/healthz").json()["status"] == "ok"
         assert client.post("/api/ask", json={"question": EXAMPLE}).status_code == 200
     assert calls == [1]
@@ -225,6 +234,9 @@ def test_app_from_a_factory_opens_it_once(assistant):
     ("And when was it announced?", EXAMPLE, f"{EXAMPLE} When was it announced?"),
     ("Why?", EXAMPLE, f"{EXAMPLE} Why?"),
     ("And?", EXAMPLE, EXAMPLE),
+    # a follow-up of a follow-up builds on the question that stood alone, not on the pile
+    ("And who announced it?", f"{EXAMPLE} When was it announced?", f"{EXAMPLE} Who announced it?"),
+    ("What about imports?", "How big is the market? exports?", "How big is the market? imports?"),
     # questions that stand alone are left as they are
     (EXAMPLE, "What is the population of Mars?", EXAMPLE),
     ("And what is the population of Mars?", EXAMPLE, "And what is the population of Mars?"),
@@ -235,3 +247,54 @@ def test_app_from_a_factory_opens_it_once(assistant):
 ])
 def test_resolve_followup(question, previous, expected):
     assert resolve_followup(question, previous) == expected
+
+
+# --- documents, feedback ---
+
+def test_documents_lists_the_index(client, assistant):
+    body = client.get("/api/documents").json()
+    docs = {d["doc_id"]: d for d in body["documents"]}
+    assert len(docs) == 5 and sum(d["chunks"] for d in docs.values()) == len(assistant.store)
+    first = docs["001_e0bc9c2f253517cb.txt"]
+    assert first["title"].startswith("Xi’an, the historic gateway") and first["size"] == 2234
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", first["indexed"])
+    assert body["skipped"] == [] and body["upload"]["allowed"] is False
+    assert 1 <= len(body["examples"]) <= 4 and all(q.endswith("?") for q in body["examples"])
+
+
+def test_examples_are_answered_from_the_corpus(client):
+    for question in client.get("/api/documents").json()["examples"]:
+        assert not client.post("/api/ask", json={"question": question}).json()["abstained"], question
+
+
+def test_whole_document_with_its_passages(client, assistant):
+    body = client.get("/api/documents/001_e0bc9c2f253517cb.txt").json()
+    for chunk in (s.chunk for s in assistant.store.chunks_of("001_e0bc9c2f253517cb.txt")):
+        start, end = body["passages"][chunk.chunk_id]
+        assert body["text"][start:end] == chunk.text
+
+
+@pytest.mark.parametrize("path", ["/api/documents/nothing.txt", "/api/documents/../pyproject.toml",
+                                  "/api/documents/%2e%2e/pyproject.toml", "/api/documents/%2Fetc%2Fpasswd"])
+def test_unknown_documents_404(client, path):
+    response = client.get(path)
+    assert_error(response, 404)
+    assert "[project]" not in response.text and "root:" not in response.text
+
+
+def test_uploads_are_off_unless_allowed(client):
+    assert "--allow-upload" in assert_error(client.post("/api/documents?name=new.txt", content=b"Some text."), 403)
+    assert "--allow-upload" in assert_error(client.delete("/api/documents/001_e0bc9c2f253517cb.txt"), 403)
+
+
+def test_feedback_is_appended_as_json_lines(client, assistant):
+    path = assistant.config.feedback_file
+    before = path.read_text().count("\n") if path.exists() else 0
+    answer = client.post("/api/ask", json={"question": EXAMPLE}).json()
+    response = client.post("/api/feedback", json={"question": EXAMPLE, "answer": answer, "rating": "down", "comment": "too short"})
+    assert response.status_code == 200
+    lines = path.read_text().splitlines()
+    assert len(lines) == before + 1
+    entry = json.loads(lines[-1])
+    assert entry["rating"] == "down" and entry["comment"] == "too short" and entry["sources"] == ["001_e0bc9c2f253517cb.txt"]
+    assert_error(client.post("/api/feedback", json={"question": EXAMPLE, "answer": answer, "rating": "meh"}), 422)

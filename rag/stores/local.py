@@ -393,7 +393,7 @@ def _remove_debris(index_dir: Path, keep: str | None) -> None:
     Only a build holding the lock calls this, so no other process is writing any of it; a process
     still reading a removed version keeps its memory-mapped files."""
     for entry in index_dir.iterdir():
-        if entry.name.startswith(".CURRENT."):
+        if entry.name.startswith(".CURRENT.") and entry.is_file():
             entry.unlink(missing_ok=True)
         elif entry.is_dir() and not entry.is_symlink() and (
                 entry.name.startswith(".tmp-") or (keep is not None and entry.name != keep and _VERSION_NAME.fullmatch(entry.name))):
