@@ -285,7 +285,7 @@ def get(server: Server, path: str, host: str) -> httpx.Response:
 
 def test_f9_foreign_host_headers_are_refused(capped_server, assistant):
     port = port_of(capped_server)
-    passage = f"/api/passages/{assistant.store.chunks_of(sorted(assistant.store.manifest["files"])[0])[0].chunk.chunk_id}"
+    passage = f"/api/passages/{assistant.store.chunks_of(sorted(assistant.store.manifest['files'])[0])[0].chunk.chunk_id}"
     for host in ("evil.example", f"attacker.example:{port}", "127.0.0.1.evil.example", "localhost.", "", "my.box.evil"):
         for path in ("/healthz", passage, "/"):
             response = get(capped_server, path, host)
@@ -297,7 +297,7 @@ def test_f9_foreign_host_headers_are_refused(capped_server, assistant):
 
 def test_f9_own_and_allowed_host_names_are_answered(capped_server, assistant):
     port = port_of(capped_server)
-    passage = f"/api/passages/{assistant.store.chunks_of(sorted(assistant.store.manifest["files"])[0])[0].chunk.chunk_id}"
+    passage = f"/api/passages/{assistant.store.chunks_of(sorted(assistant.store.manifest['files'])[0])[0].chunk.chunk_id}"
     for host in ("127.0.0.1", f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST", f"[::1]:{port}",
                  f"my.box:{port}", "env.box", f"other.box:{port}"):
         assert get(capped_server, "/healthz", host).status_code == 200, host
