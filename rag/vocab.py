@@ -82,9 +82,24 @@ BOILERPLATE_STARTS = ["image source", "disclaimer", "copyright", "©", "all righ
                       "editor:", "responsible editor", r".*\bICP\b", r".*\brecord no\b", r".*\bsecurity record\b",
                       "previous topic", "next topic", "this page", "show source", "report a bug", r"table of contents$",
                       r"navigation$", "skip to (?:main )?content", r"theme\b.*\b(?:auto|light|dark)\b"]
+# An HTML element whose class or id starts or ends with one of these is page chrome, not content
+# ("navheader", "sphinxsidebar", "headerlink", "breadcrumbs").
+CHROME_MARKERS = ("nav", "sidebar", "breadcrumb", "footer", "menu", "headerlink", "toc", "related", "skip",
+                  "banner", "cookie", "pagination", "social", "search")
 # Opening words of a sentence about the document itself ("This article explains …"), never an answer.
 META_SUBJECTS = "article document page chapter section guide manual paper tutorial report".split()
 META_VERBS = "explains describes covers introduces lists presents summarizes summarises outlines discusses contains".split()
+
+# --- references and incomplete spans ---
+
+# Words that open a sentence whose subject refers back to something named before ("This release …").
+REFERRING_WORDS = """this these that those it its they their he she his her such the latter the former here there
+both""".split()
+# A shortened answer ending on one of these words stops mid-sentence ("… and is", "… due to").
+DANGLING_WORDS = """a an the of in on at to for by with from into onto and or but nor is are was were be been being
+am has have had do does did will would shall should can could may might must as than that which who whom whose
+due its their his her this these those about over under after before between because since while if whether
+such very not no per via""".split()
 
 # --- question phrases, by the kind of answer they ask for ---
 
