@@ -14,7 +14,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-GOLD = ROOT / "eval" / "gold.jsonl"
+GOLD = ROOT / "eval" / "suites" / "bundled" / "gold.jsonl"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

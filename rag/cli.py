@@ -36,11 +36,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="rag", description="Grounded, cited answers from a folder of documents, offline.",
         epilog=f'example: rag ask "{EXAMPLE}"')
     parser.add_argument("--version", action="version", version=f"rag {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", metavar="DIR", help="index directory (default: ./index in a checkout, or $RAG_INDEX)")
+    index_and_model = argparse.ArgumentParser(add_help=False)
+    index_and_model.add_argument("--index", metavar="DIR", help="index directory (default: ./index in a checkout, or $RAG_INDEX)")
+    index_and_model.add_argument("--model", metavar="DIR", help="local sentence-transformers model folder (default: all-MiniLM-L6-v2, or $RAG_MODEL)")
+    common = argparse.ArgumentParser(add_help=False, parents=[index_and_model])
     common.add_argument("--corpus", metavar="PATH", action="append",
                         help="document folder or file; repeat for several (default: the bundled corpus, or $RAG_CORPUS)")
-    common.add_argument("--model", metavar="DIR", help="local sentence-transformers model folder (default: all-MiniLM-L6-v2, or $RAG_MODEL)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question with cited passages",
@@ -62,13 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--rebuild", action="store_true", help="re-embed everything")
     index.set_defaults(run=_index)
 
-    ev = sub.add_parser("eval", parents=[common], help="score answers against a gold set",
-                        description="Run the gold questions, print the metrics, write eval/report.json and eval/report.md; exit 1 if a metric falls below eval/thresholds.json.")
-    ev.add_argument("--gold", metavar="FILE", help="gold JSONL file (default: eval/gold.jsonl)")
+    ev = sub.add_parser("eval", parents=[index_and_model], help="score answers against the gold suites",
+                        description="Run every gold suite under eval/suites/ (each over its own corpus, indexed into "
+                                    "INDEX/eval-NAME), print a table per suite, write eval/report.json and eval/report.md; "
+                                    "exit 1 if any suite falls below its thresholds.json.")
+    ev.add_argument("--suite", metavar="NAME", action="append",
+                    help="run only this suite (a name under eval/suites/ or a suite directory); repeat for several")
     ev.add_argument("--split", choices=["dev", "test", "all"], default="all")
     ev.add_argument("--show-failures", action="store_true", help="list the questions answered wrongly")
     ev.add_argument("--baseline", action="store_true", help="also run the naive baseline pipeline and report it beside ours")
-    ev.add_argument("--thresholds", metavar="FILE", help="thresholds JSON (default: eval/thresholds.json)")
     ev.add_argument("--report-dir", metavar="DIR", help="where to write the reports (default: eval/)")
     ev.set_defaults(run=_eval)
 
@@ -83,7 +86,7 @@ def _config(args) -> Config:
     config = Config()
     if args.index:
         config.index_dir = Path(args.index)
-    if args.corpus:
+    if getattr(args, "corpus", None):  # `eval` has none: each suite names its own corpus
         config.corpus = [Path(p) for p in args.corpus] if len(args.corpus) > 1 else Path(args.corpus[0])
     if args.model:
         config.model = args.model
@@ -166,8 +169,8 @@ def _index(args) -> int:
 def _eval(args) -> int:
     from .eval import run_eval
 
-    return run_eval(_config(args), gold=args.gold, split=args.split, show_failures=args.show_failures,
-                    baseline=args.baseline, thresholds=args.thresholds, report_dir=args.report_dir, log=_info)
+    return run_eval(_config(args), suites=args.suite, split=args.split, show_failures=args.show_failures,
+                    baseline=args.baseline, report_dir=args.report_dir, log=_info)
 
 
 def _serve(args) -> int:

@@ -1,21 +1,27 @@
-"""`rag eval`: answers, citations, abstention, retrieval and latency against a gold set."""
+"""`rag eval`: answers, citations, abstention, retrieval and latency against the gold suites in eval/suites/."""
 from __future__ import annotations
 
 import json
 import re
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .answer import Answer
 from .assistant import Assistant
+from .config import Config
+from .errors import RagError
 
 MAX_ANSWER_CHARS = 400  # a longer "answer" is a dumped passage, not an answer
 RETRIEVAL_DEPTH = 10
 METRICS = ["answer_accuracy", "citation_accuracy", "abstention_precision", "abstention_recall",
            "false_abstention", "recall@1", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms"]
 LOWER_IS_BETTER = {"false_abstention", "latency_p50_ms", "latency_p95_ms"}
+
+
+class SuiteError(RagError, ValueError):
+    """A suite that is missing or malformed."""
 
 
 @dataclass
@@ -69,7 +75,7 @@ def load_gold(path: Path) -> list[GoldItem]:
             try:
                 items.append(GoldItem(**json.loads(line)))
             except (json.JSONDecodeError, TypeError) as exc:
-                raise ValueError(f"{path}:{n}: not a gold record ({exc})") from None
+                raise SuiteError(f"{path}:{n}: not a gold record ({exc})") from None
     return items
 
 
@@ -158,25 +164,29 @@ def evaluate(assistant: Assistant, items: list[GoldItem], splits: list[str], bas
     return report, outcomes
 
 
-def write_reports(report: dict, directory: Path) -> None:
+def write_reports(combined: dict, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    (directory / "report.md").write_text(markdown(report))
+    (directory / "report.json").write_text(json.dumps(combined, indent=1, ensure_ascii=False) + "\n")
+    (directory / "report.md").write_text(markdown(combined))
 
 
-def markdown(report: dict) -> str:
-    lines = ["# rag eval report", "",
-             f"{report['questions']} gold questions; model load {report.get('load_seconds', '?')} s (not in latency).", ""]
-    for split, entry in report["splits"].items():
-        lines += [f"## split: {split}", "", "| metric | ours | baseline |", "|---|---|---|"]
-        for metric in METRICS:
-            base = entry.get("baseline", {}).get(metric, "")
-            lines.append(f"| {metric} | {_fmt(entry['ours'].get(metric))} | {_fmt(base)} |")
-        lines += ["", "| kind | n | answer accuracy | citation accuracy / abstained |", "|---|---|---|---|"]
-        for kind, row in entry["by_kind"].items():
-            lines.append(f"| {kind} | {row['n']} | {_fmt(row.get('answer_accuracy', ''))} | "
-                         f"{_fmt(row.get('citation_accuracy', row.get('abstained')))} |")
-        lines.append("")
+def markdown(combined: dict) -> str:
+    lines = ["# rag eval report", "", f"{len(combined['suites'])} suite(s) in {combined['seconds']} s "
+             "(index update and model load are not in latency).", ""]
+    for name, report in combined["suites"].items():
+        lines += [f"## suite: {name}", "", report["description"], "",
+                  f"{report['questions']} gold questions over `{report['corpus']}`; index and model "
+                  f"{report['open_seconds']} s; thresholds {'broken: ' + '; '.join(report['broken']) if report['broken'] else 'met'}.", ""]
+        for split, entry in report["splits"].items():
+            lines += [f"### {name}, split: {split}", "", "| metric | ours | baseline |", "|---|---|---|"]
+            for metric in METRICS:
+                base = entry.get("baseline", {}).get(metric, "")
+                lines.append(f"| {metric} | {_fmt(entry['ours'].get(metric))} | {_fmt(base)} |")
+            lines += ["", "| kind | n | answer accuracy | citation accuracy / abstained |", "|---|---|---|---|"]
+            for kind, row in entry["by_kind"].items():
+                lines.append(f"| {kind} | {row['n']} | {_fmt(row.get('answer_accuracy', ''))} | "
+                             f"{_fmt(row.get('citation_accuracy', row.get('abstained')))} |")
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -230,44 +240,97 @@ def _roots(assistant: Assistant) -> list[Path]:
     return roots_of(assistant.config)
 
 
-EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DIR = ROOT / "eval"
+SUITES_DIR = EVAL_DIR / "suites"
 
 
-def run_eval(config, gold=None, split="all", show_failures=False, baseline=False, thresholds=None,
-             report_dir=None, log=print) -> int:
-    """The `rag eval` command; returns the exit code."""
-    gold_path = Path(gold) if gold else EVAL_DIR / "gold.jsonl"
-    items = load_gold(gold_path)
-    if split != "all":
-        items = [i for i in items if i.split == split]
+@dataclass
+class Suite:
+    """A gold set over its own corpus: eval/suites/<name>/{gold.jsonl, suite.json, thresholds.json}."""
+    name: str
+    description: str
+    corpus: Path
+    items: list[GoldItem]
+    thresholds: dict
+
+    def index_dir(self, config: Config) -> Path:
+        """Each suite has its own index beside the configured one, so a rerun only re-embeds what changed."""
+        return config.index_dir / f"eval-{self.name}"
+
+
+def load_suite(name_or_dir: str | Path) -> Suite:
+    """A suite by name (under eval/suites/) or by directory; its corpus path is relative to the repository root."""
+    directory = Path(name_or_dir)
+    if not (directory / "gold.jsonl").is_file():
+        directory = SUITES_DIR / str(name_or_dir)
+    if not (directory / "gold.jsonl").is_file():
+        known = ", ".join(p.name for p in suite_dirs()) or "none"
+        raise SuiteError(f"no eval suite {str(name_or_dir)!r} (known suites: {known})")
+    try:
+        meta = json.loads((directory / "suite.json").read_text(encoding="utf-8"))
+        limits = directory / "thresholds.json"
+        thresholds = json.loads(limits.read_text(encoding="utf-8")) if limits.is_file() else {}
+        corpus = ROOT / meta["corpus"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise SuiteError(f"{directory}: unreadable suite.json or thresholds.json ({exc.__class__.__name__}: {exc})") from None
+    return Suite(directory.name, meta.get("description", ""), corpus, load_gold(directory / "gold.jsonl"), thresholds)
+
+
+def suite_dirs(root: Path = SUITES_DIR) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "gold.jsonl").is_file()) if root.is_dir() else []
+
+
+def evaluate_suite(suite: Suite, config: Config | None = None, split: str = "all", baseline: bool = False,
+                   log=lambda message: None) -> tuple[dict, list[Outcome]]:
+    """Score one suite over its own corpus and index; the report says which thresholds it broke."""
+    config = config or Config()
+    config = replace(config, corpus=suite.corpus, index_dir=suite.index_dir(config))
+    items = [i for i in suite.items if split == "all" or i.split == split]
     if not items:
-        raise ValueError(f"no gold questions for split {split!r} in {gold_path}")
+        raise SuiteError(f"suite {suite.name}: no gold questions for split {split!r}")
     started = time.perf_counter()
     assistant = Assistant.open(config=config, log=log)
-    assistant.embedder.encode(["warm up"])  # model load is reported on its own, not in latency
-    load_seconds = round(time.perf_counter() - started, 2)
+    assistant.embedder.encode(["warm up"])  # index update and model load are reported on their own, not in latency
+    open_seconds = round(time.perf_counter() - started, 2)
     splits = ["dev", "test", "all"] if split == "all" else [split]
     report, outcomes = evaluate(assistant, items, splits, Baseline(assistant) if baseline else None)
-    report["load_seconds"] = load_seconds
-    report["gold"] = str(gold_path)
-    limits_path = Path(thresholds) if thresholds else EVAL_DIR / "thresholds.json"
-    limits = json.loads(limits_path.read_text()) if limits_path.is_file() else {}
-    report["broken"] = check_thresholds(report, limits)
-    write_reports(report, Path(report_dir) if report_dir else EVAL_DIR)
-    _print_table(report)
-    if show_failures:
-        for o in failures(outcomes):
-            log(f"✗ {o.item.id} [{o.item.kind}] {o.item.question}\n    → {o.answer.answer[:300]}")
-    for line in report["broken"]:
-        log(f"rag eval: below threshold: {line}")
-    return 1 if report["broken"] else 0
+    corpus = suite.corpus.relative_to(ROOT) if suite.corpus.is_relative_to(ROOT) else suite.corpus
+    report.update(suite=suite.name, description=suite.description, corpus=str(corpus), open_seconds=open_seconds)
+    report["broken"] = check_thresholds(report, suite.thresholds)
+    return report, outcomes
+
+
+def run_eval(config: Config, suites: list[str] | None = None, split: str = "all", show_failures: bool = False,
+             baseline: bool = False, report_dir: str | Path | None = None, log=print) -> int:
+    """The `rag eval` command: every suite (or the named ones), one table each; returns the exit code."""
+    chosen = [load_suite(s) for s in suites] if suites else [load_suite(d) for d in suite_dirs()]
+    if not chosen:
+        raise SuiteError(f"no eval suites under {SUITES_DIR}")
+    started = time.perf_counter()
+    reports = {}
+    for suite in chosen:
+        report, outcomes = evaluate_suite(suite, config, split, baseline, log)
+        reports[suite.name] = report
+        _print_table(report)
+        if show_failures:
+            for o in failures(outcomes):
+                log(f"✗ {suite.name} {o.item.id} [{o.item.kind}] {o.item.question}\n    → {o.answer.answer[:300]}")
+    combined = {"seconds": round(time.perf_counter() - started, 1), "suites": reports}
+    write_reports(combined, Path(report_dir) if report_dir else EVAL_DIR)
+    for name, report in reports.items():
+        for line in report["broken"]:
+            log(f"rag eval: {name}: below threshold: {line}")
+    log(f"rag eval: {len(reports)} suite(s) in {combined['seconds']} s")
+    return 1 if any(r["broken"] for r in reports.values()) else 0
 
 
 def _print_table(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"rag eval: {report['questions']} questions, model load {report['load_seconds']} s")
+    table = Table(title=f"rag eval — suite {report['suite']}: {report['questions']} questions, "
+                        f"index and model {report['open_seconds']} s")
     table.add_column("metric", no_wrap=True)
     columns = [(split, who) for split, entry in report["splits"].items() for who in ("ours", "baseline") if who in entry]
     for split, who in columns:
