@@ -29,8 +29,8 @@ from rag import Assistant  # noqa: E402
 from rag.answer import _WEIGHTS_FILE, ExtractiveGenerator, _as_sentence  # noqa: E402
 from rag.eval import load_gold  # noqa: E402
 
-RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "gap"]
-ANSWERABLE_FEATURES = ["score", "cover", "gap", "names_missing", "type", "similarity", "own"]
+RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "own_cover"]
+ANSWERABLE_FEATURES = ["score", "cover", "own_cover", "subject_cover", "gap", "type", "similarity"]
 
 
 def suites() -> list[tuple[str, Path, Path]]:
@@ -69,14 +69,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
-    parser.add_argument("--max-false-abstention", type=float, default=0.03)
+    parser.add_argument("--max-false-abstention", type=float, default=0.015)
     args = parser.parse_args()
 
     generator = ExtractiveGenerator()
     asked = []  # (suite, gold item, retrieval)
     for name, gold, corpus in suites():
         items = [i for i in load_gold(gold) if i.split == "dev"]
-        assistant = Assistant.open(index_dir=ROOT / "index" / "fit" / name, corpus=corpus, log=print)
+        assistant = Assistant.open(index_dir=ROOT / "index" / f"eval-{name}", corpus=corpus, log=print)
         asked += [(name, item, assistant.retrieve(item.question)) for item in items]
         print(f"{name}: {len(items)} dev questions ({sum(i.answerable for i in items)} answerable)")
 

@@ -108,12 +108,13 @@ _TIME_WORD = re.compile(rf"(?:{_NUMBER_WORDS}|{_alt(vocab.TIME_WORDS)})s?", re.I
 _MEASURE_WORDS = re.compile(r"\b" + _alt({w for f in vocab.MEASURE_FAMILIES for w in f}) + r"\w*", re.I)
 # What the question asks about: "the mayor" in "Who is the mayor of …", "buses" in "How many electric
 # buses …", "unemployment rate" in "What was X's unemployment rate in 2025?".
+# A name with a version or edition number ("Python 3.5", "release 15.4", "Debian 8"); not a year.
+_IDENTIFIER = re.compile(r"\b([A-Za-z][\w'’-]*)\s+v?((?!(?:19|20)\d\d\b)\d+(?:\.\d+)*)\b")
 # The kind of thing "which/what X" asks for: "version" in "Which version introduced …".
 _TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
-# A span that ends on one of these stops mid-sentence ("… rewritten in C and is").
-_DANGLING = re.compile(rf"\b{_alt(vocab.DANGLING_WORDS)}[\s,;:–-]*$", re.I)
+_LAST_WORD = re.compile(r"([\w'’]+)[^\w]*$")
 # A sentence about the document itself ("This article explains …") introduces; it never answers.
 _META = re.compile(rf"^(?:this|the)\s+(?:\w+\s+)?{_alt(vocab.META_SUBJECTS)}\s+(?:\w+\s+)?{_alt(vocab.META_VERBS)}\b", re.I)
 _ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the| a| an)?(?: [\w'’-]+['’]s)?) ((?:[\w'’-]+ )*?[\w'’-]+)"
@@ -137,12 +138,12 @@ class Question:
     target: list[str]  # "which/what X": the terms of X, the kind of thing asked for ("version")
     given: dict[str, frozenset[str]]  # per kind, the values the question itself already holds
     listing: bool  # asks for several items
+    subject: list[str] = field(default_factory=list)  # what the question is about: its described things' terms
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # ("python", "3.5") for "Python 3.5"
     parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
     comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
-
-    @property
-    def terms(self) -> list[str]:
-        return terms(self.text)
+    terms: list[str] = field(default_factory=list)  # all its content terms
+    acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
 
 
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
@@ -160,6 +161,12 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         target=terms(target.group(1)) if (target := _TARGET.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
         listing=is_list_question(text))
+    # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
+    described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
+    analysed.terms = terms(text)
+    analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
+    analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
+    analysed.subject = [t for t in dict.fromkeys(described) if t not in analysed.target and not t[0].isdigit()]
     if top:
         parts = question_parts(text)
         if parts:
@@ -288,10 +295,11 @@ def key_phrases(question: str) -> list[list[list[str]]]:
     return runs
 
 
-def _measures(text: str) -> set[int]:
+@lru_cache(maxsize=8192)  # every clause of a sentence is measured; passages recur across questions
+def _measures(text: str) -> frozenset[int]:
     words = {m.group(0).lower() for m in _MEASURE_WORDS.finditer(text)}
-    return {i for i, family in enumerate(vocab.MEASURE_FAMILIES)
-            if any(w.startswith(tuple(family)) for w in words)}
+    return frozenset(i for i, family in enumerate(vocab.MEASURE_FAMILIES)
+                     if any(w.startswith(tuple(family)) for w in words))
 
 
 def _type_evidence(q: Question, text: str, kind: str | None = None) -> float:
@@ -328,9 +336,20 @@ def _measure_match(q: Question, text: str) -> float:
 
 
 def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
-    """The thing asked about is named with a word the corpus never uses (an "unemployment rate" in a
-    corpus about industrial output): no passage can answer it."""
-    return bool(set(q.about) & set(unknown_terms))
+    """The thing asked about is named with words the corpus never uses, so no passage can answer it:
+    the "unemployment rate" asked about, the "charging stations" counted in a corpus about industrial
+    output, or any two such words in a row ("hydrogen fuel cell"). One unknown word elsewhere is
+    more often the asker's own wording ("Which firm spearheads …")."""
+    unknown = set(unknown_terms)
+    if unknown & set(q.about + q.counted):
+        return True
+    run = 0
+    for word in re.findall(r"[\w'’-]+", q.text):
+        word_terms = terms(word)
+        run = run + 1 if word_terms and all(t in unknown for t in word_terms) else 0
+        if run >= 2:
+            return True
+    return False
 
 
 # --- candidates ---
@@ -385,9 +404,18 @@ def _clause_windows(text: str, start: int, end: int, commas: bool) -> list[Span]
     for i in range(len(clauses)):
         for j in (i, i + 1):
             if j < len(clauses) and (clauses[i][0], clauses[j][1]) != (start, end) \
-                    and not _DANGLING.search(text[clauses[i][0]:clauses[j][1]]):
+                    and not _dangles(text[clauses[i][0]:clauses[j][1]]):
                 windows.append((clauses[i][0], clauses[j][1]))
     return windows
+
+
+def _dangles(span: str) -> bool:
+    """The span stops mid-sentence: it ends on a word that needs more after it ("… and is")."""
+    last = _LAST_WORD.search(span[-40:])
+    return bool(last) and last.group(1).lower() in _DANGLING_WORDS
+
+
+_DANGLING_WORDS = frozenset(vocab.DANGLING_WORDS)
 
 
 def _is_lead_in(text: str, clause: Span) -> bool:
@@ -507,7 +535,7 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if f["numbers_missing"] or f["names_missing"] >= 1 or f["off_topic"] >= _OFF_TOPIC_WORDS \
+        if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
             return False
         # A rate or share is only ever answered by a percentage or fraction.
@@ -555,13 +583,22 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     context = f"{chunk.title} {chunk.heading} {before} {sentence}"
     topic = f"{chunk.title} {chunk.heading} {chunk.text[(earlier[0] if earlier else c.sentence)[0]:c.sentence[1]]}"
     own, around = _overlap(text, idf), _overlap(context, idf)
-    cover, gap = _coverage(q, stats, context)
+    # What the sentence speaks of: itself, its section heading and the sentence before (the document
+    # title is left out: a long document's title names everything in it).
+    cover, gap = _coverage(q.terms, q, stats, f"{chunk.heading} {before} {sentence}")
+    own_cover, _ = _coverage(q.terms, q, stats, sentence)
+    subject_cover, _ = _coverage(q.subject, q, stats, f"{chunk.heading} {before} {sentence}")
     numbers, names = _missing(q.specific, context)
     kind = _type_evidence(q, text)
     c.referent = ""
-    if kind == 0 and q.kind != "other" and _REFERRING.match(sentence):
-        # "This release introduced …" answers "which version" with what "this release" refers to.
-        c.referent, kind = _referent(q, chunk.heading or chunk.title, before)
+    # "This release introduced …" answers "which version/release" with what "this release" refers to,
+    # and so does "The city …" answer "which city".
+    opening = terms(" ".join(sentence.split()[:3]))
+    asks_referent = bool(q.target) and (_REFERRING.match(sentence) or sentence.lower().startswith("the ")) \
+        and bool(set(q.target) & set(opening))
+    if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)):
+        c.referent, referred = _referent(q, chunk.heading or chunk.title, before)
+        kind = max(kind, referred)
     return {
         "similarity": c.similarity,
         "own": own,
@@ -572,8 +609,11 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
         "numbers_missing": numbers,
         "names_missing": names / max(1, sum(not _is_number(g) for g in q.specific)),
         "cover": cover,
+        "own_cover": own_cover,
+        "subject_cover": subject_cover,
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
+        "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
         "measure": _measure_match(q, text),
         "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
     }
@@ -599,8 +639,7 @@ def _local_idf(q: Question, passages: list[Passage]) -> dict[str, float]:
     sentences = [p.chunk.text[a:b] for p in passages for a, b in p.chunk.sentences]
     df = Counter(t for s in sentences for t in set(terms(s)))
     n = max(1, len(sentences))
-    acronyms = {a.lower() for a in ACRONYM.findall(q.text)}
-    return {(t.upper() if t in acronyms else t): math.log(1 + n / (1 + df[t])) for t in set(q.terms)}
+    return {(t.upper() if t in q.acronyms else t): math.log(1 + n / (1 + df[t])) for t in set(q.terms)}
 
 
 def _corpus_idf(q: Question, retrieval: Retrieval) -> tuple[dict[str, float], float]:
@@ -612,18 +651,17 @@ def _corpus_idf(q: Question, retrieval: Retrieval) -> tuple[dict[str, float], fl
     return {t.lower(): w for t, w in local.items()}, max(local.values(), default=1.0)
 
 
-def _coverage(q: Question, stats: tuple[dict[str, float], float], context: str) -> tuple[float, float]:
-    """How much of the question's term weight (corpus idf) the context holds, and how telling the
-    most telling term it lacks is (its idf over that of a term the corpus never uses): a context
-    lacking "hydrogen" in a corpus that never says "hydrogen" speaks of something else."""
+def _coverage(wanted: list[str], q: Question, stats: tuple[dict[str, float], float], context: str) -> tuple[float, float]:
+    """How much of the weight (corpus idf) of the wanted question terms the context holds, and how
+    telling the most telling term it lacks is (its idf over that of a term the corpus never uses): a
+    context lacking "hydrogen" in a corpus that never says "hydrogen" speaks of something else."""
     idf, unseen = stats
-    weights = {t: idf.get(t, unseen) for t in set(q.terms)}
+    weights = {t: idf.get(t, unseen) for t in set(wanted)}
     total = sum(weights.values())
     if not total:
         return 1.0, 0.0
     present, initials, _ = _bag(context)
-    acronyms = {a.lower() for a in ACRONYM.findall(q.text)}
-    absent = [w for t, w in weights.items() if t not in present and not (t in acronyms and t in initials)]
+    absent = [w for t, w in weights.items() if t not in present and not (t in q.acronyms and t in initials)]
     return 1 - sum(absent) / total, max(absent, default=0.0) / (unseen or 1.0)
 
 
@@ -652,6 +690,20 @@ def _off_topic(phrases: list[list[list[str]]], context: str) -> int:
         if absent >= 2 and 2 * absent >= len(phrase):
             worst = max(worst, absent)
     return worst
+
+
+def _conflict(q: Question, pieces: tuple[str, ...]) -> float:
+    """1 when the sentence speaks of another version of what the question names: "Python 3.6" in the
+    sentence, or else in its heading or title, where "Python 3.5" is asked. The nearest piece that
+    numbers the name decides."""
+    for name, number in q.identifiers:
+        for piece in pieces:
+            found = [n for w, n in _IDENTIFIER.findall(piece) if w.lower() == name]
+            if found:
+                if not any(n == number or n.startswith(number + ".") for n in found):
+                    return 1.0
+                break
+    return 0.0
 
 
 def _is_number(group: list[str]) -> bool:

@@ -138,6 +138,8 @@ class _BlockParser(HTMLParser):
         self._cells: list[str] | None = None  # the cells of the table row being read
         self._header_row = False  # the row being read has only <th> cells
         self._columns: list[str] = []  # the table's column names, from its header row
+        self._term = ""  # a definition term (<dt>) waiting for its definition
+        self._in_term = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
@@ -157,6 +159,7 @@ class _BlockParser(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self.flush()
             self._heading = tag[0] == "h" and tag[1:].isdigit()
+            self._in_term = tag == "dt"
             self._cells = [] if tag == "tr" else None
             self._header_row = True
             if tag == "table":
@@ -207,9 +210,22 @@ class _BlockParser(HTMLParser):
             text = " ".join("".join(self._parts).split())
         if self._heading:
             text = _clean_heading(text)
-        if text:
+        if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
+            self._add_term()
+            self._term = text
+        elif text:
+            if self._term and not self._heading:
+                text = f"{self._term.rstrip(':')}: {text}"
+                self._term = ""
+            self._add_term()
             self.blocks.append((self._heading, text))
-        self._parts, self._heading = [], False
+        self._parts, self._heading, self._in_term = [], False, False
+
+    def _add_term(self) -> None:
+        """A term nothing defined is a unit of its own."""
+        if self._term:
+            self.blocks.append((False, self._term))
+            self._term = ""
 
 
 def _is_chrome(attrs: list) -> bool:

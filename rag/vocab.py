@@ -93,8 +93,8 @@ META_VERBS = "explains describes covers introduces lists presents summarizes sum
 # --- references and incomplete spans ---
 
 # Words that open a sentence whose subject refers back to something named before ("This release …").
-REFERRING_WORDS = """this these that those it its they their he she his her such the latter the former here there
-both""".split()
+REFERRING_WORDS = "this these that those it its they their he she his her such here both".split() + ["the latter",
+                                                                                                      "the former"]
 # A shortened answer ending on one of these words stops mid-sentence ("… and is", "… due to").
 DANGLING_WORDS = """a an the of in on at to for by with from into onto and or but nor is are was were be been being
 am has have had do does did will would shall should can could may might must as than that which who whom whose
