@@ -307,6 +307,9 @@ def run_eval(config: Config, suites: list[str] | None = None, split: str = "all"
     chosen = [load_suite(s) for s in suites] if suites else [load_suite(d) for d in suite_dirs()]
     if not chosen:
         raise SuiteError(f"no eval suites under {SUITES_DIR}")
+    names = [s.name for s in chosen]
+    if len(set(names)) < len(names):  # each name owns one index directory and one report section
+        raise SuiteError(f"two suites share a name: {', '.join(sorted({n for n in names if names.count(n) > 1}))}")
     started = time.perf_counter()
     reports = {}
     for suite in chosen:
