@@ -73,7 +73,7 @@ _PATTERNS = {
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 _QUESTION_TYPES = [
-    ("date", re.compile(rf"\b{_alt(vocab.DATE_PHRASES)}\b", re.I)),
+    ("date", re.compile(rf"^(?:\w+\s+)?when\b|\b{_alt(vocab.DATE_PHRASES)}\b", re.I)),
     ("rank", re.compile(rf"\b{_alt(vocab.RANK_PHRASES)}\b", re.I)),
     ("number", re.compile(rf"\b(?:how {_alt(vocab.HOW_QUANTITY)}|by how|by what|what (?:is|was|are|were)\b.*\b{_QUANTITY}"
                           rf"|what (?:\w+ ){{0,3}}{_QUANTITY})\b", re.I)),
@@ -114,6 +114,7 @@ _IDENTIFIER = re.compile(r"\b([A-Za-z][\w'’-]*)\s+v?((?!(?:19|20)\d\d\b)\d+(?:
 _TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
+_POINTER = re.compile(rf"\b{_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
 _LAST_WORD = re.compile(r"([\w'’]+)[^\w]*$")
 # A sentence about the document itself ("This article explains …") introduces; it never answers.
 _META = re.compile(rf"^(?:this|the)\s+(?:\w+\s+)?{_alt(vocab.META_SUBJECTS)}\s+(?:\w+\s+)?{_alt(vocab.META_VERBS)}\b", re.I)
@@ -310,6 +311,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None) -> float:
     if kind == "other":
         return 0.0
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
+    if kind == "number":  # "figure 4.3" points to a figure; it states no quantity
+        found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])]
     if kind == "name":
         question_terms = set(q.terms)
         found = [m for m in found if not set(terms(m.group(0))) <= question_terms]
@@ -536,7 +539,7 @@ class ExtractiveGenerator:
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
-                or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0)):
+                or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])):
             return False
         # A rate or share is only ever answered by a percentage or fraction.
         return not (q.kind == "number" and f["type"] < 1 and q.sort == "percent")
@@ -588,7 +591,8 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     cover, gap = _coverage(q.terms, q, stats, f"{chunk.heading} {before} {sentence}")
     own_cover, _ = _coverage(q.terms, q, stats, sentence)
     subject_cover, _ = _coverage(q.subject, q, stats, f"{chunk.heading} {before} {sentence}")
-    numbers, names = _missing(q.specific, context)
+    asked = [t for t in q.about if not t[0].isdigit()]
+    numbers, names, required = _missing(q.specific, context, stats)
     kind = _type_evidence(q, text)
     c.referent = ""
     # "This release introduced …" answers "which version/release" with what "this release" refers to,
@@ -607,13 +611,15 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
         "rank": 1 / (1 + c.passage),
         "missing": numbers + names,
         "numbers_missing": numbers,
-        "names_missing": names / max(1, sum(not _is_number(g) for g in q.specific)),
+        "names_missing": names / max(1, required),
         "cover": cover,
         "own_cover": own_cover,
         "subject_cover": subject_cover,
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
         "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
+        # none of the words for what is asked about ("population") is near: the number is of something else
+        "about_missing": float(bool(asked) and not set(asked) & _bag(f"{chunk.heading} {before} {sentence}")[0]),
         "measure": _measure_match(q, text),
         "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
     }
@@ -622,8 +628,9 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
 def _referent(q: Question, heading: str, before: str) -> tuple[str, float]:
     """What a referring subject stands for, as the prefix to show ("Debian 8 (jessie):"), and how
     well it holds the kind of answer asked for: the section heading, else the sentence before."""
+    kinds = ("name", "number", "date") if q.kind in ("name", "other") else (q.kind,)
     for text, prefix in ((heading, f"{heading.rstrip('.:')}:"), (before, before)):
-        evidence = max(_type_evidence(q, text, kind) for kind in ("name", "number", "date")) if text else 0.0
+        evidence = max(_type_evidence(q, text, kind) for kind in kinds) if text else 0.0
         if evidence:
             return prefix, max(_type_evidence(q, text), 0.5)
     return "", 0.0
@@ -710,12 +717,19 @@ def _is_number(group: list[str]) -> bool:
     return any(ch.isdigit() for t in group for ch in t)
 
 
-def _missing(specific: list[list[str]], context: str) -> tuple[int, int]:
-    """How many of the question's numbers (years, versions) and of its names the context lacks."""
+# A name at least one passage in seven uses is what the corpus is about ("PostgreSQL" in its manual),
+# not a subject that singles a passage out: a passage need not repeat it.
+_TOPICAL_IDF = math.log(7)
+
+
+def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, float], float]) -> tuple[int, int, int]:
+    """How many of the question's numbers (years, versions) and of its names the context lacks, and
+    how many names it must hold (those that are not the corpus's topic)."""
+    idf, unseen = stats
     present = _bag(context)[0]
-    absent = [g for g in specific if not all(t in present for t in g)]
-    numbers = sum(_is_number(g) for g in absent)
-    return numbers, len(absent) - numbers
+    names = [g for g in specific if not _is_number(g) and max(idf.get(t, unseen) for t in g) >= _TOPICAL_IDF]
+    numbers = sum(_is_number(g) and not all(t in present for t in g) for g in specific)
+    return numbers, sum(not all(t in present for t in g) for g in names), len(names)
 
 
 def _overlap(text: str, idf: dict[str, float]) -> float:

@@ -16,7 +16,7 @@ from .text import Span, clause_spans, sentence_spans
 TokenCounter = Callable[[str], int]
 # Bump when a change to cleaning, sentence or clause splitting, or packing changes what chunks come
 # out: an index built by another version is then rebuilt instead of silently mixing the two.
-VERSION = 4
+VERSION = 5
 
 
 @dataclass

@@ -208,6 +208,7 @@ class _BlockParser(HTMLParser):
             text, self._cells = self._row(self._cells), None
         else:
             text = " ".join("".join(self._parts).split())
+        text = _PERMALINKS.sub("", text)
         if self._heading:
             text = _clean_heading(text)
         if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
@@ -234,6 +235,9 @@ def _is_chrome(attrs: list) -> bool:
         return True
     names = " ".join(filter(None, (values.get("class"), values.get("id")))).lower().split()
     return any(name.startswith(vocab.CHROME_MARKERS) or name.endswith(vocab.CHROME_MARKERS) for name in names)
+
+
+_PERMALINKS = re.compile(r"(?:\s+[¶§#])+$")  # the link signs documentation generators end a paragraph with
 
 
 def _clean_heading(text: str) -> str:
@@ -310,15 +314,34 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     return open_ended / len(long_lines) > 0.5
 
 
+_LEADER = re.compile(r"(?:\.\s*){4,}\d*$")  # a table-of-contents entry: "1.2 The equipment . . . . 6"
+_BULLETS = ("•", "◦", "▪", "‣", "– ", "- ", "* ")
+_SUBSECTION = re.compile(r"^\d+\.\d+(?:\.\d+)*\s")  # "4.6 Transmission of Light": numbered below a chapter
+
+
 def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
-    """Join wrapped lines into paragraphs: a paragraph ends on a short line that ends a sentence."""
+    """Join wrapped lines into paragraphs: a paragraph ends on a short line that ends a sentence.
+    A bullet starts an item of its own; a short capitalised line between sentences ("Objective",
+    "Chapter 2") is a heading; table-of-contents entries and page numbers are no content."""
+    lines = [line for line in lines if not _LEADER.search(line) and re.search(r"[^\W\d_]", line)]
+    if not lines:
+        return []
     width = statistics.quantiles([len(line) for line in lines], n=10)[-1] if len(lines) > 1 else len(lines[0])
     blocks: list[tuple[bool, str]] = []
     current: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _NUMBERED_HEADING.match(line) and len(line) < 120 and (not current or current[-1].endswith(_TERMINAL)):
+        at_start = not current or current[-1].endswith(_TERMINAL)
+        if at_start and _is_label(line, lines[i + 1] if i + 1 < len(lines) else ""):
+            if current:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
+            if blocks and blocks[-1][0]:  # "Chapter 2" / "Electricity" is one heading
+                blocks[-1] = (True, f"{blocks[-1][1]} {line}")
+            else:
+                blocks.append((True, line))
+        elif _NUMBERED_HEADING.match(line) and len(line) < 120 and (at_start or (_SUBSECTION.match(line) and len(line) < 80)):
             if current:
                 blocks.append((False, _join_wrapped(current)))
                 current = []
@@ -327,6 +350,9 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
                 line, i = f"{line} {lines[i + 1]}", i + 1
             blocks.append((True, line))
         else:
+            if line.startswith(_BULLETS) and current:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
             current.append(line)
             if line.endswith(_TERMINAL) and len(line) < 0.8 * width:
                 blocks.append((False, _join_wrapped(current)))
@@ -335,6 +361,12 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     if current:
         blocks.append((False, _join_wrapped(current)))
     return blocks
+
+
+def _is_label(line: str, after: str) -> bool:
+    """A short capitalised line without a full stop, before a line that starts a sentence or an item."""
+    return (_words(line) <= 4 and len(line) < 40 and line[:1].isupper() and not line.endswith(_TERMINAL + (",", ";"))
+            and bool(after) and (after[:1].isupper() or after.startswith(_BULLETS)))
 
 
 def _join_wrapped(lines: list[str]) -> str:
@@ -358,6 +390,7 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _METADATA = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 
 
 def _is_boilerplate(text: str) -> bool:
@@ -365,12 +398,12 @@ def _is_boilerplate(text: str) -> bool:
 
 
 def _is_furniture(text: str) -> bool:
-    """Page furniture that is no content: a bare number (a page or list number) and a byline with a
-    timestamp ("Deep News08:56", "城市进化论2026-05-15 08:15")."""
+    """Page furniture that is no content: a bare number or date (a page or list number) and a byline
+    with a time of day ("Deep News08:56", "城市进化论2026-05-15 08:15"). A labelled date ("Release
+    date: 2022-11-10") is content."""
     if not re.search(r"[^\W\d_]", text):
         return True
-    stamp = _METADATA.search(text)
-    return bool(stamp) and not text.endswith(_SENTENCE_END) and _words(_METADATA.sub(" ", text)) <= 8
+    return bool(_CLOCK.search(text)) and not text.endswith(_SENTENCE_END) and _words(_METADATA.sub(" ", text)) <= 8
 
 
 def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "") -> Document:

@@ -38,7 +38,8 @@ start beginning recent recently current currently latest previous""".split()
 QUANTITY_NOUNS = """output value scale size revenue gdp growth rate percentage percent share proportion amount
 investment production figure number total increase decrease decline drop fall rise surge budget capacity worth
 population price cost income profit sales salary count length width height weight speed temperature
-duration limit maximum minimum average""".split()
+duration limit maximum minimum average voltage resistance impedance capacitance inductance frequency
+amplitude wavelength pressure resolution gain distance mass volume density""".split()
 # Nouns that name a kind of thing a name answers: "what company …" wants a name.
 NAME_NOUNS = """company companies firm firms city cities province provinces country countries state states
 organisation organization organisations organizations enterprise enterprises brand brands ministry agency
@@ -92,6 +93,9 @@ META_VERBS = "explains describes covers introduces lists presents summarizes sum
 
 # --- references and incomplete spans ---
 
+# A number after one of these points somewhere ("figure 4.3", "section 2.6"); it is no quantity.
+REFERENCE_WORDS = "figure fig section sec table chapter page pages equation eq appendix footnote".split()
+
 # Words that open a sentence whose subject refers back to something named before ("This release …").
 REFERRING_WORDS = "this these that those it its they their he she his her such here both".split() + ["the latter",
                                                                                                       "the former"]
@@ -103,7 +107,8 @@ such very not no per via""".split()
 
 # --- question phrases, by the kind of answer they ask for ---
 
-DATE_PHRASES = ["when", "what year", "which year", "in what year", "what date", "since when", "how long ago"]
+# ("when" asks for a date only where it opens the question: "… seen when measuring" does not.)
+DATE_PHRASES = ["what year", "which year", "in what year", "what date", "since when", "how long ago"]
 RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
 HOW_QUANTITY = "much many big large high fast far sharply steeply".split()  # "how much", "how fast" …
 NAME_PHRASES = ["which", "who", "whom"]
