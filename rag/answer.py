@@ -524,8 +524,9 @@ class ExtractiveGenerator:
         listing = q.listing if listing is None else listing
         idf = _local_idf(q, passages)
         phrases = _retrieved_phrases(q, passages)
+        memo: dict = {}
         for c in candidates:
-            c.features = _features(c, q, idf, passages, phrases, stats)
+            c.features = _features(c, q, idf, passages, phrases, stats, memo)
             c.score = _logistic(self.rank_model, c.features)
             c.features["score"] = c.score
         # Only a candidate whose context names the question's numbers and one of its names, and that
@@ -576,23 +577,16 @@ class ExtractiveGenerator:
 
 
 def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], phrases: list[list[list[str]]],
-              stats: tuple[dict[str, float], float]) -> dict:
+              stats: tuple[dict[str, float], float], memo: dict) -> dict:
+    """The candidate's features: those of its sentence (shared by all its clauses, computed once in
+    memo) and those of its own span."""
     chunk = passages[c.passage].chunk
     text = chunk.text[c.span[0]:c.span[1]]
+    key = (c.passage, c.sentence)
+    if key not in memo:
+        memo[key] = _sentence_features(q, chunk, c.sentence, idf, phrases, stats)
+    shared, before = memo[key]
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
-    # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
-    earlier = [s for s in chunk.sentences if s[1] <= c.sentence[0]][-2:]
-    before = chunk.text[earlier[-1][0]:earlier[-1][1]] if earlier else ""
-    context = f"{chunk.title} {chunk.heading} {before} {sentence}"
-    topic = f"{chunk.title} {chunk.heading} {chunk.text[(earlier[0] if earlier else c.sentence)[0]:c.sentence[1]]}"
-    own, around = _overlap(text, idf), _overlap(context, idf)
-    # What the sentence speaks of: itself, its section heading and the sentence before (the document
-    # title is left out: a long document's title names everything in it).
-    cover, gap = _coverage(q.terms, q, stats, f"{chunk.heading} {before} {sentence}")
-    own_cover, _ = _coverage(q.terms, q, stats, sentence)
-    subject_cover, _ = _coverage(q.subject, q, stats, f"{chunk.heading} {before} {sentence}")
-    asked = [t for t in q.about if not t[0].isdigit()]
-    numbers, names, required = _missing(q.specific, context, stats)
     kind = _type_evidence(q, text)
     c.referent = ""
     # "This release introduced …" answers "which version/release" with what "this release" refers to,
@@ -604,25 +598,45 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
         c.referent, referred = _referent(q, chunk.heading or chunk.title, before)
         kind = max(kind, referred)
     return {
+        **shared,
         "similarity": c.similarity,
-        "own": own,
-        "around": around,
+        "own": _overlap(text, idf),
         "type": kind,
         "rank": 1 / (1 + c.passage),
+        "measure": _measure_match(q, text),
+        "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
+    }
+
+
+def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[list[list[str]]],
+                       stats: tuple[dict[str, float], float]) -> tuple[dict, str]:
+    """The features of a sentence in its context, and the sentence before it."""
+    sentence = chunk.text[span[0]:span[1]]
+    # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
+    earlier = [s for s in chunk.sentences if s[1] <= span[0]][-2:]
+    before = chunk.text[earlier[-1][0]:earlier[-1][1]] if earlier else ""
+    context = f"{chunk.title} {chunk.heading} {before} {sentence}"
+    topic = f"{chunk.title} {chunk.heading} {chunk.text[(earlier[0] if earlier else span)[0]:span[1]]}"
+    # What the sentence speaks of: itself, its section heading and the sentence before (the document
+    # title is left out: a long document's title names everything in it).
+    near = f"{chunk.heading} {before} {sentence}"
+    cover, gap = _coverage(q.terms, q, stats, near)
+    asked = [t for t in q.about if not t[0].isdigit()]
+    numbers, names, required = _missing(q.specific, context, stats)
+    return {
+        "around": _overlap(context, idf),
         "missing": numbers + names,
         "numbers_missing": numbers,
         "names_missing": names / max(1, required),
         "cover": cover,
-        "own_cover": own_cover,
-        "subject_cover": subject_cover,
+        "own_cover": _coverage(q.terms, q, stats, sentence)[0],
+        "subject_cover": _coverage(q.subject, q, stats, near)[0],
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
         "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
         # none of the words for what is asked about ("population") is near: the number is of something else
-        "about_missing": float(bool(asked) and not set(asked) & _bag(f"{chunk.heading} {before} {sentence}")[0]),
-        "measure": _measure_match(q, text),
-        "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
-    }
+        "about_missing": float(bool(asked) and not set(asked) & _bag(near)[0]),
+    }, before
 
 
 def _referent(q: Question, heading: str, before: str) -> tuple[str, float]:
