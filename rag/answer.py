@@ -102,7 +102,7 @@ _AMOUNT = re.compile(rf"\b(?:how much|how big|how large|{_alt(vocab.AMOUNT_WORDS
 _PERCENT_SORT = re.compile(r"[\d.,]+\s*(?:%|percent|percentage points?)|\d+\s*/\s*\d|half\b", re.I)
 _MAGNITUDE_UNIT = _alt(vocab.MAGNITUDES)
 _AMOUNT_SORT = re.compile(rf"\$|(?:[\d.,]+|{_NUMBER_WORDS})(?:[\s-]*{_MAGNITUDE_UNIT})*[\s-]*{_alt(vocab.CURRENCIES)}\b"
-                          rf"|(?:[\d.,]+|{_NUMBER_WORDS})[\s-]*(?:billion|trillion)\b", re.I)
+                          rf"|(?:[\d.,]+|{_NUMBER_WORDS})[\s-]*{_alt(vocab.AMOUNT_MAGNITUDES)}\b", re.I)
 _THRESHOLD = re.compile(_alt(vocab.THRESHOLD_WORDS), re.I)
 _TIME_WORD = re.compile(rf"(?:{_NUMBER_WORDS}|{_alt(vocab.TIME_WORDS)})s?", re.I)
 _MEASURE_WORDS = re.compile(r"\b" + _alt({w for f in vocab.MEASURE_FAMILIES for w in f}) + r"\w*", re.I)
@@ -141,6 +141,7 @@ class Question:
     listing: bool  # asks for several items
     subject: list[str] = field(default_factory=list)  # what the question is about: its described things' terms
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # ("python", "3.5") for "Python 3.5"
+    units: re.Pattern | None = None  # a number in the units of the physical quantity asked about ("… 10 MΩ")
     parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
     comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
     terms: list[str] = field(default_factory=list)  # all its content terms
@@ -165,6 +166,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
     described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
     analysed.terms = terms(text)
+    analysed.units = _units_asked(text) if kind == "number" else None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     analysed.subject = [t for t in dict.fromkeys(described) if t not in analysed.target and not t[0].isdigit()]
@@ -180,6 +182,17 @@ def _part_kind(part: str, question: str) -> str:
     """Each side of "which is bigger, X or Y" is answered by how big it is."""
     kind = answer_type(part)
     return "number" if kind in ("name", "other") and _MAGNITUDE.search(question) else kind
+
+
+_QUANTITY_UNITS = {stem(noun): units for noun, units in vocab.MEASURE_UNITS.items()}
+
+
+def _units_asked(question: str) -> re.Pattern | None:
+    """A number in the units of the physical quantity the question asks about, if it names one."""
+    units = [u for t in terms(question) for u in _QUANTITY_UNITS.get(t, [])]
+    if not units:
+        return None
+    return re.compile(rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])")
 
 
 def is_list_question(question: str) -> bool:
@@ -318,6 +331,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None) -> float:
         found = [m for m in found if not set(terms(m.group(0))) <= question_terms]
     if not found:
         return 0.0
+    if kind == "number" and q.units is not None:
+        return 1.0 if q.units.search(text) else 0.5
     if kind != "number" or q.sort is None:
         return 1.0
     sorts = {_sort_of(text, m) for m in found}
@@ -542,8 +557,8 @@ class ExtractiveGenerator:
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])):
             return False
-        # A rate or share is only ever answered by a percentage or fraction.
-        return not (q.kind == "number" and f["type"] < 1 and q.sort == "percent")
+        # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
+        return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))
 
     def _second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
         """A second sentence only when it is nearly as good and says something else."""

@@ -22,6 +22,7 @@ aug sep sept oct nov dec u.s u.k approx dept est""".split())
 NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
 hundred thousand million billion trillion half double doubling""".split()
 MAGNITUDES = "hundred thousand million billion trillion".split()
+AMOUNT_MAGNITUDES = "billion trillion".split()  # "40 billion" alone is an amount of money, not a count
 CURRENCIES = """yuan rmb usd dollar dollars euro euros eur pound pounds gbp yen jpy rupee rupees franc francs""".split()
 # What may follow a number and belongs to it ("12 percent", "40 billion", "3 times").
 UNITS = (["%", "percent", "percentage point", "percentage points", "times", "units", "years", "months", "days",
@@ -65,6 +66,22 @@ price cost income profit sales""".split()
 THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds beyond".split()
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
+
+# The units a physical quantity is stated in: a question about a "resistance" is answered by a number
+# in ohms, not by any number.
+MEASURE_UNITS = {
+    "voltage": ["V", "mV", "kV", "volt", "volts"],
+    "amplitude": ["V", "mV", "volt", "volts"],
+    # (the ohm sign U+2126 and the Greek capital omega U+03A9 are both in use)
+    "resistance": ["\u2126", "k\u2126", "M\u2126", "\u03a9", "k\u03a9", "M\u03a9", "ohm", "ohms", "kohm", "Mohm"],
+    "impedance": ["\u2126", "k\u2126", "M\u2126", "\u03a9", "k\u03a9", "M\u03a9", "ohm", "ohms", "kohm", "Mohm"],
+    "current": ["A", "mA", "µA", "uA", "amp", "amps", "ampere", "amperes"],
+    "frequency": ["Hz", "kHz", "MHz", "GHz", "hertz"],
+    "capacitance": ["F", "pF", "nF", "µF", "uF", "farad", "farads"],
+    "inductance": ["H", "mH", "µH", "uH", "henry"],
+    "wavelength": ["nm", "µm", "nanometre", "nanometres", "nanometer", "nanometers"],
+    "temperature": ["°C", "°F", "K", "degree", "degrees", "celsius"],
+}
 
 # Words for the same kind of measure: a question about "size" is answered by a "scale".
 MEASURE_FAMILIES = [

@@ -168,3 +168,35 @@ def test_headings_and_introductions_are_never_answers(notes):
 def test_a_question_about_a_neighbouring_subject_abstains(notes, question):
     answer = notes.ask(question)
     assert answer.abstained, answer.answer
+
+
+def test_a_manual_extracted_from_pdf_keeps_its_structure(tmp_path):
+    # what pypdf gives for a manual: a table of contents, page numbers, labels, bullets, wrapped lines
+    lines = ["Contents", "1 Getting Started 5", "1.1 Introduction . . . . . . . . . . . . . . . . . 5",
+             "2.1 Measuring Voltage . . . . . . . . . . . . . . . . 15", "14",
+             "For each experiment, make connections as per the diagram given in the figure.",
+             "2.1 Measuring Voltage", "Objective",
+             "Learn to measure voltage using the kit and get some idea about the concept of",
+             "Electrical Ground. A dry-cell and two wires are required for this experiment here.",
+             "Procedure", "• Click on A1 to display the voltage of the cell that is connected",
+             "• Repeat by reversing the cell connections.", "Observation",
+             "The measured value is +1.5 volts and it becomes -1.5 after reversing the connections,",
+             "as expected from the polarity of the cell that was used in the experiment above.", "15"] * 2
+    path = tmp_path / "manual.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    doc = load_document(path, "manual.txt")
+    units = body(doc)
+    headings = [doc.text[p.start:p.end] for p in doc.paragraphs if p.is_heading]
+    assert not any(". . ." in u or u.strip().isdigit() for u in units)
+    assert "Objective" in " ".join(headings) and "Observation" in headings
+    assert "• Repeat by reversing the cell connections." in units  # a bullet is a unit of its own
+    assert any(u.startswith("The measured value is +1.5 volts") for u in units)
+
+
+def test_a_physical_quantity_is_answered_in_its_units():
+    from rag.answer import _type_evidence, analyse
+    q = analyse("What input impedance do A1 and A2 have?")
+    assert q.kind == "number"
+    assert _type_evidence(q, "Both have an input impedance of 10MΩ.") == 1.0
+    assert _type_evidence(q, "Figure 4.3 shows inputs A1 and A2 within the 5 volts range.") < 1.0
+    assert analyse("What frequency is the hum seen when measuring the body?").kind == "number"  # not a date
