@@ -7,7 +7,8 @@ question), shared key terms, and whether it holds the kind of answer asked for. 
 candidate is weak, the generator abstains and says so, still listing the closest passages.
 
 Public names other modules use: `analyse`, `Question`, `specific_terms`, `NUMBER`, `Answer`,
-`Citation`, `Generator`, `ExtractiveGenerator`, `NOT_COVERED`.
+`Citation`, `Generator`, `ExtractiveGenerator` (whose `score` bench/fit_answer.py reads to refit the
+weights in rag/answer_weights.json), `Scored`, `NOT_COVERED`.
 """
 from __future__ import annotations
 
@@ -469,7 +470,7 @@ class ExtractiveGenerator:
 
     A candidate's score is the probability that it answers the question, from a logistic model over
     its features. Abstains when no candidate names the question's numbers and at least one of its
-    names, or lacks the kind of answer asked for (no number for "how much"), or when a second
+    names (other than those the corpus is about), speaks of what is asked about, or lacks the kind of answer asked for (no number for "how much"), or when a second
     logistic model, over how much of the question's rare terms the best candidate and its context
     cover, judges the question unanswerable. Both models are fitted by bench/fit_answer.py on the dev
     splits of every eval suite (rag/answer_weights.json).

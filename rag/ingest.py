@@ -71,7 +71,7 @@ def load_document(path: Path, doc_id: str) -> Document:
     else:
         text = decode(data)
         if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
-            title, blocks = _html_blocks(text)
+            title, blocks = _html_page(text)
             return _assemble(doc_id, blocks, title)
         blocks = _text_blocks(text)
     return _assemble(doc_id, blocks)
@@ -245,7 +245,11 @@ def _clean_heading(text: str) -> str:
     return " ".join(text.split()).rstrip("¶#§ ").strip()
 
 
-def _html_blocks(text: str) -> tuple[str, list[tuple[bool, str]]]:
+def _html_blocks(text: str) -> list[tuple[bool, str]]:
+    return _html_page(text)[1]
+
+
+def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
     """The page's title (its first <h1>, else its <title>) and its blocks."""
     spaced = bool(_SPACED_TAG.search(text))
     if spaced:
