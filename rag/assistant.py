@@ -1,16 +1,17 @@
 """The library API: open an index over a corpus, ask questions, search passages."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Callable
 
 from .answer import Answer, ExtractiveGenerator, Generator
 from .chunk import VERSION as CHUNKER_VERSION
-from .config import Config
+from .config import Config, check_k
 from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
-from .index import BuildReport, Index, IndexCorrupt, IndexMissing, build, current_version, is_stale
+from .index import BuildReport, Index, IndexMissing, build, current_version, is_stale
 from .retrieve import Passage, Retrieval, Retriever
 
 
@@ -25,6 +26,7 @@ class Assistant:
         self.embedder = embedder
         self.retriever = Retriever(index)
         self.generator = generator or ExtractiveGenerator()
+        self._refresh_error = ""
 
     @classmethod
     def open(
@@ -50,14 +52,21 @@ class Assistant:
             if not update:
                 raise
             log(f"No index yet in {config.index_dir}: building it from {_describe(roots_of(config))}.")
-        if update and (index is None or is_stale(index, roots_of(config), index_settings(config))):
+        if update and (index is None or is_stale(index, roots_of(config), index_settings(config), config.follow_symlinks)):
             if index is not None:
                 log("The corpus changed since the index was built: updating it.")
-            report = build_index(config, embedder, log=log)
-            log(f"Indexed {report.summary()}.")
-            index = Index.load(config.index_dir)
-            if not isinstance(embedder, OnnxEmbedder):
-                embedder = load_embedder(config.model)  # the build may just have exported it
+            try:
+                report = build_index(config, embedder, log=log)
+            except (RagError, OSError) as exc:
+                if index is None:
+                    raise
+                # A read-only index, a full disk, a missing or emptied corpus: the index is intact, so answer from it.
+                log(f"warning: the index could not be updated ({_reason(exc)}); answering from the index built {index.manifest.get('created', '')}")
+            else:
+                log(f"Indexed {report.summary()}.")
+                index = Index.load(config.index_dir)
+                if not isinstance(embedder, OnnxEmbedder):
+                    embedder = load_embedder(config.model)  # the build may just have exported it
         return cls(config, index, embedder)
 
     def refresh(self) -> bool:
@@ -67,15 +76,20 @@ class Assistant:
             if current_version(self.config.index_dir) == self.index.path:
                 return False
             index = Index.load(self.config.index_dir)
-        except (IndexMissing, IndexCorrupt):
-            return False  # keep answering from the index in memory
+        except Exception as exc:  # whatever is wrong on disk, the index in memory still answers
+            if str(exc) != self._refresh_error:  # one line per new problem, not one per question
+                logging.getLogger(__name__).warning("keeping the loaded index: %s", _reason(exc))
+                self._refresh_error = str(exc)
+            return False
+        self._refresh_error = ""
         self.index, self.retriever = index, Retriever(index)
         return True
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """The passages for a question, best first, with what retrieval learnt about the question."""
         question = clean_question(question, self.config.max_question_chars)
-        return self.retriever.search(self.embedder.encode([question])[0], question, k or self.config.k)
+        k = check_k(self.config.k if k is None else k)
+        return self.retriever.search(self.embedder.encode([question])[0], question, k)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retrieve(question, k).passages
@@ -119,9 +133,16 @@ def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool 
     roots = roots_of(config)
     for root in roots:
         if not root.exists():
-            raise FileNotFoundError(f"corpus not found: {root}")
-    return build(roots, config.index_dir, embedder, index_settings(config), rebuild=rebuild, log=log)
+            raise RagError(f"corpus not found: {root}")
+    return build(roots, config.index_dir, embedder, index_settings(config), rebuild=rebuild, log=log,
+                 allow_empty=config.allow_empty, follow_symlinks=config.follow_symlinks)
 
 
 def _describe(roots: list[Path]) -> str:
     return ", ".join(str(r) for r in roots)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc).splitlines()[0] if str(exc).strip() else exc.__class__.__name__

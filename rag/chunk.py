@@ -16,7 +16,11 @@ from .text import Span, clause_spans, sentence_spans
 TokenCounter = Callable[[str], int]
 # Bump when a change to cleaning, sentence or clause splitting, or packing changes what chunks come
 # out: an index built by another version is then rebuilt instead of silently mixing the two.
-VERSION = 5
+VERSION = 6
+# A chunk holds at most this many characters per token of its budget. Normal text runs 4-6 characters a
+# word piece; a word over 100 characters is one [UNK] piece, so without this cap a 5 MB base64 blob
+# counted as 7 tokens and became one 5 MB chunk, sent with every answer that cited it.
+MAX_CHARS_PER_TOKEN = 12
 
 
 @dataclass
@@ -51,11 +55,13 @@ class Chunk:
 def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, overlap: int = 1) -> list[Chunk]:
     """Pack whole sentences into chunks of at most max_tokens; a chunk never leaves its section."""
     chunks: list[Chunk] = []
-    for heading, units in _sections(doc, count, max_tokens):
+    max_chars = max_tokens * MAX_CHARS_PER_TOKEN
+    for heading, units in _sections(doc, count, max_tokens, max_chars):
         start_unit = 0
         while start_unit < len(units):
             end_unit, used = start_unit, 0
-            while end_unit < len(units) and (end_unit == start_unit or used + units[end_unit][2] <= max_tokens):
+            while end_unit < len(units) and (end_unit == start_unit or (
+                    used + units[end_unit][2] <= max_tokens and units[end_unit][1] - units[start_unit][0] <= max_chars)):
                 used += units[end_unit][2]
                 end_unit += 1
             chunks.append(_make_chunk(doc, heading, units[start_unit:end_unit], len(chunks)))
@@ -64,7 +70,8 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
             # Repeat the last sentences only if the next sentence still fits beside them;
             # otherwise the next chunk would hold the overlap alone.
             with_overlap = max(end_unit - overlap, start_unit + 1)
-            fits = sum(u[2] for u in units[with_overlap:end_unit + 1]) <= max_tokens
+            fits = (sum(u[2] for u in units[with_overlap:end_unit + 1]) <= max_tokens
+                    and units[end_unit][1] - units[with_overlap][0] <= max_chars)
             start_unit = with_overlap if fits else end_unit
     for chunk in chunks:
         chunk.tokens = count(chunk.text)
@@ -72,7 +79,7 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
     return chunks
 
 
-def _sections(doc: Document, count: TokenCounter, max_tokens: int) -> list[tuple[str, list[tuple[int, int, int]]]]:
+def _sections(doc: Document, count: TokenCounter, max_tokens: int, max_chars: int) -> list[tuple[str, list[tuple[int, int, int]]]]:
     """(heading, [(start, end, tokens)…]) for each run of body paragraphs under one heading."""
     sections: list[tuple[str, list[tuple[int, int, int]]]] = []
     for para in doc.paragraphs:
@@ -81,25 +88,29 @@ def _sections(doc: Document, count: TokenCounter, max_tokens: int) -> list[tuple
         if not sections or sections[-1][0] != para.heading:
             sections.append((para.heading, []))
         for start, end in sentence_spans(doc.text, para.start, para.end):
-            sections[-1][1].extend(_fit(doc.text, start, end, count, max_tokens))
+            sections[-1][1].extend(_fit(doc.text, start, end, count, max_tokens, max_chars))
     return [s for s in sections if s[1]]
 
 
-def _fit(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> list[tuple[int, int, int]]:
+def _fit(text: str, start: int, end: int, count: TokenCounter, max_tokens: int, max_chars: int) -> list[tuple[int, int, int]]:
     """A sentence as one unit, or, if it is longer than the budget, as clause-sized pieces."""
-    tokens = count(text[start:end])
-    if tokens <= max_tokens:
-        return [(start, end, tokens)]
+    if end - start <= max_chars:  # a longer piece is split without counting it
+        tokens = count(text[start:end])
+        if tokens <= max_tokens:
+            return [(start, end, tokens)]
     pieces = clause_spans(text, start, end)
     if len(pieces) == 1:
         pieces = _word_spans(text, start, end)
     units: list[tuple[int, int, int]] = []
     for piece_start, piece_end in pieces:
+        if piece_end - piece_start > max_chars:
+            units.extend(_fit(text, piece_start, piece_end, count, max_tokens, max_chars))
+            continue
         piece_tokens = count(text[piece_start:piece_end])
-        if units and units[-1][2] + piece_tokens <= max_tokens:
+        if units and units[-1][2] + piece_tokens <= max_tokens and piece_end - units[-1][0] <= max_chars:
             units[-1] = (units[-1][0], piece_end, count(text[units[-1][0]:piece_end]))
         elif piece_tokens > max_tokens:
-            units.extend(_fit(text, piece_start, piece_end, count, max_tokens))
+            units.extend(_fit(text, piece_start, piece_end, count, max_tokens, max_chars))
         else:
             units.append((piece_start, piece_end, piece_tokens))
     return units
@@ -129,7 +140,13 @@ def _make_chunk(doc: Document, heading: str, units: list[tuple[int, int, int]], 
 
 
 def safe_id(doc_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", doc_id)
+    """A readable id unique to the file: its path with characters outside [A-Za-z0-9._/-] made "_", plus,
+    when any were, a short hash of the real path ("北京.txt" -> "__.txt~6f1c…"). Without the hash,
+    "北京.txt" and "上海.txt", or "plant 1.txt" and "plant_1.txt", shared ids and so citations."""
+    safe = re.sub(r"[^A-Za-z0-9._/-]", "_", doc_id)
+    if safe == doc_id:
+        return safe
+    return f"{safe}~{hashlib.sha256(doc_id.encode('utf-8', 'surrogateescape')).hexdigest()[:10]}"
 
 
 # --- token counting ---

@@ -4,13 +4,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import traceback
 from pathlib import Path
 
 from . import __version__
-from .config import Config
+from .config import K_MAX, Config, check_k
+from .errors import RagError
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
+DEBUG_HINT = "run with RAG_DEBUG=1 for the trace"
+# Terminal escape sequences (CSI, OSC, and the two-character ones) and the other C0/C1 control characters:
+# document text printed as-is could retitle the window, clear the screen or hide a link. Bounded repeats:
+# the text is untrusted.
+_ESCAPE = re.compile(r"\x1b\[[0-?]{0,64}[ -/]{0,16}[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,14 +29,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
+        return code
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    except Exception as exc:  # every failure a user can cause ends as one line, not a traceback
-        if os.environ.get("RAG_DEBUG"):
+    except BrokenPipeError:  # `rag ask … | head -1`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 141  # 128 + SIGPIPE, as other commands in a pipeline report it
+    except (RagError, OSError) as exc:  # a failure the user can act on: one line, not a traceback
+        if _debug():
             raise
         _error(_describe(exc))
+        return 1
+    except Exception as exc:  # a bug: say so, and how to see it
+        if _debug():
+            raise
+        _error(_bug(exc))
         return 1
 
 
@@ -48,12 +67,12 @@ def _parser() -> argparse.ArgumentParser:
                          description="Answer QUESTION from the corpus. With QUESTION '-', read one question per line from standard input.")
     ask.add_argument("question", nargs="+", help="the question, or - to read questions from standard input")
     ask.add_argument("--json", action="store_true", help="print a JSON object (one per line with -)")
-    ask.add_argument("-k", type=int, default=None, help=f"passages to consider (default {Config.k})")
+    ask.add_argument("-k", type=int, default=None, help=f"passages to consider, 1 to {K_MAX} (default {Config.k})")
     ask.set_defaults(run=_ask)
 
     search = sub.add_parser("search", parents=[common], help="show the ranked passages for a question")
     search.add_argument("question", nargs="+")
-    search.add_argument("-k", type=int, default=5, help="passages to show (default 5)")
+    search.add_argument("-k", type=int, default=5, help=f"passages to show, 1 to {K_MAX} (default 5)")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(run=_search)
 
@@ -61,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
                            description="Build or update the index from PATHs (default: the configured corpus). Only files that changed are re-embedded.")
     index.add_argument("paths", nargs="*", metavar="PATH")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    index.add_argument("--allow-empty", action="store_true",
+                       help="replace the index even when no usable document is found (otherwise it is left as it was)")
+    index.add_argument("--follow-symlinks", action="store_true",
+                       help="also index links to files outside the corpus folder (or set RAG_FOLLOW_SYMLINKS=1)")
     index.set_defaults(run=_index)
 
     ev = sub.add_parser("eval", parents=[index_and_model], help="score answers against the gold suites",
@@ -78,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="start the web chat page")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--allowed-host", metavar="NAME", action="append", default=[],
+                       help="also answer requests addressed to this host name (repeatable; or $RAG_ALLOWED_HOSTS, "
+                            "comma-separated); 127.0.0.1, localhost, ::1 and --host always are")
     serve.set_defaults(run=_serve)
     return parser
 
@@ -90,6 +116,8 @@ def _config(args) -> Config:
         config.corpus = [Path(p) for p in args.corpus] if len(args.corpus) > 1 else Path(args.corpus[0])
     if args.model:
         config.model = args.model
+    if getattr(args, "k", None) is not None:
+        check_k(args.k)
     return config
 
 
@@ -114,26 +142,30 @@ def _ask(args) -> int:
     assistant, question = _open_for_question(args)
     answer = assistant.ask(question, k=args.k)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        _print_json(answer.to_dict())
     else:
         print(render_answer(answer, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
     return 0
 
 
 def _ask_stream(args) -> int:
-    """One question per line in, one JSON object per line out; the model loads once."""
-    from .assistant import QuestionError
-
-    assistant = _open(_config(args))
-    for line in sys.stdin:
-        question = line.rstrip("\n")
-        if not question.strip():
-            continue
+    """One question per line in, one JSON object per line out, in UTF-8 whatever the locale; the model
+    loads once. Every line gets its output line: one that fails, even from a bug, gets an error object
+    and the batch goes on."""
+    config = _config(args)
+    assistant = _open(config)
+    for n, line in enumerate(sys.stdin.buffer, 1):
+        question = line.decode("utf-8", errors="replace").rstrip("\r\n")
         try:
             record = assistant.ask(question, k=args.k).to_dict()
-        except QuestionError as exc:
-            record = {"question": question, "error": str(exc)}
-        print(json.dumps(record, ensure_ascii=False), flush=True)
+        except RagError as exc:
+            record = {"question": _shorten(question, config.max_question_chars), "error": str(exc)}
+        except Exception as exc:
+            if _debug():
+                traceback.print_exc()
+            _error(f"line {n}: {_bug(exc)}")
+            record = {"question": _shorten(question, config.max_question_chars), "error": "internal error"}
+        _print_json(record)
     return 0
 
 
@@ -141,29 +173,38 @@ def _search(args) -> int:
     assistant, question = _open_for_question(args)
     passages = assistant.search(question, k=args.k)
     if args.json:
-        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False))
+        _print_json([p.to_dict() for p in passages])
         return 0
     for rank, p in enumerate(passages, 1):
-        print(f"{rank}. {p.score:.4f} (dense {p.dense:.3f}, bm25 {p.lexical:.2f})  {p.chunk.doc_id}  [{p.chunk.chunk_id}]")
-        print(f"   {p.chunk.title}" + (f" — {p.chunk.heading}" if p.chunk.heading else ""))
-        print("   " + " ".join(p.chunk.text.split())[:400])
+        c = p.chunk
+        print(f"{rank}. {p.score:.4f} (dense {p.dense:.3f}, bm25 {p.lexical:.2f})  {one_line(c.doc_id)}  [{one_line(c.chunk_id)}]")
+        print(f"   {one_line(c.title)}" + (f" — {one_line(c.heading)}" if c.heading else ""))
+        print("   " + one_line(c.text)[:400])
     return 0
 
 
 def _index(args) -> int:
     from .assistant import build_index
+    from .index import NothingUsable
 
     config = _config(args)
     if args.paths:
         config.corpus = [Path(p) for p in args.paths] if len(args.paths) > 1 else Path(args.paths[0])
-    report = build_index(config, rebuild=args.rebuild, log=_info)
+    config.allow_empty = args.allow_empty
+    config.follow_symlinks = config.follow_symlinks or args.follow_symlinks
+    try:
+        report = build_index(config, rebuild=args.rebuild, log=_info)
+    except NothingUsable as exc:  # the reasons first, then the one-line error
+        _list_skipped(exc.report)
+        raise
+    _list_skipped(report)
+    _info(("Indexed " if report.changed else "Index is up to date: ") + report.summary() + f" → {config.index_dir}")
+    return 0
+
+
+def _list_skipped(report) -> None:
     for doc_id, reason in report.skipped.items():
         _info(f"skipped {doc_id}: {reason}")
-    _info(("Indexed " if report.changed else "Index is up to date: ") + report.summary() + f" → {config.index_dir}")
-    if report.chunks == 0:
-        _error("no usable documents found")
-        return 1
-    return 0
 
 
 def _eval(args) -> int:
@@ -176,22 +217,35 @@ def _eval(args) -> int:
 def _serve(args) -> int:
     from .server import serve
 
-    return serve(_config(args), host=args.host, port=args.port, log=_info)
+    config = _config(args)
+    config.allowed_hosts = [*config.allowed_hosts, *args.allowed_host]
+    return serve(config, host=args.host, port=args.port, log=_info)
 
 
 def render_answer(answer, colour: bool = False) -> str:
     """The answer, then each cited passage with its supporting sentence highlighted."""
     bold, dim, mark, off = ("\033[1m", "\033[2m", "\033[1;33m", "\033[0m") if colour else ("", "", "", "")
-    lines = [f"{bold}{answer.answer}{off}", ""]
+    lines = [f"{bold}{terminal_safe(answer.answer)}{off}", ""]
     lines.append(f"{dim}Closest passages:{off}" if answer.abstained else f"{dim}Sources:{off}")
     for c in answer.citations:
-        lines.append(f"[{c.n}] {c.source} — {c.title}")
-        text = c.text
-        if c.end > c.start:
-            text = f"{text[:c.start]}{mark}{'>>' if not colour else ''}{text[c.start:c.end]}{'<<' if not colour else ''}{off}{text[c.end:]}"
+        lines.append(f"[{c.n}] {one_line(c.source)} — {one_line(c.title)}")
+        text = terminal_safe(c.text)
+        if c.end > c.start:  # the offsets are into the raw text: clean each part on its own
+            before, marked, after = (terminal_safe(c.text[a:b]) for a, b in ((0, c.start), (c.start, c.end), (c.end, None)))
+            text = f"{before}{mark}{'>>' if not colour else ''}{marked}{'<<' if not colour else ''}{off}{after}"
         lines.extend("    " + line for line in " ".join(text.split("\n\n")).splitlines())
     lines.append(f"{dim}({answer.latency_ms:.0f} ms){off}")
     return "\n".join(lines)
+
+
+def terminal_safe(text: str) -> str:
+    """Document text fit to print: escape sequences and control characters removed, newlines and tabs kept."""
+    return _CONTROL.sub("", _ESCAPE.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """terminal_safe text on one line, whitespace runs folded (file names and titles can hold newlines)."""
+    return " ".join(terminal_safe(text).split())
 
 
 def _info(message: str) -> None:
@@ -200,6 +254,27 @@ def _info(message: str) -> None:
 
 def _error(message: str) -> None:
     print(f"rag: error: {message}", file=sys.stderr, flush=True)
+
+
+def _print_json(value) -> None:
+    """One JSON line on stdout, in UTF-8 whatever the locale's encoding (JSON is UTF-8)."""
+    sys.stdout.buffer.write(json.dumps(value, ensure_ascii=False).encode("utf-8", errors="replace") + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def _bug(exc: Exception) -> str:
+    detail = _describe(exc)
+    name = exc.__class__.__name__
+    return f"internal error ({name}{': ' + detail if detail != name else ''}); {DEBUG_HINT}"
+
+
+def _debug() -> bool:
+    return bool(os.environ.get("RAG_DEBUG"))
+
+
+def _shorten(text: str, limit: int) -> str:
+    """An over-long question echoed in an error record: its start, not the whole megabyte."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _describe(exc: Exception) -> str:

@@ -5,6 +5,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import RagError
+
+K_MAX = 20  # passages a question may ask for; more only adds noise and latency
 PACKAGE_DIR = Path(__file__).resolve().parent
 # In a source checkout the bundled corpus and the default index sit beside the package;
 # in an installed wheel the corpus ships inside it (see pyproject.toml).
@@ -34,7 +37,37 @@ class Config:
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
     k: int = 8  # passages handed to the generator; deeper than 5 finds answers ranked 6th to 8th
     max_question_chars: int = 2000
+    # Host names `rag serve` answers besides 127.0.0.1, localhost, ::1 and its --host (DNS rebinding guard).
+    allowed_hosts: list[str] = field(default_factory=lambda: _env_list("RAG_ALLOWED_HOSTS"))
+    # Connections `rag serve` keeps open at once; None: as many as the open-file limit leaves room for.
+    max_connections: int | None = field(default_factory=lambda: _env_int("RAG_MAX_CONNECTIONS"))
+    # A link to a file outside the corpus folder is skipped unless this is set: a link must not pull
+    # /etc/passwd into answers. Set it in the environment to keep following links on automatic updates.
+    follow_symlinks: bool = field(default_factory=lambda: os.environ.get("RAG_FOLLOW_SYMLINKS", "") not in ("", "0"))
+    # A build that finds no usable document leaves the index as it was, unless this is set.
+    allow_empty: bool = False
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()
         self.index_dir = Path(self.index_dir).expanduser()
+        check_k(self.k)
+
+
+def check_k(k: object) -> int:
+    """k itself if it is a whole number of passages from 1 to K_MAX; a RagError otherwise."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
+        raise RagError(f"k must be a whole number from 1 to {K_MAX} (got {k!r})")
+    return k
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise RagError(f"{name} must be a positive whole number (got {value!r})")
+    return int(value)

@@ -73,9 +73,13 @@ def load_gold(path: Path) -> list[GoldItem]:
             if not line.strip():
                 continue
             try:
-                items.append(GoldItem(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
+                item = GoldItem(**json.loads(line))
+                for group in item.answers:
+                    for pattern in group:
+                        re.compile(pattern)
+            except (json.JSONDecodeError, TypeError, re.error) as exc:
                 raise SuiteError(f"{path}:{n}: not a gold record ({exc})") from None
+            items.append(item)
     return items
 
 

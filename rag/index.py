@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ import numpy as np
 from .chunk import Chunk, chunk_document, model_token_counter
 from .embed import Embedder, OnnxEmbedder, OnnxUnavailable, export_onnx
 from .errors import RagError
-from .ingest import UnreadableFile, file_hash, find_files, load_document
+from .ingest import UnreadableFile, check_size, file_hash, list_files, load_document, printable_name
 
 FORMAT = 1
 _VERIFY_LIMIT = 64 << 20  # files larger than this are checked by size, not by hash, when loading
@@ -43,6 +44,14 @@ class IndexMissing(RagError):
 
 class IndexCorrupt(RagError):
     pass
+
+
+class NothingUsable(RagError):
+    """A build that found no usable document: the index is left as it was. report lists what was skipped."""
+
+    def __init__(self, message: str, report: "BuildReport") -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass
@@ -113,6 +122,7 @@ class Index:
             raise IndexMissing(f"no index in {index_dir} (run: rag index)")
         try:
             manifest = json.loads((version / "manifest.json").read_text())
+            _check_manifest(manifest, index_dir)
             _verify(version, manifest)
             with open(version / "chunks.jsonl", encoding="utf-8") as f:
                 chunks = [Chunk.from_dict(json.loads(line)) for line in f]
@@ -122,7 +132,9 @@ class Index:
             raise
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"index in {index_dir} is unreadable ({exc.__class__.__name__}); rebuild it: rag index --rebuild") from None
-        if len(vectors) != len(chunks) or len(sentences) != sum(len(c.sentences) for c in chunks):
+        dim = manifest["model"]["dim"]
+        if len(vectors) != len(chunks) or len(sentences) != sum(len(c.sentences) for c in chunks) \
+                or vectors.ndim != 2 or sentences.ndim != 2 or vectors.shape[1] != dim or sentences.shape[1] != dim:
             raise IndexCorrupt(f"index in {index_dir} is inconsistent; rebuild it: rag index --rebuild")
         return cls(version, manifest, chunks, vectors, sentences)
 
@@ -213,17 +225,46 @@ def ann_search(ann, vectors: np.ndarray, query: np.ndarray, n: int, candidates: 
     return [(int(rows[i]), float(scores[i])) for i in order]
 
 
+_VERSION_NAME = re.compile(r"v[0-9]{1,30}")
+
+
 def current_version(index_dir: Path) -> Path | None:
+    """The live version directory, None if there is no index; IndexCorrupt if CURRENT is damaged
+    (not a file, too long, not a version name, or naming no directory)."""
+    damaged = f"{index_dir}/CURRENT is damaged; run: rag index (it rebuilds the index)"
     try:
-        name = (Path(index_dir) / "CURRENT").read_text().strip()
+        with open(Path(index_dir) / "CURRENT", "rb") as f:
+            raw = f.read(64)  # a version name is 20 bytes: a huge CURRENT is damage, not a name to print
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise IndexCorrupt(f"cannot read {index_dir}/CURRENT ({exc.strerror})") from None
+        raise IndexCorrupt(f"{damaged} ({exc.strerror})") from None
+    name = raw.decode("ascii", "replace").strip()
+    if not _VERSION_NAME.fullmatch(name):
+        raise IndexCorrupt(damaged)
     version = Path(index_dir) / name
-    if not name or "/" in name or not version.is_dir():
-        raise IndexCorrupt(f"index in {index_dir} points at a missing version; rebuild it: rag index --rebuild")
+    if not version.is_dir():
+        raise IndexCorrupt(f"index in {index_dir} points at a missing version; run: rag index (it rebuilds the index)")
     return version
+
+
+def _check_manifest(manifest, index_dir: Path) -> None:
+    """The manifest is the root of trust, so its shape is checked before anything reads it."""
+    def is_int(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    try:
+        model = manifest["model"]
+        ok = manifest["format"] != FORMAT or (  # an old format is reported by _verify
+            isinstance(model["name"], str) and isinstance(model["path"], str) and is_int(model["dim"]) and model["dim"] > 0
+            and isinstance(manifest["settings"], dict) and isinstance(manifest["roots"], list)
+            and all(isinstance(entry["sha256"], str) and isinstance(entry["signature"], (list, type(None)))
+                    for part in ("files", "skipped") for entry in manifest[part].values())
+            and all(is_int(c["size"]) and isinstance(c["sha256"], str) for c in manifest["checksums"].values()))
+    except (KeyError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        raise IndexCorrupt(f"index in {index_dir} has a damaged manifest; run: rag index (it rebuilds the index)")
 
 
 def _verify(version: Path, manifest: dict) -> None:
@@ -239,14 +280,26 @@ def _verify(version: Path, manifest: dict) -> None:
 
 # --- building ---
 
-def corpus_files(roots: list[Path]) -> dict[str, Path]:
+def corpus_files(roots: list[Path], follow_symlinks: bool = False) -> dict[str, Path]:
     """doc_id -> path. With one root the id is the path below it; with several, the root's name leads."""
+    return list_corpus(roots, follow_symlinks)[0]
+
+
+def list_corpus(roots: list[Path], follow_symlinks: bool = False) -> tuple[dict[str, Path], dict[str, str]]:
+    """corpus_files, and doc_id -> reason for the entries that are not read (links out of the corpus,
+    FIFOs, devices, names that are not UTF-8)."""
     files: dict[str, Path] = {}
+    listed_skips: dict[str, str] = {}
     for root in roots:
-        for path in find_files(root):
+        found, skipped = list_files(root, follow_symlinks)
+        for path in [*found, *skipped]:
             rel = path.name if root.is_file() else path.relative_to(root).as_posix()
-            files[f"{root.name}/{rel}" if len(roots) > 1 else rel] = path
-    return files
+            doc_id = printable_name(f"{root.name}/{rel}" if len(roots) > 1 else rel)
+            if path in skipped:
+                listed_skips[doc_id] = skipped[path]
+            else:
+                files[doc_id] = path
+    return files, listed_skips
 
 
 def _signature(path: Path) -> tuple[int, int]:
@@ -254,21 +307,26 @@ def _signature(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def is_stale(index: Index, roots: list[Path], settings: dict) -> bool:
-    """True when the corpus or the settings differ from what the index was built from."""
-    if index.manifest.get("roots") != [str(r.resolve()) for r in roots] or index.manifest.get("settings") != settings:
+def is_stale(index: Index, roots: list[Path], settings: dict, follow_symlinks: bool = False) -> bool:
+    """True when the corpus or the settings differ from what the index was built from. Entries skipped
+    unread (a FIFO, a link out of the corpus) count by name only: a /proc file whose time changes at
+    every look would otherwise make the index stale for ever."""
+    if index.manifest.get("roots") != [str(r.resolve()) for r in roots] or index.manifest.get("settings") != settings \
+            or index.manifest.get("follow_symlinks", False) != follow_symlinks:
         return True
     known = {**index.manifest["files"], **index.manifest["skipped"]}
-    files = corpus_files(roots)
-    if files.keys() != known.keys():
+    files, listed_skips = list_corpus(roots, follow_symlinks)
+    if files.keys() | listed_skips.keys() != known.keys():
         return True
     for doc_id, path in files.items():
+        entry = known[doc_id]
         try:
-            if list(_signature(path)) != known[doc_id]["signature"] and file_hash(path) != known[doc_id]["sha256"]:
+            if entry["signature"] is None or (list(_signature(path)) != entry["signature"]
+                                              and (not entry["sha256"] or file_hash(path) != entry["sha256"])):
                 return True
         except OSError:
             return True
-    return False
+    return any(known[doc_id]["signature"] is not None for doc_id in listed_skips)
 
 
 def build(
@@ -278,8 +336,12 @@ def build(
     settings: dict,
     rebuild: bool = False,
     log: Callable[[str], None] = lambda message: None,
+    allow_empty: bool = False,
+    follow_symlinks: bool = False,
 ) -> BuildReport:
-    """Bring the index up to date with the files under roots, re-embedding only what changed."""
+    """Bring the index up to date with the files under roots, re-embedding only what changed.
+    A build that finds no usable document raises NothingUsable and leaves the index as it was,
+    unless allow_empty: an emptied or mistyped corpus must not wipe a live index."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -290,12 +352,17 @@ def build(
                 old = Index.load(index_dir)
             except (IndexMissing, IndexCorrupt):
                 old = None
+        _remove_debris(index_dir, keep=old.path.name if old is not None else None)
         if old is not None and (old.manifest.get("settings") != settings or old.manifest["model"]["path"] != str(embedder.path)):
             old = None  # chunks or vectors would not be comparable
-        report, chunks, vectors, sentences, files, skipped = _collect(roots, old, embedder, settings, log)
+        report, chunks, vectors, sentences, files, skipped = _collect(roots, old, embedder, settings, log, follow_symlinks)
         report.chunks = len(chunks)
+        if not chunks and not allow_empty:
+            raise NothingUsable(f"no usable documents found in {', '.join(map(str, roots))}; the index was left as it was"
+                                " (to index nothing anyway: rag index --allow-empty)", report)
         if old is not None and not report.changed and old.manifest.get("skipped") == skipped \
-                and old.manifest.get("roots") == [str(r.resolve()) for r in roots]:
+                and old.manifest.get("roots") == [str(r.resolve()) for r in roots] \
+                and old.manifest.get("follow_symlinks", False) == follow_symlinks:
             _ensure_onnx(embedder, log)
             report.seconds = time.perf_counter() - started
             return report
@@ -303,6 +370,7 @@ def build(
             "format": FORMAT,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "roots": [str(r.resolve()) for r in roots],
+            "follow_symlinks": follow_symlinks,
             "settings": settings,
             "model": {"name": embedder.name, "path": str(embedder.path), "dim": int(vectors.shape[1])},
             "files": files,
@@ -326,7 +394,7 @@ def _ensure_onnx(embedder, log) -> None:
         log(f"Queries will use PyTorch: the ONNX export failed ({exc.__class__.__name__}: {exc})")
 
 
-def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log):
+def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log, follow_symlinks: bool):
     report = BuildReport()
     old_files = old.manifest["files"] if old else {}
     by_doc: dict[str, list[int]] = {}
@@ -337,10 +405,16 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log):
     chunks: list[Chunk] = []
     reused_vectors, reused_sentences, fresh = [], [], []
     known: dict[str, np.ndarray] = {}  # text -> vector, from the old version of files that changed
+    found, listed_skips = list_corpus(roots, follow_symlinks)
     files, skipped = {}, {}
-    for doc_id, path in corpus_files(roots).items():
+    for doc_id, reason in listed_skips.items():
+        skipped[doc_id] = {"reason": reason, "signature": None, "sha256": ""}
+        report.skipped[doc_id] = reason
+    for doc_id, path in found.items():
+        digest = ""
         try:
             signature = _signature(path)
+            check_size(signature[0])
             previous = old_files.get(doc_id)
             digest = previous["sha256"] if previous and list(signature) == previous["signature"] else file_hash(path)
             if previous and previous["sha256"] == digest:
@@ -364,11 +438,13 @@ def _collect(roots, old: Index | None, embedder: Embedder, settings: dict, log):
                 (report.updated if previous else report.added).append(doc_id)
         except (UnreadableFile, OSError) as exc:
             reason = str(exc) if isinstance(exc, UnreadableFile) else (exc.strerror or str(exc))
-            skipped[doc_id] = {"reason": reason, "signature": list(_safe_signature(path)), "sha256": ""}
+            # With its hash, a skipped file whose time changes but whose bytes do not leaves the index fresh.
+            skipped[doc_id] = {"reason": reason, "signature": list(_safe_signature(path)), "sha256": digest}
             report.skipped[doc_id] = reason
             continue
         files[doc_id] = {"sha256": digest, "signature": list(signature), "chunks": 0}
     report.removed = sorted(set(old_files) - set(files) - set(skipped))
+    report.skipped = dict(sorted(report.skipped.items()))
     dim = embedder.dim if (fresh or not reused_vectors) else len(reused_vectors[0])
     vectors = np.zeros((0, dim), dtype=np.float32)
     sentences = np.zeros((0, dim), dtype=np.float32)
@@ -429,11 +505,14 @@ def _write_version(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors
         pointer = index_dir / f".CURRENT.{os.getpid()}"
         pointer.write_text(version.name)
         _fsync(pointer)
-        os.replace(pointer, index_dir / "CURRENT")
+        current = index_dir / "CURRENT"
+        if current.is_dir() and not current.is_symlink():  # damage that os.replace cannot overwrite
+            shutil.rmtree(current)
+        os.replace(pointer, current)
         _fsync(index_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    _remove_old_versions(index_dir, keep=version.name)
+    _remove_debris(index_dir, keep=version.name)
 
 
 def _fsync(path: Path) -> None:
@@ -444,14 +523,22 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_old_versions(index_dir: Path, keep: str) -> None:
+def _remove_debris(index_dir: Path, keep: str | None) -> None:
+    """Remove what crashed or finished builds left: temporary version directories, pointer files, and
+    every version but keep (all versions stay when keep is None: CURRENT could not say which is live).
+    Only a build holding the lock calls this, so no other process is writing any of it."""
     for entry in index_dir.iterdir():
-        if entry.is_dir() and entry.name != keep and (entry.name.startswith("v") or entry.name.startswith(".tmp-")):
+        if entry.name.startswith(".CURRENT.") and entry.is_file():
+            entry.unlink(missing_ok=True)
+        elif entry.is_dir() and not entry.is_symlink() and (
+                entry.name.startswith(".tmp-") or (keep is not None and entry.name != keep and _VERSION_NAME.fullmatch(entry.name))):
             shutil.rmtree(entry, ignore_errors=True)
 
 
 @contextmanager
 def _lock(index_dir: Path, log: Callable[[str], None]) -> Iterator[None]:
+    if (index_dir / ".lock").is_dir():
+        raise RagError(f"{index_dir}/.lock is a directory, not the build lock; remove it (rmdir {index_dir}/.lock) and run again")
     with open(index_dir / ".lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,6 +6,7 @@ citation can point at the exact sentence a user can check.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -41,29 +42,86 @@ class Document:
 
 def find_files(root: Path) -> list[Path]:
     """The document files under root (or root itself), in a stable order, skipping hidden ones."""
+    return list_files(root)[0]
+
+
+def list_files(root: Path, follow_symlinks: bool = False) -> tuple[list[Path], dict[Path, str]]:
+    """The document files under root, and the document-named entries that are not read, each with
+    the reason. The walk is iterative (a tree 1 200 folders deep would overflow recursion) and
+    does not enter linked folders; a link to a file outside root is read only with follow_symlinks,
+    so a link cannot pull /etc/passwd into the corpus."""
     if root.is_file():
-        return [root]
-    found = []
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") for p in parts) or path.suffix.lower() not in SUFFIXES:
+        return [root], {}
+    found, skipped = [], {}
+    inside = os.path.realpath(root)
+    pending = [str(root)]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                entries = list(entries)
+        except OSError as exc:
+            if folder != str(root):
+                skipped[Path(folder)] = f"folder not readable ({exc.strerror})"
             continue
-        if path.is_file():
-            found.append(path)
-    return found
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+            elif Path(entry.name).suffix.lower() in SUFFIXES:
+                path = Path(entry.path)
+                reason = _not_readable(entry, inside, follow_symlinks)
+                if reason:
+                    skipped[path] = reason
+                else:
+                    found.append(path)
+    return sorted(found), dict(sorted(skipped.items()))
+
+
+def _not_readable(entry: os.DirEntry, inside: str, follow_symlinks: bool) -> str:
+    """Why a document-named entry is not read ("" if it is)."""
+    if printable_name(entry.path) != entry.path:
+        return "file name is not valid UTF-8; rename it"
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if not follow_symlinks and os.path.commonpath([inside, target]) != inside:
+            return "links outside the corpus folder (index it with --follow-symlinks)"
+        if not os.path.exists(target):
+            return "broken link"
+    try:
+        regular = entry.is_file()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return "" if regular else "not a regular file"
+
+
+def printable_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by os.fsdecode as surrogates) become \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_size(size: int) -> None:
+    """UnreadableFile for a file over the limit: checked before a file is hashed or read."""
+    if size > MAX_FILE_BYTES:
+        raise UnreadableFile(f"too large ({size >> 20} MB; the limit is {MAX_FILE_BYTES >> 20} MB)")
 
 
 def load_document(path: Path, doc_id: str) -> Document:
     """Read and clean one file; raises UnreadableFile with a short reason."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UnreadableFile(f"too large ({size >> 20} MB; the limit is {MAX_FILE_BYTES >> 20} MB)")
-        data = path.read_bytes()
+        check_size(path.stat().st_size)
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # a file that grew since the check is still bounded
+        check_size(len(data))
     except OSError as exc:
         raise UnreadableFile(exc.strerror or str(exc)) from None
     if path.suffix.lower() == ".pdf":
@@ -94,7 +152,6 @@ def _pdf_text(data: bytes) -> str:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings would precede our one-line reason
 
@@ -103,15 +160,21 @@ def _pdf_text(data: bytes) -> str:
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
         return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except UnreadableFile:
+        raise
+    # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on
+    # deep nesting, AssertionError, NotImplementedError…): any of them means this one file is unreadable.
+    except Exception as exc:
         raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
 
 
 # --- HTML, including HTML whose tags were escaped with spaces ("< p >", "< / p >") ---
 
-_SPACED_TAG = re.compile(r"<\s+/?\s*(?:p|h[1-6]|div|img|strong|br|li|span|a)\b[^<>]*>")
+# Every pattern here runs on untrusted text, so none may backtrack over a run twice: no two
+# quantifiers that can both take the same whitespace ("<\s+/?\s*" took minutes on "<" and 200 KB of spaces).
+_SPACED_TAG = re.compile(r"<\s+(?:/\s*)?(?:p|h[1-6]|div|img|strong|br|li|span|a)\b[^<>]*>")
 _HTML_TAG = re.compile(r"</?(?:p|h[1-6]|div|br|li|body|html)\b[^<>]*>", re.I)
-_TAG_SPACING = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)([^<>]*?)\s*>")
+_TAG_SPACING = re.compile(r"<\s*(?:(/)\s*)?([a-zA-Z][a-zA-Z0-9]*)([^<>]*)>")
 # Each of these is a unit of its own: a list item, a definition term or its definition, a table row are
 # never run together with what follows.
 _BLOCK_TAGS = {"p", "div", "li", "br", "tr", "section", "article", "blockquote", "dt", "dd", "pre", "figcaption",
@@ -253,11 +316,11 @@ def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
     """The page's title (its first <h1>, else its <title>) and its blocks."""
     spaced = bool(_SPACED_TAG.search(text))
     if spaced:
-        text = _TAG_SPACING.sub(r"<\1\2\3>", text)
+        text = _TAG_SPACING.sub(lambda m: f"<{m[1] or ''}{m[2]}{m[3].rstrip()}>", text)
         # Lines outside any tag (a title above escaped HTML, say) are paragraphs of their own.
         text = "\n".join(line if "<" in line else f"<p>{line}</p>" for line in text.splitlines())
     parser = _BlockParser()
-    parser.feed(text)
+    parser.feed(_closed_markup(text))
     parser.close()
     parser.flush()
     blocks = _merge_headings(parser.blocks)
@@ -268,9 +331,26 @@ def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
 
 def _page_title(title: str) -> str:
     """A <title> without the site name after its last separator ("Tutorial — Python 3 documentation")."""
-    title = " ".join(title.split())
+    title = " ".join(title.split())[:300]  # a title is short; the bound keeps the split linear
     head = re.split(r"\s+[—|–-]\s+(?!.*\s[—|–-]\s)", title, maxsplit=1)[0]
     return head if len(head) >= 3 else title
+
+
+# A "<" that no ">" closes before the next "<" (the lookahead stops at the next angle, so this is linear).
+_LONE_ANGLE = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+
+
+def _closed_markup(text: str) -> str:
+    """The markup with comments dropped (an unclosed one runs to the end, as in a browser) and every
+    unclosed "<" escaped. HTMLParser rescans to the end of the text for each unclosed construct, so
+    "</" repeated 130 000 times took 24 s; after this pass it meets none."""
+    kept, i = [], 0
+    while (j := text.find("<!--", i)) >= 0:
+        kept.append(text[i:j])
+        end = text.find("-->", j + 4)
+        i = len(text) if end < 0 else end + 3
+    kept.append(text[i:])
+    return _LONE_ANGLE.sub("&lt;", "".join(kept))
 
 
 def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
@@ -345,7 +425,7 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
                 blocks[-1] = (True, f"{blocks[-1][1]} {line}")
             else:
                 blocks.append((True, line))
-        elif _NUMBERED_HEADING.match(line) and len(line) < 120 and (at_start or (_SUBSECTION.match(line) and len(line) < 80)):
+        elif len(line) < 120 and _NUMBERED_HEADING.match(line) and (at_start or (_SUBSECTION.match(line) and len(line) < 80)):
             if current:
                 blocks.append((False, _join_wrapped(current)))
                 current = []
@@ -374,11 +454,11 @@ def _is_label(line: str, after: str) -> bool:
 
 
 def _join_wrapped(lines: list[str]) -> str:
-    text = lines[0]
-    for line in lines[1:]:
+    parts = [lines[0]]
+    for previous, line in zip(lines, lines[1:]):
         # "high- caliber" was one word broken at the line end.
-        text = text + line if re.search(r"[a-z]-$", text) and line[:1].islower() else f"{text} {line}"
-    return text
+        parts.append(line if re.search(r"[a-z]-$", previous[-2:]) and line[:1].islower() else f" {line}")
+    return "".join(parts)
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -426,7 +506,7 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "") -> D
     paragraphs: list[Paragraph] = []
 
     def add(text: str, heading: str, is_heading: bool) -> None:
-        start = sum(len(p) + 2 for p in parts)
+        start = paragraphs[-1].end + 2 if paragraphs else 0
         paragraphs.append(Paragraph(start, start + len(text), heading, is_heading))
         parts.append(text)
 

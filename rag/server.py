@@ -7,6 +7,11 @@ Nothing waits forever: a question not answered within ANSWER_TIMEOUT gets a 503,
 must arrive within BODY_TIMEOUT, the request line and headers within HEADER_TIMEOUT, and an idle
 connection closes after KEEP_ALIVE. Errors reach the client as `{"error": "..."}`; an unexpected
 one is logged here and reaches the client as "internal error", without a trace or a path.
+
+Only requests addressed to this server's own names are answered (AllowedHosts), so a web page whose
+name a DNS rebinding points at 127.0.0.1 cannot read the corpus through a local browser. Open
+connections are capped below the open-file limit (the oldest idle one makes room for a new one), and
+a message repeated many times a second is logged a few times plus a count (RateLimitedLog).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import json
 import logging
 import os
 import re
+import resource
 import socket
 import threading
 import time
@@ -40,7 +46,7 @@ from . import __version__
 from .answer import Answer
 from .assistant import Assistant, QuestionError
 from .cli import EXAMPLE
-from .config import PACKAGE_DIR, Config
+from .config import K_MAX, PACKAGE_DIR, Config
 from .followup import resolve_followup
 from .retrieve import Retrieval
 
@@ -48,12 +54,14 @@ if TYPE_CHECKING:
     import uvicorn
 
 MAX_BODY = 64 * 1024  # bytes; a question is at most a few KB, so anything bigger is a mistake or abuse
-K_MAX = 20
 PIECE_DELAY = 0.012  # seconds between streamed answer pieces, so the page visibly writes the answer
 ANSWER_TIMEOUT = 30.0  # s; longer than any question takes (about 0.1 s), short of a client giving up
 BODY_TIMEOUT = 10.0  # s for the whole request body to arrive
 HEADER_TIMEOUT = 10.0  # s for the request line and headers to arrive
 KEEP_ALIVE = 5  # s an idle connection stays open between requests
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # the names a local browser uses for this server
+FILE_HEADROOM = 64  # open files kept free of connections: model, index files, logs, a re-index
+LOG_PER_SECOND = 5  # times one message is logged per second before the rest are only counted
 log = logging.getLogger("rag.server")
 
 AssistantSource = Union[Assistant, Callable[[], Assistant]]
@@ -142,9 +150,11 @@ class Shared:
         return answer
 
 
-def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> FastAPI:
+def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
+               allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS) -> FastAPI:
     """The web app over an Assistant, or over a function that opens one (called once, at startup).
-    A question not answered within `timeout` seconds gets a 503."""
+    A question not answered within `timeout` seconds gets a 503; a request whose Host header is not
+    one of `allowed_hosts` (with or without a port) gets a 400."""
     shared = Shared(source, timeout)
     web = web_dir()
 
@@ -158,6 +168,7 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
                               "Errors are JSON objects `{\"error\": \"...\"}` with a 4xx status, or 503 "
                               f"when no answer came within {timeout:g} s.")
     app.add_middleware(BodyLimit, limit=MAX_BODY, timeout=BODY_TIMEOUT)
+    app.add_middleware(AllowedHosts, hosts=allowed_hosts)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web / "static"), name="static")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(web / "templates"), autoescape=True)
@@ -329,6 +340,34 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class AllowedHosts:
+    """Answers only requests whose Host header names this server; others get a 400 JSON error.
+    The 127.0.0.1 bind alone does not stop DNS rebinding: a page from evil.example whose name is
+    re-pointed at 127.0.0.1 is same-origin with this server in the browser, but its requests say
+    `Host: evil.example`."""
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...] | list[str]) -> None:
+        self.app = app
+        self.hosts = {host_name(h) for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and host_name(dict(scope["headers"]).get(b"host", b"").decode("latin-1")) not in self.hosts:
+            response = JSONResponse({"error": "this server does not answer for that host name "
+                                              "(start it with --allowed-host NAME to allow one)"}, status_code=400)
+            return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def host_name(host: str) -> str:
+    """The name in a Host header or an address, without the port or IPv6 brackets, lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:  # name:port (a bare IPv6 address has several colons)
+        return host.split(":", 1)[0]
+    return host
+
+
 class SecurityHeaders:
     """A strict Content-Security-Policy: the page's only scripts and styles are its own files, so
     text from a document can never run even if it reached the DOM as markup."""
@@ -356,18 +395,29 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _guarded_h11() -> type:
-    """uvicorn's HTTP/1.1 protocol, plus a bound on the time to send the request line and headers.
+def _guarded_h11(max_connections: int) -> type:
+    """uvicorn's HTTP/1.1 protocol, plus a bound on the time to send the request line and headers,
+    and on the number of open connections.
     uvicorn only times out idle connections between requests; without this, a client that connects
-    and sends its headers a byte at a time (slowloris) would hold a connection for ever."""
+    and sends its headers a byte at a time (slowloris) would hold a connection for ever. Past
+    `max_connections`, a new connection closes the one idle longest (waiting for its request, or
+    between requests), or itself when none is idle: the process never runs out of file descriptors
+    (then asyncio stops accepting anyone and logs each failed accept), and a real client still gets in."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class GuardedH11(H11Protocol):
         header_timer: asyncio.TimerHandle | None = None
+        idle_since = 0.0
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
+            if len(self.connections) > max_connections:
+                # this one is idle too (waiting for its request), and the newest
+                idle = [c for c in self.connections if isinstance(c, GuardedH11) and c.header_timer is not None]
+                oldest = min(idle, key=lambda c: c.idle_since)
+                oldest._disarm()  # not picked again before it is gone
+                oldest.transport.close()
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
@@ -385,6 +435,7 @@ def _guarded_h11() -> type:
 
         def _arm(self) -> None:
             self._disarm()
+            self.idle_since = time.monotonic()
             self.header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_too_slow)
 
         def _disarm(self) -> None:
@@ -400,19 +451,85 @@ def _guarded_h11() -> type:
     return GuardedH11
 
 
-def make_server(app: ASGIApp) -> "uvicorn.Server":
-    """The uvicorn server `rag serve` runs, with its time limits; start it with .run(sockets=[sock])."""
+def make_server(app: ASGIApp, max_connections: int | None = None) -> "uvicorn.Server":
+    """The uvicorn server `rag serve` runs, with its time limits and a cap on open connections
+    (at most `max_connections`, and never more than the open-file limit leaves room for);
+    start it with .run(sockets=[sock])."""
     import uvicorn
 
+    cap, backlog = connection_limits(max_connections)
     return uvicorn.Server(uvicorn.Config(
-        app, log_level="warning", http=_guarded_h11(), timeout_keep_alive=KEEP_ALIVE,
+        app, log_level="warning", http=_guarded_h11(cap), timeout_keep_alive=KEEP_ALIVE, backlog=backlog,
+        log_config=None,  # uvicorn's records go to the root logger, through RateLimitedLog (see serve)
         # A long question percent-encoded in the stream URL can exceed h11's default 16 KB.
         h11_max_incomplete_event_size=MAX_BODY))
+
+
+def connection_limits(wanted: int | None = None) -> tuple[int, int]:
+    """(connections open at once, connections accepted at a time) that fit the open-file limit, whose
+    soft value is first raised to the hard one (a common soft default is 1 024). asyncio accepts up to
+    a backlog of connections per turn of its loop, and one over the cap is closed a few turns later:
+    besides FILE_HEADROOM for the model, index and logs, room for four such batches is kept free."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = min(hard, 1 << 20) if hard != resource.RLIM_INFINITY else 1 << 20
+    if soft == resource.RLIM_INFINITY:
+        soft = target
+    elif soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    backlog = max(16, min(2048, soft // 16))
+    room = max(1, soft - FILE_HEADROOM - 4 * backlog)
+    return (min(wanted, room) if wanted else room), backlog
+
+
+class RateLimitedLog(logging.Filter):
+    """Lets each message (told apart by the first 60 characters of its format string, as asyncio puts
+    timings and addresses after that) through at most `per_second` times a second; the next one let
+    through says how many were dropped. A flood of alike errors (say, every accept failing) costs a
+    few lines a second instead of megabytes."""
+
+    def __init__(self, per_second: int = LOG_PER_SECOND) -> None:
+        super().__init__()
+        self.per_second = per_second
+        self.seen: dict[tuple, list] = {}  # key -> [second, passed this second, dropped since last passed]
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg)[:60])
+        second = int(time.monotonic())
+        with self.lock:
+            if len(self.seen) > 10_000:  # messages that differ every time are not repeats: forget them
+                self.seen.clear()
+            entry = self.seen.setdefault(key, [second, 0, 0])
+            if entry[0] != second:
+                entry[0], entry[1] = second, 0
+            if entry[1] >= self.per_second:
+                entry[2] += 1
+                return False
+            entry[1] += 1
+            dropped, entry[2] = entry[2], 0
+        if dropped:
+            record.msg = f"[{dropped} more like this suppressed] {record.msg}"
+        return True
+
+
+def _log_to_stderr() -> None:
+    """Every logger of this process (ours, uvicorn's, asyncio's) to stderr through one RateLimitedLog."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.addFilter(RateLimitedLog())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
           log: Callable[[str], None] = print) -> int:
     """Load the assistant, then serve the page and API until interrupted; returns the exit code."""
+    _log_to_stderr()
     try:
         # Bind first: a busy port is a one-line error before the slow model load, and port 0
         # reports the port it got. Connections wait in the listen queue until the app is ready.
@@ -426,5 +543,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000,
         bound = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         log(f"rag: serving on http://{shown}:{bound}  (API docs at /docs; Ctrl+C to stop)")
-        make_server(create_app(assistant)).run(sockets=[sock])
+        if host_name(host) in ("0.0.0.0", "::"):
+            log("rag: note: requests are answered only when addressed to 127.0.0.1, localhost or a name given with --allowed-host")
+        hosts = (*LOCAL_HOSTS, host, *config.allowed_hosts)
+        make_server(create_app(assistant, allowed_hosts=hosts), config.max_connections).run(sockets=[sock])
     return 0

@@ -13,13 +13,18 @@ Span = tuple[int, int]
 _SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?[A-Z0-9\u4e00-\u9fff])|。""")
 
 
+_ABBREVIATION_WINDOW = 2 + max(map(len, ABBREVIATIONS))
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Character spans of the sentences in text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end
     spans: list[Span] = []
     begin = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        word = re.search(r"([\w.]+)\.$", text[begin:match.start() + 1])
+        # Only the last few characters can hold an abbreviation; searching all of text[begin:] would be
+        # quadratic on a long run of letters before the stop.
+        word = re.search(r"([\w.]+)\.$", text[max(begin, match.start() - _ABBREVIATION_WINDOW):match.start() + 1])
         if word and word.group(1).lower() in ABBREVIATIONS:
             continue
         spans.append((begin, match.end()))

@@ -47,10 +47,11 @@ def test_ask_json_reads_questions_from_stdin(where):
     result = rag("ask", "--json", "-", *where, stdin=lines)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(records) == 3
+    assert len(records) == 4  # one per input line, the blank one too
     assert "310 billion" in records[0]["answer"]
-    assert records[1]["abstained"] is True
-    assert "too long" in records[2]["error"]
+    assert records[1]["error"] == "the question is empty"
+    assert records[2]["abstained"] is True
+    assert "too long" in records[3]["error"]
 
 
 def test_search_shows_ranked_passages(where):

@@ -16,7 +16,7 @@ EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 
 @pytest.fixture(scope="module")
 def client(assistant):
-    with TestClient(create_app(assistant)) as client:
+    with TestClient(create_app(assistant), base_url="http://localhost") as client:
         yield client
 
 
@@ -205,7 +205,7 @@ def test_app_from_a_factory_opens_it_once(assistant):
         calls.append(1)
         return assistant
 
-    with TestClient(create_app(factory)) as client:
+    with TestClient(create_app(factory), base_url="http://localhost") as client:
         assert client.get("/healthz").json()["status"] == "ok"
         assert client.post("/api/ask", json={"question": EXAMPLE}).status_code == 200
     assert calls == [1]
