@@ -38,6 +38,11 @@ class Retrieval:
     passages: list[Passage]
     unknown_terms: list[str] = field(default_factory=list)  # terms of the question no chunk of the corpus uses
     corrections: dict[str, str] = field(default_factory=dict)  # a misspelt question term -> the corpus term meant
+    # Corpus statistics of the question's terms (and their corrections): BM25 idf, and the idf a term no
+    # chunk uses would have (the most telling a term can be), so the generator can weigh what a sentence
+    # leaves out without seeing the index.
+    idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 0.0
 
 
 class BM25:
@@ -168,7 +173,9 @@ class Retriever:
         cosine = dict(dense)
         rows = sorted(fused, key=lambda r: -fused[r])[:k]
         passages = [self._passage(r, fused[r], cosine, lexical, query_vector) for r in rows]
-        return Retrieval(question, passages, unknown, corrections)
+        asked = set(terms(question)) | {t for c in corrections.values() for t in terms(c)}
+        return Retrieval(question, passages, unknown, corrections, {t: self.bm25.idf(t) for t in asked},
+                         self.bm25.idf(""))
 
     def chinese_rows(self) -> np.ndarray:
         """Which chunks are written in Chinese (worked out on the first question that needs it)."""
