@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from . import vocab
 from .errors import RagError
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -128,9 +129,9 @@ def load_document(path: Path, doc_id: str) -> Document:
     else:
         text = decode(data)
         if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
-            blocks = _html_blocks(text)
-        else:
-            blocks = _text_blocks(text)
+            title, blocks = _html_page(text)
+            return _assemble(doc_id, blocks, title)
+        blocks = _text_blocks(text)
     return _assemble(doc_id, blocks)
 
 
@@ -174,56 +175,165 @@ def _pdf_text(data: bytes) -> str:
 _SPACED_TAG = re.compile(r"<\s+(?:/\s*)?(?:p|h[1-6]|div|img|strong|br|li|span|a)\b[^<>]*>")
 _HTML_TAG = re.compile(r"</?(?:p|h[1-6]|div|br|li|body|html)\b[^<>]*>", re.I)
 _TAG_SPACING = re.compile(r"<\s*(?:(/)\s*)?([a-zA-Z][a-zA-Z0-9]*)([^<>]*)>")
-_BLOCK_TAGS = {"p", "div", "li", "br", "tr", "section", "article", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
-_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title"}
+# Each of these is a unit of its own: a list item, a definition term or its definition, a table row are
+# never run together with what follows.
+_BLOCK_TAGS = {"p", "div", "li", "br", "tr", "section", "article", "blockquote", "dt", "dd", "pre", "figcaption",
+               "caption", "table", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "nav", "footer", "aside", "button",
+              "form", "select", "svg"}
+_VOID_TAGS = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source", "embed"}
+# Page chrome, marked by its role (or its class or id: vocab.CHROME_MARKERS).
+_CHROME_ROLES = {"navigation", "search", "banner", "contentinfo", "complementary", "menu", "toolbar"}
 
 
 class _BlockParser(HTMLParser):
+    """HTML body text as (is_heading, text) blocks; the page's <title> and first <h1> on the side."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.blocks: list[tuple[bool, str]] = []
+        self.page_title = ""
+        self.h1 = ""
         self._parts: list[str] = []
         self._heading = False
-        self._skip = 0
+        self._skip: list[str] = []  # the open elements whose text is not content
+        self._in_title = False
+        self._cells: list[str] | None = None  # the cells of the table row being read
+        self._header_row = False  # the row being read has only <th> cells
+        self._columns: list[str] = []  # the table's column names, from its header row
+        self._term = ""  # a definition term (<dt>) waiting for its definition
+        self._in_term = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
+        if tag == "title":
+            self._in_title = True
+        if self._skip:
+            if tag not in _VOID_TAGS:
+                self._skip.append(tag)
+            return
+        if tag in _SKIP_TAGS or _is_chrome(attrs):
+            if tag not in _VOID_TAGS:
+                self._skip.append(tag)
+            return
+        if self._cells is not None and tag not in ("tr", "table"):
+            if tag in ("td", "th"):  # inside a row only its cells divide
+                self._end_cell()
+                self._header_row &= tag == "th"
         elif tag in _BLOCK_TAGS:
             self.flush()
             self._heading = tag[0] == "h" and tag[1:].isdigit()
+            self._in_term = tag == "dt"
+            self._cells = [] if tag == "tr" else None
+            self._header_row = True
+            if tag == "table":
+                self._columns = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
+        if tag == "title":
+            self._in_title = False
+        if self._skip:
+            if tag in self._skip:  # close up to the matching element (HTML leaves some ends out)
+                del self._skip[len(self._skip) - 1 - self._skip[::-1].index(tag):]
+            return
+        if self._cells is not None and tag not in ("tr", "table"):
+            if tag in ("td", "th"):
+                self._end_cell()
         elif tag in _BLOCK_TAGS:
+            if tag == "h1" and not self.h1:
+                self.h1 = _clean_heading("".join(self._parts))
             self.flush()
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if self._in_title:
+            self.page_title += data
+        elif not self._skip:
             self._parts.append(data)
 
+    def _end_cell(self) -> None:
+        cell = " ".join("".join(self._parts).split())
+        if cell:
+            self._cells.append(cell)
+        self._parts = []
+
+    def _row(self, cells: list[str]) -> str:
+        """A table row as one unit: "Version: 3.8.0; Released: 14 October 2019" under a header row
+        (which is context, not a unit of its own), else its cells one after another."""
+        if self._header_row and not self._columns:
+            self._columns = cells
+            return ""
+        if len(cells) == len(self._columns):
+            return "; ".join(f"{name}: {cell}" for name, cell in zip(self._columns, cells))
+        return "; ".join(cells)
+
     def flush(self) -> None:
-        text = " ".join("".join(self._parts).split())
-        if text:
+        if self._cells is not None:
+            self._end_cell()
+            text, self._cells = self._row(self._cells), None
+        else:
+            text = " ".join("".join(self._parts).split())
+        text = _PERMALINKS.sub("", text)
+        if self._heading:
+            text = _clean_heading(text)
+        if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
+            self._add_term()
+            self._term = text
+        elif text:
+            if self._term and not self._heading:
+                text = f"{self._term.rstrip(':')}: {text}"
+                self._term = ""
+            self._add_term()
             self.blocks.append((self._heading, text))
-        self._parts, self._heading = [], False
+        self._parts, self._heading, self._in_term = [], False, False
+
+    def _add_term(self) -> None:
+        """A term nothing defined is a unit of its own."""
+        if self._term:
+            self.blocks.append((False, self._term))
+            self._term = ""
+
+
+def _is_chrome(attrs: list) -> bool:
+    values = dict(attrs)
+    if (values.get("role") or "").lower() in _CHROME_ROLES or values.get("aria-hidden") == "true":
+        return True
+    names = " ".join(filter(None, (values.get("class"), values.get("id")))).lower().split()
+    return any(name.startswith(vocab.CHROME_MARKERS) or name.endswith(vocab.CHROME_MARKERS) for name in names)
+
+
+_PERMALINKS = re.compile(r"(?:\s+[¶§#])+$")  # the link signs documentation generators end a paragraph with
+
+
+def _clean_heading(text: str) -> str:
+    """A heading without the permalink sign documentation generators append ("Tutorial¶")."""
+    return " ".join(text.split()).rstrip("¶#§ ").strip()
 
 
 def _html_blocks(text: str) -> list[tuple[bool, str]]:
+    return _html_page(text)[1]
+
+
+def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
+    """The page's title (its first <h1>, else its <title>) and its blocks."""
     spaced = bool(_SPACED_TAG.search(text))
     if spaced:
         text = _TAG_SPACING.sub(lambda m: f"<{m[1] or ''}{m[2]}{m[3].rstrip()}>", text)
-    # Lines outside any tag (a title above escaped HTML, say) are paragraphs of their own.
-    lines = [line if "<" in line else f"<p>{line}</p>" for line in text.splitlines()]
+        # Lines outside any tag (a title above escaped HTML, say) are paragraphs of their own.
+        text = "\n".join(line if "<" in line else f"<p>{line}</p>" for line in text.splitlines())
     parser = _BlockParser()
-    parser.feed(_closed_markup("\n".join(lines)))
+    parser.feed(_closed_markup(text))
     parser.close()
     parser.flush()
     blocks = _merge_headings(parser.blocks)
     if spaced:  # the escaping also spaced out hyphens: "year - on - year"
         blocks = [(h, re.sub(r"(?<=\w) - (?=\w)", "-", t)) for h, t in blocks]
-    return blocks
+    return parser.h1 or _page_title(parser.page_title), blocks
+
+
+def _page_title(title: str) -> str:
+    """A <title> without the site name after its last separator ("Tutorial — Python 3 documentation")."""
+    title = " ".join(title.split())[:300]  # a title is short; the bound keeps the split linear
+    head = re.split(r"\s+[—|–-]\s+(?!.*\s[—|–-]\s)", title, maxsplit=1)[0]
+    return head if len(head) >= 3 else title
 
 
 # A "<" that no ">" closes before the next "<" (the lookahead stops at the next angle, so this is linear).
@@ -288,15 +398,34 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     return open_ended / len(long_lines) > 0.5
 
 
+_LEADER = re.compile(r"(?:\.\s*){4,}\d*$")  # a table-of-contents entry: "1.2 The equipment . . . . 6"
+_BULLETS = ("•", "◦", "▪", "‣", "– ", "- ", "* ")
+_SUBSECTION = re.compile(r"^\d+\.\d+(?:\.\d+)*\s")  # "4.6 Transmission of Light": numbered below a chapter
+
+
 def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
-    """Join wrapped lines into paragraphs: a paragraph ends on a short line that ends a sentence."""
+    """Join wrapped lines into paragraphs: a paragraph ends on a short line that ends a sentence.
+    A bullet starts an item of its own; a short capitalised line between sentences ("Objective",
+    "Chapter 2") is a heading; table-of-contents entries and page numbers are no content."""
+    lines = [line for line in lines if not _LEADER.search(line) and re.search(r"[^\W\d_]", line)]
+    if not lines:
+        return []
     width = statistics.quantiles([len(line) for line in lines], n=10)[-1] if len(lines) > 1 else len(lines[0])
     blocks: list[tuple[bool, str]] = []
     current: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if len(line) < 120 and _NUMBERED_HEADING.match(line) and (not current or current[-1].endswith(_TERMINAL)):
+        at_start = not current or current[-1].endswith(_TERMINAL)
+        if at_start and _is_label(line, lines[i + 1] if i + 1 < len(lines) else ""):
+            if current:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
+            if blocks and blocks[-1][0]:  # "Chapter 2" / "Electricity" is one heading
+                blocks[-1] = (True, f"{blocks[-1][1]} {line}")
+            else:
+                blocks.append((True, line))
+        elif len(line) < 120 and _NUMBERED_HEADING.match(line) and (at_start or (_SUBSECTION.match(line) and len(line) < 80)):
             if current:
                 blocks.append((False, _join_wrapped(current)))
                 current = []
@@ -305,6 +434,9 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
                 line, i = f"{line} {lines[i + 1]}", i + 1
             blocks.append((True, line))
         else:
+            if line.startswith(_BULLETS) and current:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
             current.append(line)
             if line.endswith(_TERMINAL) and len(line) < 0.8 * width:
                 blocks.append((False, _join_wrapped(current)))
@@ -313,6 +445,12 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     if current:
         blocks.append((False, _join_wrapped(current)))
     return blocks
+
+
+def _is_label(line: str, after: str) -> bool:
+    """A short capitalised line without a full stop, before a line that starts a sentence or an item."""
+    return (_words(line) <= 4 and len(line) < 40 and line[:1].isupper() and not line.endswith(_TERMINAL + (",", ";"))
+            and bool(after) and (after[:1].isupper() or after.startswith(_BULLETS)))
 
 
 def _join_wrapped(lines: list[str]) -> str:
@@ -336,20 +474,34 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _METADATA = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 
 
 def _is_boilerplate(text: str) -> bool:
     return bool(_BOILERPLATE.match(text))
 
 
-def _assemble(doc_id: str, blocks: list[tuple[bool, str]]) -> Document:
+def _is_furniture(text: str) -> bool:
+    """Page furniture that is no content: a bare number or date (a page or list number) and a byline
+    with a time of day ("Deep News08:56", "城市进化论2026-05-15 08:15"). A labelled date ("Release
+    date: 2022-11-10") is content."""
+    if not re.search(r"[^\W\d_]", text):
+        return True
+    return bool(_CLOCK.search(text)) and not text.endswith(_SENTENCE_END) and _words(_METADATA.sub(" ", text)) <= 8
+
+
+def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "") -> Document:
+    """A document from its blocks; title is the one the file names (an HTML <h1> or <title>), if any.
+    Such a file marks its chrome, so its last lists and table rows are content, not a footer."""
     blocks = [(h, t) for h, t in blocks if not _is_boilerplate(t)]
     # A trailing run of short non-sentences is a page footer ("We need your insight…").
-    while blocks and _words(blocks[-1][1]) <= 8 and not blocks[-1][1].endswith(_SENTENCE_END):
+    while not title and blocks and _words(blocks[-1][1]) <= 8 and not blocks[-1][1].endswith(_SENTENCE_END):
         blocks.pop()
-    # Short bylines and timestamps ("Deep News08:56") are not content.
-    blocks = [(h, t) for h, t in blocks if not (_words(t) <= 3 and _METADATA.search(t))]
-    title, has_title_line, blocks = _split_title(blocks, doc_id)
+    blocks = [(h, t) for h, t in blocks if not _is_furniture(t)]
+    if title:
+        has_title_line = False
+    else:
+        title, has_title_line, blocks = _split_title(blocks, doc_id)
     parts: list[str] = []
     paragraphs: list[Paragraph] = []
 

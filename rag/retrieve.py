@@ -11,6 +11,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .stores.base import Store
+from .stores.bm25 import idf
 from .text import ACRONYM, STOPWORDS, mostly_han, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
@@ -39,6 +40,11 @@ class Retrieval:
     passages: list[Passage]
     unknown_terms: list[str] = field(default_factory=list)  # terms of the question no chunk of the corpus uses
     corrections: dict[str, str] = field(default_factory=dict)  # a misspelt question term -> the corpus term meant
+    # Corpus statistics of the question's terms (and their corrections): BM25 idf, and the idf a term no
+    # chunk uses would have (the most telling a term can be), so the generator can weigh what a sentence
+    # leaves out without seeing the index.
+    idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 0.0
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
@@ -87,7 +93,11 @@ class Retriever:
                 similarity = float(stored.vector @ query_vector)
             passages.append(Passage(stored.chunk, fused[chunk_id], float(similarity), keyword.get(chunk_id, 0.0),
                                     (stored.sentences @ query_vector).tolist()))
-        return Retrieval(question, passages, unknown, corrections)
+        asked_terms = set(terms(question)) | {t for c in corrections.values() for t in terms(c)}
+        n = len(self.store)
+        frequencies = self.store.document_frequency(asked_terms)
+        return Retrieval(question, passages, unknown, corrections, {t: idf(df, n) for t, df in frequencies.items()},
+                         idf(0, n))
 
     def _chinese_ranking(self, asked: str) -> list[str]:
         """The chunks written in Chinese, ranked by BM25 on the asker's own words (drawn from a deeper

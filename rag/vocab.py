@@ -22,6 +22,7 @@ aug sep sept oct nov dec u.s u.k approx dept est""".split())
 NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
 hundred thousand million billion trillion half double doubling""".split()
 MAGNITUDES = "hundred thousand million billion trillion".split()
+AMOUNT_MAGNITUDES = "billion trillion".split()  # "40 billion" alone is an amount of money, not a count
 CURRENCIES = """yuan rmb usd dollar dollars euro euros eur pound pounds gbp yen jpy rupee rupees franc francs""".split()
 # What may follow a number and belongs to it ("12 percent", "40 billion", "3 times").
 UNITS = (["%", "percent", "percentage point", "percentage points", "times", "units", "years", "months", "days",
@@ -38,7 +39,8 @@ start beginning recent recently current currently latest previous""".split()
 QUANTITY_NOUNS = """output value scale size revenue gdp growth rate percentage percent share proportion amount
 investment production figure number total increase decrease decline drop fall rise surge budget capacity worth
 population price cost income profit sales salary count length width height weight speed temperature
-duration limit maximum minimum average""".split()
+duration limit maximum minimum average voltage resistance impedance capacitance inductance frequency
+amplitude wavelength pressure resolution gain distance mass volume density""".split()
 # Nouns that name a kind of thing a name answers: "what company …" wants a name.
 NAME_NOUNS = """company companies firm firms city cities province provinces country countries state states
 organisation organization organisations organizations enterprise enterprises brand brands ministry agency
@@ -65,6 +67,22 @@ THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
 
+# The units a physical quantity is stated in: a question about a "resistance" is answered by a number
+# in ohms, not by any number.
+MEASURE_UNITS = {
+    "voltage": ["V", "mV", "kV", "volt", "volts"],
+    "amplitude": ["V", "mV", "volt", "volts"],
+    # (the ohm sign U+2126 and the Greek capital omega U+03A9 are both in use)
+    "resistance": ["\u2126", "k\u2126", "M\u2126", "\u03a9", "k\u03a9", "M\u03a9", "ohm", "ohms", "kohm", "Mohm"],
+    "impedance": ["\u2126", "k\u2126", "M\u2126", "\u03a9", "k\u03a9", "M\u03a9", "ohm", "ohms", "kohm", "Mohm"],
+    "current": ["A", "mA", "µA", "uA", "amp", "amps", "ampere", "amperes"],
+    "frequency": ["Hz", "kHz", "MHz", "GHz", "hertz"],
+    "capacitance": ["F", "pF", "nF", "µF", "uF", "farad", "farads"],
+    "inductance": ["H", "mH", "µH", "uH", "henry"],
+    "wavelength": ["nm", "µm", "nanometre", "nanometres", "nanometer", "nanometers"],
+    "temperature": ["°C", "°F", "K", "degree", "degrees", "celsius"],
+}
+
 # Words for the same kind of measure: a question about "size" is answered by a "scale".
 MEASURE_FAMILIES = [
     {"output", "value", "scale", "size", "revenue", "production", "capacity", "amount", "total", "worth", "big",
@@ -82,13 +100,32 @@ BOILERPLATE_STARTS = ["image source", "disclaimer", "copyright", "©", "all righ
                       "editor:", "responsible editor", r".*\bICP\b", r".*\brecord no\b", r".*\bsecurity record\b",
                       "previous topic", "next topic", "this page", "show source", "report a bug", r"table of contents$",
                       r"navigation$", "skip to (?:main )?content", r"theme\b.*\b(?:auto|light|dark)\b"]
+# An HTML element whose class or id starts or ends with one of these is page chrome, not content
+# ("navheader", "sphinxsidebar", "headerlink", "breadcrumbs").
+CHROME_MARKERS = ("nav", "sidebar", "breadcrumb", "footer", "menu", "headerlink", "toc", "related", "skip",
+                  "banner", "cookie", "pagination", "social", "search")
 # Opening words of a sentence about the document itself ("This article explains …"), never an answer.
 META_SUBJECTS = "article document page chapter section guide manual paper tutorial report".split()
 META_VERBS = "explains describes covers introduces lists presents summarizes summarises outlines discusses contains".split()
 
+# --- references and incomplete spans ---
+
+# A number after one of these points somewhere ("figure 4.3", "section 2.6"); it is no quantity.
+REFERENCE_WORDS = "figure fig section sec table chapter page pages equation eq appendix footnote".split()
+
+# Words that open a sentence whose subject refers back to something named before ("This release …").
+REFERRING_WORDS = "this these that those it its they their he she his her such here both".split() + ["the latter",
+                                                                                                      "the former"]
+# A shortened answer ending on one of these words stops mid-sentence ("… and is", "… due to").
+DANGLING_WORDS = """a an the of in on at to for by with from into onto and or but nor is are was were be been being
+am has have had do does did will would shall should can could may might must as than that which who whom whose
+due its their his her this these those about over under after before between because since while if whether
+such very not no per via""".split()
+
 # --- question phrases, by the kind of answer they ask for ---
 
-DATE_PHRASES = ["when", "what year", "which year", "in what year", "what date", "since when", "how long ago"]
+# ("when" asks for a date only where it opens the question: "… seen when measuring" does not.)
+DATE_PHRASES = ["what year", "which year", "in what year", "what date", "since when", "how long ago"]
 RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
 HOW_QUANTITY = "much many big large high fast far sharply steeply".split()  # "how much", "how fast" …
 NAME_PHRASES = ["which", "who", "whom"]

@@ -141,7 +141,7 @@ def test_chinese_question_after_an_english_one(page):
     question = "四川首批制造强市试点城市有哪些？"
     page.ask(question)
     bot = page.answered(2)
-    expect(page.last_turn().locator(".msg.user p")).to_have_attribute("lang", "zh")
+    expect(page.turns().last.locator(".msg.user p")).to_have_attribute("lang", "zh")
     expect(bot.locator(".answer")).to_contain_text("Chengdu, Deyang, Mianyang and Yibin")
     # Searched as the English question it asks, and not glued onto the English question before it.
     searched = bot.locator(".searched-as")

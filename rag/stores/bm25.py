@@ -109,8 +109,7 @@ class BM25:
         return 0 if tid is None else int(self._df[tid])
 
     def idf(self, term: str) -> float:
-        df = self.df(term)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        return idf(self.df(term), self.n)
 
     def scores(self, query: str) -> np.ndarray:
         scores = np.zeros(self.n, dtype=np.float32)
@@ -131,6 +130,11 @@ class BM25:
         scores = self.scores(query)
         top = np.argpartition(-scores, n)[:n] if len(scores) > n else np.arange(len(scores))
         return [(int(r), float(scores[r])) for r in top[np.argsort(-scores[top], kind="stable")] if scores[r] > 0]
+
+
+def idf(df: int, n: int) -> float:
+    """BM25's idf of a term that df of n documents use."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:

@@ -1,0 +1,134 @@
+"""Fit the answerer's two logistic models on the dev splits of every eval suite at once, and write
+them to rag/answer_weights.json (what rag.answer.ExtractiveGenerator reads).
+
+    python bench/fit_answer.py            # fit, print the figures, write the weights
+    python bench/fit_answer.py --dry-run  # fit and print only
+
+1. The ranking model: for each answerable dev question, every candidate sentence or clause of the
+   retrieved passages, labelled by whether it (as shown, with any referent) matches the gold answer.
+2. The answerability model: for each dev question with a supported candidate, the best candidate's
+   features (including the ranking model's score), labelled by whether the question is answerable;
+   its threshold is the highest that keeps false abstention on the dev answerable questions under
+   --max-false-abstention.
+
+Plain numpy: Newton's method on the L2-regularised, class-balanced log loss. Test splits are never read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag import Assistant  # noqa: E402
+from rag.answer import _WEIGHTS_FILE, ExtractiveGenerator, _as_sentence  # noqa: E402
+from rag.eval import load_gold  # noqa: E402
+
+RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "own_cover", "subject_cover"]
+ANSWERABLE_FEATURES = ["score", "cover", "own_cover", "subject_cover", "gap", "type", "similarity"]
+
+
+def suites() -> list[tuple[str, Path, Path]]:
+    """(name, gold file, corpus) of every eval suite; the bundled gold set when there are no suites yet."""
+    found = []
+    for suite in sorted((ROOT / "eval" / "suites").glob("*/suite.json")):
+        corpus = ROOT / json.loads(suite.read_text())["corpus"]
+        found.append((suite.parent.name, suite.parent / "gold.jsonl", corpus))
+    return found or [("bundled", ROOT / "eval" / "gold.jsonl", ROOT / "corpus")]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0, steps: int = 50) -> tuple[float, np.ndarray]:
+    """(bias, weights) minimising the class-balanced log loss plus |w|^2 / (2c) (the bias is not penalised)."""
+    x1 = np.hstack([np.ones((len(x), 1)), x])
+    balance = np.where(y == 1, len(y) / (2 * max(1, y.sum())), len(y) / (2 * max(1, len(y) - y.sum())))
+    w = np.zeros(x1.shape[1])
+    penalty = np.eye(x1.shape[1]) / c
+    penalty[0, 0] = 0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(x1 @ w, -50, 50)))
+        gradient = x1.T @ (balance * (p - y)) + penalty @ w
+        hessian = (x1 * (balance * p * (1 - p))[:, None]).T @ x1 + penalty + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(w[0]), w[1:]
+
+
+def shown(c, passages) -> str:
+    chunk = passages[c.passage].chunk
+    return f"{c.referent} {_as_sentence(chunk.text, c.span, c.sentence)}".strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
+    parser.add_argument("--max-false-abstention", type=float, default=0.01)
+    args = parser.parse_args()
+
+    generator = ExtractiveGenerator()
+    asked = []  # (suite, gold item, retrieval)
+    for name, gold, corpus in suites():
+        items = [i for i in load_gold(gold) if i.split == "dev"]
+        assistant = Assistant.open(index_dir=ROOT / "index" / f"eval-{name}", corpus=corpus, log=print)
+        asked += [(name, item, assistant.retrieve(item.question)) for item in items]
+        print(f"{name}: {len(items)} dev questions ({sum(i.answerable for i in items)} answerable)")
+
+    rows, labels = [], []
+    for _, item, retrieval in asked:
+        if item.answerable:
+            for c in generator.score(item.question, retrieval).candidates:
+                rows.append([c.features[k] for k in RANK_FEATURES])
+                labels.append(item.matches(shown(c, retrieval.passages)))
+    bias, w = fit_logistic(np.array(rows), np.array(labels, dtype=float), args.c)
+    generator.rank_model = {"bias": round(bias, 3), "weights": {k: round(float(v), 3) for k, v in zip(RANK_FEATURES, w)}}
+    print(f"ranking model on {len(rows)} candidates ({sum(labels)} right): {generator.rank_model}")
+
+    rows, labels, outcomes = [], [], []
+    for name, item, retrieval in asked:
+        scored = generator.score(item.question, retrieval)
+        best = scored.supported[0] if scored.supported else None
+        right = bool(best) and item.answerable and item.matches(shown(best, retrieval.passages))
+        outcomes.append((name, item, best, right))
+        if best:
+            rows.append([best.features[k] for k in ANSWERABLE_FEATURES])
+            labels.append(item.answerable)
+    x, y = np.array(rows), np.array(labels, dtype=float)
+    bias, w = fit_logistic(x, y, args.c)
+    p = 1 / (1 + np.exp(-(bias + x @ w)))
+    # The highest threshold whose false abstentions (over all answerable dev questions) stay in bounds.
+    answerable = sum(item.answerable for _, item, _, _ in outcomes)
+    threshold = 0.0
+    for t in sorted(set(np.round(p, 4))):
+        if sum(pi < t for pi, yi in zip(p, y) if yi) <= args.max_false_abstention * answerable:
+            threshold = float(t)
+    model = {"bias": round(bias, 3), "weights": {k: round(float(v), 3) for k, v in zip(ANSWERABLE_FEATURES, w)},
+             "threshold": round(threshold, 4)}
+    print(f"answerability model on {len(rows)} questions: {model}")
+
+    probability = iter(p)
+    for suite in dict.fromkeys(name for name, *_ in outcomes):
+        mine = [o for o in outcomes if o[0] == suite]
+        kept = [(item, best, right, next(probability) if best else None) for _, item, best, right in mine]
+        answered = [(i, r) for i, b, r, pb in kept if b and pb >= threshold]
+        n_ans = sum(i.answerable for i, *_ in kept)
+        n_un = len(kept) - n_ans
+        print(f"  {suite} dev: answer accuracy {sum(r for _, r in answered) / max(1, n_ans):.3f}, "
+              f"abstention recall {sum(not i.answerable for i, b, r, pb in kept if not b or pb < threshold) / max(1, n_un):.3f}, "
+              f"false abstention {sum(i.answerable for i, b, r, pb in kept if not b or pb < threshold) / max(1, n_ans):.3f}")
+    if not args.dry_run:
+        weights = {"fitted_on": [name for name, *_ in suites()], "split": "dev",
+                   "rank": generator.rank_model, "answerable": model}
+        _WEIGHTS_FILE.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {_WEIGHTS_FILE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Answers on documents unlike the bundled corpus (issue 15): release-notes HTML with navigation,
+headings, lists, definition lists, tables and hard-wrapped paragraphs, run through the real
+pipeline (real model, real index)."""
+import re
+
+import pytest
+
+from rag import Assistant
+from rag.ingest import load_document
+
+# A project history page: site navigation, a list of leaders, sections per release, a table.
+HISTORY = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>A Brief History of Debian | Debian Project</title></head>
+<body>
+<nav class="navbar"><ul><li><a href="/">Home</a></li><li><a href="/about">About Debian</a></li>
+<li><a href="/news">What's New In Debian 12</a></li></ul></nav>
+<div id="content">
+<h1>A Brief History of Debian</h1>
+<h2>Leadership</h2>
+<p>The Debian Project Leader is elected by the developers and serves a term of one year.</p>
+<ul>
+<li>Ian Murdock founded Debian in August 1993 and led it until March 1996</li>
+<li>Stefano Zacchiroli led Debian from April 2010 until April 2013</li>
+<li>Lucas Nussbaum was elected in April 2013 and served two terms</li>
+</ul>
+<h2>Debian 6.0 (squeeze)</h2>
+<p>Debian 6.0 was released on 6 February 2011.
+This release introduced dependency-based boot sequencing and shipped the Linux 2.6.32 kernel.</p>
+<h2>Debian 8 (jessie)</h2>
+<p>Debian 8 was released on 25 April 2015, after almost 24 months of development.</p>
+<p>This release introduced for the first time the systemd init system as default.</p>
+<h2>Release dates</h2>
+<table><thead><tr><th>Version</th><th>Code name</th><th>Released</th></tr></thead>
+<tbody><tr><td>Debian 7</td><td>wheezy</td><td>4 May 2013</td></tr>
+<tr><td>Debian 9</td><td>stretch</td><td>17 June 2017</td></tr></tbody></table>
+</div>
+<div class="footer">Copyright 1997-2026 Software in the Public Interest, Inc.</div>
+</body></html>
+"""
+
+# A Sphinx "What's New" page: a theme button whose attributes wrap onto a second line, permalink
+# signs in headings, a field list, an introduction about the article, hard-wrapped source lines.
+WHATSNEW = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>What’s New In Python 3.6 &#8212; Python 3.13.1 documentation</title>
+<script>for (var i = 0; i < a.length; i++) { toggle(a[i]); }</script></head>
+<body>
+<div class="related" role="navigation" aria-label="Related"><h3>Navigation</h3>
+<ul><li><a href="../index.html">What’s New In Python 3.8</a></li><li>3.</li></ul></div>
+<button class="theme-switcher"
+    aria-pressed="false" aria-expanded="false" role="button" title="Toggle color theme">Theme</button>
+<div class="body" role="main">
+<section id="what-s-new-in-python-3-6">
+<h1>What’s New In Python 3.6<a class="headerlink" href="#what-s-new-in-python-3-6" title="Link to this heading">¶</a></h1>
+<dl class="field-list simple">
+<dt class="field-odd">Release date<span class="colon">:</span></dt>
+<dd class="field-odd"><p>23 December 2016</p></dd>
+</dl>
+<p>This article explains the new features in Python 3.6, compared to 3.5.</p>
+<section id="pep-572">
+<h2>Formatted string literals<a class="headerlink" href="#pep-498" title="Link to this heading">¶</a></h2>
+<p>PEP 498 introduces a new kind of string literals: f-strings, or
+formatted string literals. Formatted string literals are prefixed with
+<code class="docutils literal notranslate"><span class="pre">'f'</span></code> and are similar to the
+format strings accepted by str.format().</p>
+</section>
+<section id="io">
+<h2>A faster I/O library<a class="headerlink" href="#io" title="Link to this heading">¶</a></h2>
+<p>In Python 3.1, the I/O library has been entirely rewritten in C and is
+2 to 20 times faster depending on the task at hand. The pure Python version
+is still available for experimentation purposes through the _pyio module.</p>
+</section>
+</section></div>
+<div class="footer">© Copyright 2001-2024, Python Software Foundation.</div>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("release-notes")
+    (folder / "history.html").write_text(HISTORY, encoding="utf-8")
+    (folder / "whatsnew36.html").write_text(WHATSNEW, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def notes(docs, tmp_path_factory):
+    return Assistant.open(index_dir=tmp_path_factory.mktemp("release-index"), corpus=docs)
+
+
+def body(doc):
+    return [doc.text[p.start:p.end] for p in doc.paragraphs if not p.is_heading]
+
+
+def test_title_is_the_page_heading_not_navigation_markup(docs):
+    page = load_document(docs / "whatsnew36.html", "whatsnew36.html")
+    assert page.title == "What’s New In Python 3.6"
+    assert "aria-pressed" not in page.text and "Navigation" not in page.text and "¶" not in page.text
+    assert "What’s New In Python 3.8" not in page.text  # the navigation list is chrome
+    assert load_document(docs / "history.html", "history.html").title == "A Brief History of Debian"
+
+
+def test_list_items_definitions_and_table_rows_are_units(docs):
+    history = body(load_document(docs / "history.html", "history.html"))
+    assert "Stefano Zacchiroli led Debian from April 2010 until April 2013" in history
+    assert "Version: Debian 7; Code name: wheezy; Released: 4 May 2013" in history
+    assert not any("Copyright" in b or "About Debian" in b for b in history)
+    page = body(load_document(docs / "whatsnew36.html", "whatsnew36.html"))
+    assert "Release date: 23 December 2016" in page
+    # hard-wrapped source lines stay one paragraph
+    assert any("rewritten in C and is 2 to 20 times faster depending on the task at hand." in b for b in page)
+
+
+def test_a_byline_with_a_timestamp_and_bare_numbers_are_not_content(tmp_path):
+    page = tmp_path / "article.html"
+    page.write_text("<h1>Aiming for 2 trillion, the city fights on</h1><p>城市进化论2026-05-15 08:15</p><p>3</p>"
+                    "<p>The city's output grew by 5% in 2025.</p>", encoding="utf-8")
+    assert body(load_document(page, "article.html")) == ["The city's output grew by 5% in 2025."]
+
+
+def answer_of(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.answer
+    assert re.search(r"\[\d\]$", answer.answer) and answer.citations
+    return answer.answer
+
+
+def test_a_sentence_stating_the_answer_nearly_word_for_word_answers(notes):
+    assert "Stefano Zacchiroli" in answer_of(notes, "Who was the Debian Project Leader between 2010 and 2013?")
+
+
+def test_a_list_item_answers_alone(notes):
+    answer = answer_of(notes, "When was Lucas Nussbaum elected?")
+    assert answer.startswith("Lucas Nussbaum was elected in April 2013 and served two terms. [")
+
+
+def test_a_table_row_answers(notes):
+    assert "4 May 2013" in answer_of(notes, "When was Debian 7 released?")
+
+
+def test_the_referent_of_this_release_is_shown(notes):
+    answer = answer_of(notes, "Which Debian version made systemd the default init system?")
+    assert "systemd" in answer and "Debian 8" in answer, answer
+
+
+def test_a_shortened_answer_keeps_the_asked_for_fact(notes):
+    answer = answer_of(notes, "How much faster is the I/O library since it was rewritten in C?")
+    assert "2 to 20 times faster" in answer and not re.search(r"\b(?:is|and|to)\.", answer), answer
+
+
+def test_a_definition_answers(notes):
+    assert "23 December 2016" in answer_of(notes, "When was Python 3.6 released?")
+
+
+def test_headings_and_introductions_are_never_answers(notes):
+    for question in ("What is new in Python 3.6?", "What does Python 3.6 add compared to 3.5?"):
+        answer = notes.ask(question).answer
+        assert not answer.startswith(("What’s New In Python", "This article explains", "3.")), answer
+
+
+@pytest.mark.parametrize("question", [
+    "When was Python 3.5 released?",  # only 3.6 is dated: its date is a neighbouring fact
+    "Who led Debian from 2005 to 2007?",
+    "When was Debian 10 released?",
+])
+def test_a_question_about_a_neighbouring_subject_abstains(notes, question):
+    answer = notes.ask(question)
+    assert answer.abstained, answer.answer
+
+
+def test_a_manual_extracted_from_pdf_keeps_its_structure(tmp_path):
+    # what pypdf gives for a manual: a table of contents, page numbers, labels, bullets, wrapped lines
+    lines = ["Contents", "1 Getting Started 5", "1.1 Introduction . . . . . . . . . . . . . . . . . 5",
+             "2.1 Measuring Voltage . . . . . . . . . . . . . . . . 15", "14",
+             "For each experiment, make connections as per the diagram given in the figure.",
+             "2.1 Measuring Voltage", "Objective",
+             "Learn to measure voltage using the kit and get some idea about the concept of",
+             "Electrical Ground. A dry-cell and two wires are required for this experiment here.",
+             "Procedure", "• Click on A1 to display the voltage of the cell that is connected",
+             "• Repeat by reversing the cell connections.", "Observation",
+             "The measured value is +1.5 volts and it becomes -1.5 after reversing the connections,",
+             "as expected from the polarity of the cell that was used in the experiment above.", "15"] * 2
+    path = tmp_path / "manual.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    doc = load_document(path, "manual.txt")
+    units = body(doc)
+    headings = [doc.text[p.start:p.end] for p in doc.paragraphs if p.is_heading]
+    assert not any(". . ." in u or u.strip().isdigit() for u in units)
+    assert "Objective" in " ".join(headings) and "Observation" in headings
+    assert "• Repeat by reversing the cell connections." in units  # a bullet is a unit of its own
+    assert any(u.startswith("The measured value is +1.5 volts") for u in units)
+
+
+def test_a_physical_quantity_is_answered_in_its_units():
+    from rag.answer import _type_evidence, analyse
+    q = analyse("What input impedance do A1 and A2 have?")
+    assert q.kind == "number"
+    assert _type_evidence(q, "Both have an input impedance of 10MΩ.") == 1.0
+    assert _type_evidence(q, "Figure 4.3 shows inputs A1 and A2 within the 5 volts range.") < 1.0
+    assert analyse("What frequency is the hum seen when measuring the body?").kind == "number"  # not a date
