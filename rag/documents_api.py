@@ -25,6 +25,7 @@ from .ingest import SUFFIXES, UnreadableFile, load_document
 
 UPLOAD_MAX = 5 << 20  # bytes; a bigger document is better added with `rag index`, which shows a progress bar
 EXAMPLES = 4
+EXAMPLE_TRIES = 24  # candidates asked at most: about 20 ms each, once per index version
 _NAME = re.compile(r"^[\w][\w .()'’,-]{0,150}$")  # a plain file name: no path, no hidden file
 _HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.|[（(]?[一二三四五六七八九十]+[）)、.])\s*")
 
@@ -68,6 +69,7 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
     router = APIRouter()
     job = Job()
     builder: list[Any] = []  # the embedder index updates use, loaded on the first one
+    cached_examples: dict[str, Any] = {}  # the welcome screen's questions for one store version
 
     def manifest() -> dict[str, Any]:
         return {"files": {}, "skipped": {}, **load().store.manifest}
@@ -76,6 +78,14 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
         store = load().store
         return {doc_id: chunks[0].chunk.title for doc_id in store.manifest.get("files", {})
                 if (chunks := store.chunks_of(doc_id))}
+
+    def examples() -> list[str]:
+        assistant = load()
+        version = assistant.store.version
+        if cached_examples.get("version") != version:
+            with assistant_lock:
+                cached_examples.update(version=version, questions=example_questions(assistant))
+        return cached_examples["questions"]
 
     def upload_folder() -> Path:
         roots = roots_of(load().config)
@@ -98,7 +108,7 @@ def documents_router(load: Callable[[], Assistant], assistant_lock: threading.Lo
                  "chunks": entry["chunks"], "indexed": entry.get("indexed") or data.get("created", "")}
                 for doc_id, entry in sorted(data["files"].items())]
         skipped = [{"doc_id": doc_id, "reason": entry["reason"]} for doc_id, entry in sorted(data["skipped"].items())]
-        return {"documents": docs, "skipped": skipped, "examples": example_questions(load()),
+        return {"documents": docs, "skipped": skipped, "examples": await run_in_threadpool(examples),
                 "upload": {"allowed": allow_upload, "max_bytes": UPLOAD_MAX, "types": list(SUFFIXES)}}
 
     @router.get("/api/documents/status", summary="Progress of the index update after an upload or removal")
@@ -209,8 +219,9 @@ def _check_readable(data: bytes, name: str) -> None:
 
 
 def example_questions(assistant: Assistant, limit: int = EXAMPLES) -> list[str]:
-    """A few questions the corpus can answer, from its section headings: one per document, documents in turn.
-    A heading names what a section is about, so asking about it finds that section."""
+    """A few questions the corpus answers, from its section headings: one per document, documents in turn.
+    A heading names what a section is about; a candidate is kept only if the assistant answers it, so the
+    welcome screen never offers a question that ends in "The corpus does not say"."""
     seen: set[str] = set()
     by_doc: dict[str, list[str]] = {}
     store = assistant.store
@@ -221,9 +232,13 @@ def example_questions(assistant: Assistant, limit: int = EXAMPLES) -> list[str]:
             seen.add(topic.lower())
             by_doc.setdefault(chunk.doc_id, []).append(topic)
     questions: list[str] = []
-    while len(questions) < limit and any(by_doc.values()):
+    tried = 0
+    while len(questions) < limit and tried < EXAMPLE_TRIES and any(by_doc.values()):
         for topics in by_doc.values():
-            if topics and len(questions) < limit:
-                questions.append(f"What does the corpus say about “{topics.pop(0)}”?")
+            if topics and len(questions) < limit and tried < EXAMPLE_TRIES:
+                tried += 1
+                question = f"What does the corpus say about “{topics.pop(0)}”?"
+                if not assistant.ask(question).abstained:
+                    questions.append(question)
     return questions
 
