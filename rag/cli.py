@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -41,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", metavar="PATH", action="append",
                         help="document folder or file; repeat for several (default: the bundled corpus, or $RAG_CORPUS)")
     common.add_argument("--model", metavar="DIR", help="local sentence-transformers model folder (default: all-MiniLM-L6-v2, or $RAG_MODEL)")
+    common.add_argument("--generator", choices=["extractive", "llm"],
+                        help="who writes the answer: extractive picks sentences (default, or $RAG_GENERATOR); llm asks "
+                             "an OpenAI-compatible server at $RAG_LLM_URL ($RAG_LLM_MODEL, $RAG_LLM_API_KEY)")
+    common.add_argument("--no-fallback", action="store_true",
+                        help="when the LLM fails, only report the error (default: also answer extractively)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question with cited passages",
@@ -87,6 +93,10 @@ def _config(args) -> Config:
         config.corpus = [Path(p) for p in args.corpus] if len(args.corpus) > 1 else Path(args.corpus[0])
     if args.model:
         config.model = args.model
+    if args.generator:
+        config.generator = args.generator
+    if args.no_fallback:
+        config.fallback = False
     return config
 
 
@@ -109,17 +119,47 @@ def _ask(args) -> int:
     if args.question == ["-"]:
         return _ask_stream(args)
     assistant, question = _open_for_question(args)
-    answer = assistant.ask(question, k=args.k)
     if args.json:
+        answer = assistant.ask(question, k=args.k)
+        _warn_fallback(answer)
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
-    else:
-        print(render_answer(answer, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+        return 0
+    answer, shown = _ask_live(assistant, question, args.k)
+    _warn_fallback(answer)
+    print(render_answer(answer, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"), shown=shown))
     return 0
+
+
+def _ask_live(assistant, question: str, k: int | None):
+    """The answer, its text printed as the generator writes it when it streams; and whether the text
+    printed is the final answer's (a written answer may end as an abstention or a fallback)."""
+    started = time.perf_counter()
+    retrieval = assistant.retrieve(question, k)
+    stream = assistant.stream(question, retrieval)
+    if stream is None:
+        answer, written = assistant.answer(question, retrieval), ""
+    else:
+        pieces = []
+        try:
+            for piece in stream:
+                print(piece, end="", flush=True)
+                pieces.append(piece)
+        finally:
+            stream.close()
+        print(flush=True)
+        answer, written = stream.answer, " ".join("".join(pieces).split())
+    answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    return answer, written == answer.answer
+
+
+def _warn_fallback(answer) -> None:
+    if answer.fallback:
+        _error(f"{answer.fallback}; the extractive answer follows")
 
 
 def _ask_stream(args) -> int:
     """One question per line in, one JSON object per line out; the model loads once."""
-    from .assistant import QuestionError
+    from .errors import RagError
 
     assistant = _open(_config(args))
     for line in sys.stdin:
@@ -127,9 +167,11 @@ def _ask_stream(args) -> int:
         if not question.strip():
             continue
         try:
-            record = assistant.ask(question, k=args.k).to_dict()
-        except QuestionError as exc:
-            record = {"question": question, "error": str(exc)}
+            answer = assistant.ask(question, k=args.k)
+            _warn_fallback(answer)
+            record = answer.to_dict()
+        except RagError as exc:  # a bad question, or the LLM failing without fallback: this line only
+            record = {"question": question, "error": _describe(exc)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
 
@@ -176,10 +218,16 @@ def _serve(args) -> int:
     return serve(_config(args), host=args.host, port=args.port, log=_info)
 
 
-def render_answer(answer, colour: bool = False) -> str:
-    """The answer, then each cited passage with its supporting sentence highlighted."""
+def render_answer(answer, colour: bool = False, shown: bool = False) -> str:
+    """The answer (unless already `shown` as it was written), the sentences of a written answer its
+    passages do not support, then each cited passage with its supporting sentence highlighted."""
     bold, dim, mark, off = ("\033[1m", "\033[2m", "\033[1;33m", "\033[0m") if colour else ("", "", "", "")
-    lines = [f"{bold}{answer.answer}{off}", ""]
+    lines = [] if shown else [f"{bold}{answer.answer}{off}"]
+    unsupported = [c for c in answer.answer_checks if not c["supported"]]
+    if unsupported:
+        lines.append(f"{mark}Not supported by the passages it cites:{off}")
+        lines.extend(f"  ✗ {c['sentence']}  ({c['reason']})" for c in unsupported)
+    lines.append("")
     lines.append(f"{dim}Closest passages:{off}" if answer.abstained else f"{dim}Sources:{off}")
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.source} — {c.title}")

@@ -34,6 +34,17 @@ class Config:
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
     k: int = 8  # passages handed to the generator; deeper than 5 finds answers ranked 6th to 8th
     max_question_chars: int = 2000
+    # The answer generator, by name: "extractive" (offline, the default) or "llm" (any OpenAI-compatible
+    # chat server: Ollama, llama.cpp, vLLM, LM Studio, a hosted API; see rag.llm).
+    generator: str = field(default_factory=lambda: os.environ.get("RAG_GENERATOR") or "extractive")
+    llm_url: str = field(default_factory=lambda: os.environ.get("RAG_LLM_URL") or "http://127.0.0.1:11434/v1")
+    # "" asks the server's /v1/models and takes the first model it lists.
+    llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL") or "")
+    llm_api_key: str | None = field(default_factory=lambda: os.environ.get("RAG_LLM_API_KEY") or None)
+    llm_context_tokens: int = field(default_factory=lambda: int(os.environ.get("RAG_LLM_CONTEXT") or 4096))
+    llm_max_tokens: int = 256  # the answer's length limit; it is asked for two or three sentences
+    llm_timeout: float = 120.0  # s to connect, and between two pieces of the stream
+    fallback: bool = True  # when the LLM fails, answer extractively (marked) instead of only the error
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()

@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import socket
 import threading
 import time
@@ -38,18 +37,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .answer import Answer
-from .assistant import Assistant, QuestionError
+from .assistant import Assistant
 from .cli import EXAMPLE
 from .config import PACKAGE_DIR, Config
+from .errors import RagError
 from .followup import resolve_followup
 from .retrieve import Retrieval
+from .streaming import written
 
 if TYPE_CHECKING:
     import uvicorn
 
 MAX_BODY = 64 * 1024  # bytes; a question is at most a few KB, so anything bigger is a mistake or abuse
 K_MAX = 20
-PIECE_DELAY = 0.012  # seconds between streamed answer pieces, so the page visibly writes the answer
 ANSWER_TIMEOUT = 30.0  # s; longer than any question takes (about 0.1 s), short of a client giving up
 BODY_TIMEOUT = 10.0  # s for the whole request body to arrive
 HEADER_TIMEOUT = 10.0  # s for the request line and headers to arrive
@@ -178,9 +178,10 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
-    @app.exception_handler(QuestionError)
-    async def question_error(request: Request, exc: QuestionError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    @app.exception_handler(RagError)
+    async def rag_error(request: Request, exc: RagError) -> JSONResponse:
+        # A bad question is the client's (400); a generator's server failing is upstream's (rag.llm: 502).
+        return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "http_status", 400))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -246,6 +247,10 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT) -> Fast
         c = index.chunks[row]
         return {"chunk_id": c.chunk_id, "source": c.doc_id, "title": c.title, "heading": c.heading, "text": c.text}
 
+    from .openai_api import openai_router  # it uses this module's Shared and ApiError
+
+    app.include_router(openai_router(shared, prepare, ApiError))
+
     @app.get("/healthz", summary="Liveness, with the index size and model name")
     async def healthz() -> dict[str, Any]:
         assistant = shared.load()
@@ -259,12 +264,9 @@ async def _events(shared: Shared, question: str, k: int | None) -> AsyncIterator
         started, deadline = time.perf_counter(), shared.deadline()
         retrieval = await shared.run(shared.retrieve, question, k, deadline=deadline)
         yield _sse("passages", [p.to_dict() for p in retrieval.passages])
-        answer = await shared.run(shared.answer, question, retrieval, started, deadline=deadline)
-        for piece in re.findall(r"\S+\s*", answer.answer):
-            yield _sse("answer", piece)
-            await asyncio.sleep(PIECE_DELAY)
-        yield _sse("done", answer.to_dict())
-    except QuestionError as exc:
+        async for item in written(shared, question, retrieval, started, deadline):
+            yield _sse("answer", item) if isinstance(item, str) else _sse("done", item.to_dict())
+    except RagError as exc:  # a bad question, or the LLM failing without fallback
         yield _sse("error", {"error": str(exc)})
     except ApiError as exc:
         yield _sse("error", {"error": exc.message})

@@ -18,9 +18,9 @@ STARTUP = 180  # s to load the model (and build a small index) in the server pro
 class Server:
     """`python -m rag.cli serve --port 0 [args]` in a subprocess; the URL is read from its output."""
 
-    def __init__(self, log: Path, *args: str) -> None:
+    def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.log = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("RAG_")}, **(env or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", "0", *args],
                                         stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         self.url = self._wait()

@@ -12,9 +12,11 @@
   const form = $("ask");
   const box = $("question");
   const send = $("send");
+  const stopButton = $("stop");
   const formError = $("form-error");
   let turns = load();
   let busy = false;
+  let controller = null; // aborts the answer being streamed (the Stop button)
   let ids = 0;
 
   // el("p", {class: "x", text: "..."}, child, "text") — strings become text nodes.
@@ -99,8 +101,17 @@
       children.push(el("p", { class: "verdict" },
         el("span", { class: "verdict-icon", "aria-hidden": "true", text: "?" }), "Not in the corpus"));
       children.push(el("p", { class: "answer", text: answer.answer }));
+      const unsupported = (answer.answer_checks || []).filter((c) => !c.supported);
+      if (unsupported.length) {
+        children.push(el("p", { class: "read-as" }, "Written by the model, but not supported by the passages: ",
+          ...unsupported.map((c) => el("s", { class: "unsupported", title: c.reason, text: c.sentence }))));
+      }
     } else {
       children.push(answerText(answer, open));
+    }
+    if (answer.fallback) {
+      children.push(el("p", { class: "fallback", role: "note",
+        text: `The language model could not answer (${answer.fallback}); this answer quotes the passages instead.` }));
     }
     if (squash(answer.question) !== squash(turn.question)) {
       children.push(el("p", { class: "read-as" }, "Answered as: ", el("q", { text: answer.question })));
@@ -119,24 +130,49 @@
     bot.replaceChildren(...children);
   }
 
-  // The answer text with each [n] marker as a small button that opens source n.
+  // The answer text with each [n] marker as a small button that opens source n; a written answer's
+  // sentences that their passages do not support are struck through and flagged with the reason.
   function answerText(answer, open) {
     const byN = new Map(answer.citations.map((c) => [c.n, c]));
     const p = el("p", { class: "answer" });
-    for (const part of answer.answer.split(/(\[\d+\])/)) {
-      const match = /^\[(\d+)\]$/.exec(part);
-      const citation = match && byN.get(Number(match[1]));
-      if (citation) {
-        p.append(el("button", {
-          type: "button", class: "badge", text: String(citation.n), "data-n": citation.n,
-          "aria-expanded": "false", "aria-label": `Source ${citation.n}: ${citation.title || citation.source}`,
-          onclick: (event) => open(citation, event.currentTarget),
-        }));
-      } else if (part) {
-        p.append(part);
+    for (const [text, check] of segments(answer)) {
+      const target = check ? el("s", { class: "unsupported", title: check.reason }) : p;
+      for (const part of text.split(/(\[\d+\])/)) {
+        const match = /^\[(\d+)\]$/.exec(part);
+        const citation = match && byN.get(Number(match[1]));
+        if (citation) {
+          target.append(el("button", {
+            type: "button", class: "badge", text: String(citation.n), "data-n": citation.n,
+            "aria-expanded": "false", "aria-label": `Source ${citation.n}: ${citation.title || citation.source}`,
+            onclick: (event) => open(citation, event.currentTarget),
+          }));
+        } else if (part) {
+          target.append(part);
+        }
+      }
+      if (check) {
+        p.append(target, el("span", { class: "unsupported-flag", title: check.reason },
+          el("span", { "aria-hidden": "true", text: "⚠ not supported" }),
+          el("span", { class: "visually-hidden", text: ` (not supported by the cited passage: ${check.reason})` })), " ");
       }
     }
     return p;
+  }
+
+  // The answer text in runs: [text, the check of the unsupported sentence it is, or null].
+  function segments(answer) {
+    const text = answer.answer;
+    const runs = [];
+    let at = 0;
+    for (const check of answer.answer_checks || []) {
+      const i = check.supported ? -1 : text.indexOf(check.sentence, at);
+      if (i < 0) continue;
+      if (i > at) runs.push([text.slice(at, i), null]);
+      runs.push([check.sentence, check]);
+      at = i + check.sentence.length;
+    }
+    if (at < text.length) runs.push([text.slice(at), null]);
+    return runs;
   }
 
   function sourceButton(citation, open) {
@@ -192,6 +228,7 @@
     bot.className = "msg bot error";
     bot.removeAttribute("aria-busy");
     bot.replaceChildren(
+      turn.partial ? el("p", { class: "answer", text: turn.partial }) : "",
       el("p", { class: "error-text", role: "alert" },
         el("span", { class: "verdict-icon", "aria-hidden": "true", text: "!" }), turn.error),
       el("button", { type: "button", class: "ghost retry", text: "Try again", onclick: () => retry(turn) }));
@@ -221,13 +258,21 @@
     autosize();
     setBusy(true);
     toBottom();
+    controller = new AbortController();
     try {
-      turn.answer = await stream(turn, bot);
+      turn.answer = await stream(turn, bot, controller.signal);
       showAnswer(bot, turn);
     } catch (err) {
-      turn.error = err instanceof Error ? err.message : String(err);
+      if (controller.signal.aborted) {
+        const partial = bot.querySelector(".answer.streaming");
+        turn.partial = partial ? partial.textContent : "";
+        turn.error = "Stopped before the answer was complete.";
+      } else {
+        turn.error = err instanceof Error ? err.message : String(err);
+      }
       showError(bot, turn);
     }
+    controller = null;
     save();
     setBusy(false);
     toBottom();
@@ -242,12 +287,13 @@
     ask(turn.question, turn.context || null);
   }
 
-  async function stream(turn, bot) {
+  // Closing the connection (signal) makes the server cancel the answer, and an LLM's request with it.
+  async function stream(turn, bot, signal) {
     const params = new URLSearchParams({ question: turn.question });
     if (turn.context) params.set("context", turn.context);
     let response;
     try {
-      response = await fetch(`/api/ask/stream?${params}`, { headers: { Accept: "text/event-stream" } });
+      response = await fetch(`/api/ask/stream?${params}`, { headers: { Accept: "text/event-stream" }, signal });
     } catch {
       throw new Error("Could not reach the server. Is `rag serve` still running?");
     }
@@ -316,6 +362,8 @@
     busy = value;
     send.disabled = value;
     send.textContent = value ? "…" : "Send";
+    send.hidden = value;
+    stopButton.hidden = !value;
     form.setAttribute("aria-busy", String(value));
   }
 
@@ -371,6 +419,7 @@
   for (const example of document.querySelectorAll(".example")) {
     example.addEventListener("click", () => { if (!busy) ask(example.textContent.trim(), null); });
   }
+  stopButton.addEventListener("click", () => { if (controller) controller.abort(); });
   $("clear").addEventListener("click", () => {
     turns = [];
     save();
