@@ -185,6 +185,8 @@ class LlmStream:
                     self.first_piece_ms = (time.perf_counter() - started) * 1000
                 written.append(piece)
                 yield piece
+            if self.connection.cancelled:
+                return  # nobody is waiting for an answer
             self.answer = g.check(self.question, "".join(written), passages, self.retrieval.corrections)
         except LlmError as exc:
             if self.connection.cancelled:
@@ -267,6 +269,8 @@ class _Connection:
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
         self.conn: http.client.HTTPConnection | None = None
+        # The connection lets go of its socket once a reply says "Connection: close"; the reply still reads it.
+        self.sock: socket.socket | None = None
 
     def json(self, method: str, path: str, body: dict | None = None) -> dict:
         response = self._open(method, path, body)
@@ -313,10 +317,9 @@ class _Connection:
 
     def cancel(self) -> None:
         self.cancelled = True
-        conn = self.conn
-        if conn is not None and conn.sock is not None:
+        if self.sock is not None:
             try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
+                self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # already closed
 
@@ -330,6 +333,9 @@ class _Connection:
         where = f"the LLM server at {self.url}"
         try:
             self.conn.request(method, self.path + path, json.dumps(body).encode() if body else None, self.headers)
+            self.sock = self.conn.sock
+            if self.cancelled:  # cancelled while connecting
+                self.cancel()
             response = self.conn.getresponse()
         except TimeoutError:
             raise LlmError(f"{where} did not answer within {self.timeout:g} s") from None

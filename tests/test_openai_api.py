@@ -2,8 +2,6 @@
 (the uvicorn server `rag serve` runs, in a thread), with the extractive generator and with the LLM one."""
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -103,8 +101,6 @@ def test_client_hanging_up_cancels_the_upstream_request(assistant):
                 if chunk.choices[0].delta.content:
                     break
             stream.close()
-            started = time.monotonic()
             assert slow.hung_up.wait(10), "rag kept reading from the LLM after its client left"
-            assert time.monotonic() - started < 10
     finally:
         slow.stop()
