@@ -42,7 +42,8 @@ class Config:
     llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL") or "")
     llm_api_key: str | None = field(default_factory=lambda: os.environ.get("RAG_LLM_API_KEY") or None)
     llm_context_tokens: int = field(default_factory=lambda: int(os.environ.get("RAG_LLM_CONTEXT") or 4096))
-    llm_max_tokens: int = 256  # the answer's length limit; it is asked for two or three sentences
+    # The answer's length limit; it is asked for one to three sentences.
+    llm_max_tokens: int = field(default_factory=lambda: int(os.environ.get("RAG_LLM_MAX_TOKENS") or 256))
     llm_timeout: float = 120.0  # s to connect, and between two pieces of the stream
     fallback: bool = True  # when the LLM fails, answer extractively (marked) instead of only the error
 

@@ -27,7 +27,7 @@ INVENTED = "The target was raised to 450 billion RMB in 2031 by Mayor Li [1]."
 @pytest.fixture(scope="module")
 def llama(tmp_path_factory):
     model = require_llama()
-    server = LlamaServer(model, tmp_path_factory.mktemp("llama") / "llama.log")
+    server = LlamaServer(model, tmp_path_factory.mktemp("llama") / "llama.log", n_ctx=1024)
     yield server
     server.stop()
 
@@ -39,10 +39,14 @@ def scripted():
     server.stop()
 
 
+# Short answers from few passages: the tests check plumbing, and a loaded 2-core machine reads prompts slowly.
+QUICK = {"RAG_LLM_MAX_TOKENS": "48", "RAG_LLM_CONTEXT": "1024"}
+
+
 def with_generator(assistant: Assistant, url: str, **settings) -> Assistant:
     """The session's assistant (real index, real model) with an LLM generator at url."""
     config = Config(corpus=assistant.config.corpus, index_dir=assistant.config.index_dir, generator="llm",
-                    llm_url=url, **settings)
+                    llm_url=url, **{"llm_max_tokens": 48, **settings})
     return Assistant(config, assistant.index, assistant.embedder)
 
 
@@ -141,7 +145,7 @@ def test_an_answer_that_obeys_an_injection_is_not_supported(injected):
 
 
 def test_injection_does_not_change_the_checked_answer_from_a_real_model(injected, llama):
-    answer = with_generator(injected, llama.url).ask(EXAMPLE, k=4)
+    answer = with_generator(injected, llama.url).ask(EXAMPLE, k=2)
     assert answer.fallback is None, answer.fallback
     for check in answer.answer_checks:
         if check["supported"]:
@@ -154,7 +158,7 @@ def test_injection_does_not_change_the_checked_answer_from_a_real_model(injected
 
 def test_streams_pieces_then_a_checked_answer(assistant, llama):
     llm = with_generator(assistant, llama.url)
-    retrieval = llm.retrieve(EXAMPLE, 3)
+    retrieval = llm.retrieve(EXAMPLE, 2)
     stream = llm.stream(EXAMPLE, retrieval)
     pieces = list(stream)
     answer = stream.answer
@@ -162,7 +166,7 @@ def test_streams_pieces_then_a_checked_answer(assistant, llama):
     assert answer is not None and answer.fallback is None and stream.first_piece_ms > 0
     written = " ".join("".join(pieces).split())
     if answer.abstained:
-        assert answer.answer.startswith(NOT_COVERED) and len(answer.citations) == 3
+        assert answer.answer.startswith(NOT_COVERED) and len(answer.citations) == 2
     else:
         assert answer.answer == written
         assert any(c["supported"] for c in answer.answer_checks)
@@ -181,7 +185,7 @@ def test_model_name_comes_from_the_server_when_not_set(assistant, llama):
 
 
 def test_context_overflow_reported_by_the_server_falls_back(assistant, llama):
-    # The server's window is 2048 tokens; told 8192, rag sends all 8 passages and the server refuses.
+    # The server's window is 1024 tokens; told 8192, rag sends all 8 passages and the server refuses.
     answer = with_generator(assistant, llama.url, llm_context_tokens=8192).ask(EXAMPLE, k=8)
     assert answer.fallback and "context" in answer.fallback and "RAG_LLM_CONTEXT" in answer.fallback
     assert "310 billion" in answer.answer  # the extractive answer stands in
@@ -189,7 +193,7 @@ def test_context_overflow_reported_by_the_server_falls_back(assistant, llama):
 
 def test_cancel_stops_a_real_stream(assistant, llama):
     llm = with_generator(assistant, llama.url, llm_max_tokens=200)
-    stream = llm.stream("Describe everything the passages say about Xi'an.", llm.retrieve(EXAMPLE, 2))
+    stream = llm.stream("Describe everything the passages say about Xi'an.", llm.retrieve(EXAMPLE, 1))
     first = next(stream)
     stream.close()
     rest = list(stream)  # ends quietly: no error, no fallback answer
@@ -200,11 +204,11 @@ def test_cancel_stops_a_real_stream(assistant, llama):
 
 def test_cli_streams_and_reports(llama, corpus_index):
     where = ["--index", str(corpus_index), "--corpus", str(CORPUS)]
-    result = rag("ask", "--generator", "llm", EXAMPLE, "-k", "3", *where, env={"RAG_LLM_URL": llama.url})
+    result = rag("ask", "--generator", "llm", EXAMPLE, "-k", "1", *where, env={"RAG_LLM_URL": llama.url, **QUICK})
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Sources:" in result.stdout or "Closest passages:" in result.stdout
-    record = json.loads(rag("ask", "--json", "--generator", "llm", EXAMPLE, "-k", "3", *where,
-                            env={"RAG_LLM_URL": llama.url}).stdout)
+    record = json.loads(rag("ask", "--json", "--generator", "llm", EXAMPLE, "-k", "1", *where,
+                            env={"RAG_LLM_URL": llama.url, **QUICK}).stdout)
     assert "answer_checks" in record and "fallback" not in record
 
 
@@ -217,7 +221,7 @@ def test_eval_reports_the_supported_share(llama, corpus_index, tmp_path):
     (tmp_path / "limits.json").write_text("{}")
     result = rag("eval", "--generator", "llm", "--gold", str(gold), "--split", "dev", "--thresholds",
                  str(tmp_path / "limits.json"), "--report-dir", str(tmp_path), "--index", str(corpus_index),
-                 "--corpus", str(CORPUS), env={"RAG_LLM_URL": llama.url})
+                 "--corpus", str(CORPUS), env={"RAG_LLM_URL": llama.url, **QUICK})
     assert result.returncode == 0, result.stderr
     measured = json.loads((tmp_path / "report.json").read_text())["splits"]["dev"]["ours"]
     assert measured["questions"] == 2 and measured["answer_accuracy"] is not None and "recall@1" in measured

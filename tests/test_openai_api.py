@@ -20,7 +20,9 @@ def client_for(url: str) -> "openai.OpenAI":
 
 
 def with_generator(assistant: Assistant, url: str) -> Assistant:
-    config = Config(corpus=assistant.config.corpus, index_dir=assistant.config.index_dir, generator="llm", llm_url=url)
+    """Short answers from two passages: the tests check plumbing, on a slow machine."""
+    config = Config(corpus=assistant.config.corpus, index_dir=assistant.config.index_dir, generator="llm", llm_url=url,
+                    k=2, llm_max_tokens=48)
     return Assistant(config, assistant.index, assistant.embedder)
 
 
