@@ -344,3 +344,13 @@ def test_page_stream_hanging_up_cancels_the_upstream_request(assistant):
             assert slow.hung_up.wait(10), "rag kept reading from the LLM after the page left"
     finally:
         slow.stop()
+
+
+def test_the_extractive_path_never_loads_the_llm_code(corpus_index):
+    probe = ("import sys; from rag.cli import main; "
+             f"main(['ask', {EXAMPLE!r}, '--index', {str(corpus_index)!r}, '--corpus', {str(CORPUS)!r}]); "
+             "print(sorted(m for m in ('rag.llm', 'rag.streaming', 'rag.openai_api', 'http.client', 'httpx') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("RAG_")})
+    assert done.returncode == 0, done.stderr
+    assert "310 billion" in done.stdout and done.stdout.strip().splitlines()[-1] == "[]"
