@@ -310,6 +310,10 @@ class _Connection:
                 yield text
         if self.cancelled:
             return
+        if not finished and not produced:
+            # llama.cpp's Python server, for one, starts the stream and then drops it on a prompt too long.
+            raise LlmError(f"the LLM server at {self.url} ended the stream without answering (a prompt over the "
+                           f"model's context does this on some servers; set RAG_LLM_CONTEXT to the model's)")
         if not finished:
             raise LlmError(f"the LLM server at {self.url} ended the stream before the answer was complete")
         if not produced:

@@ -188,6 +188,7 @@ def test_context_overflow_reported_by_the_server_falls_back(assistant, llama):
     # The server's window is 1024 tokens; told 8192, rag sends all 8 passages and the server refuses.
     answer = with_generator(assistant, llama.url, llm_context_tokens=8192).ask(EXAMPLE, k=8)
     assert answer.fallback and "context" in answer.fallback and "RAG_LLM_CONTEXT" in answer.fallback
+    assert "\n" not in answer.fallback
     assert "310 billion" in answer.answer  # the extractive answer stands in
 
 
