@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .answer import Answer, ExtractiveGenerator, Generator
+from .answer import Answer, AnswerStream, ExtractiveGenerator, Generator
 from .chunk import VERSION as CHUNKER_VERSION
 from .config import Config, check_k
 from .embed import Embedder, OnnxEmbedder, load_embedder
@@ -23,13 +23,31 @@ class QuestionError(RagError, ValueError):
     """A question the assistant cannot take (empty, too long)."""
 
 
+class ConfigError(RagError, ValueError):
+    """A setting that names nothing known."""
+
+
+GENERATORS = ("extractive", "llm")
+
+
+def make_generator(config: Config) -> Generator:
+    """The answer generator config.generator names; the LLM one is imported only when chosen."""
+    if config.generator == "extractive":
+        return ExtractiveGenerator()
+    if config.generator == "llm":
+        from .llm import LlmGenerator
+
+        return LlmGenerator.from_config(config)
+    raise ConfigError(f"unknown generator {config.generator!r} (RAG_GENERATOR): choose one of {', '.join(GENERATORS)}")
+
+
 class Assistant:
     def __init__(self, config: Config, index: Index, embedder: Embedder, generator: Generator | None = None) -> None:
         self.config = config
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index)
-        self.generator = generator or ExtractiveGenerator()
+        self.generator = generator or make_generator(config)
         self._refresh_error = ""
 
     @classmethod
@@ -48,6 +66,7 @@ class Assistant:
             config.index_dir = Path(index_dir)
         if corpus is not None:
             config.corpus = corpus
+        generator = make_generator(config)  # a bad setting fails before the slow part
         embedder = load_embedder(config.model)  # ONNX when exported: no PyTorch import on a fresh index
         index = None
         try:
@@ -71,7 +90,7 @@ class Assistant:
                 index = Index.load(config.index_dir)
                 if not isinstance(embedder, OnnxEmbedder):
                     embedder = load_embedder(config.model)  # the build may just have exported it
-        return cls(config, index, embedder)
+        return cls(config, index, embedder, generator)
 
     def refresh(self) -> bool:
         """Switch to a newer index version if `rag index` has written one; True if it switched.
@@ -128,6 +147,12 @@ class Assistant:
                 answer = own
         answer.question, answer.searched_as = question, retrieval.question
         return answer
+
+    def stream(self, question: str, retrieval: Retrieval) -> AnswerStream | None:
+        """The answer as it is written, when the generator writes (streams) it; None when it does not."""
+        if not hasattr(self.generator, "stream"):
+            return None
+        return self.generator.stream(clean_question(question, self.config.max_question_chars), retrieval)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()

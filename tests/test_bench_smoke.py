@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT
 
-BENCHES = ["cold_ask", "warm_ask", "indexing", "scale", "server_load"]
+BENCHES = ["cold_ask", "warm_ask", "indexing", "scale", "server_load", "llm"]
 
 
 @pytest.mark.parametrize("name", BENCHES)
