@@ -8,7 +8,8 @@ candidate is weak, the generator abstains and says so, still listing the closest
 
 Public names other modules use: `analyse`, `Question`, `specific_terms`, `NUMBER`, `Answer`,
 `Citation`, `Generator`, `ExtractiveGenerator` (whose `score` bench/fit_answer.py reads to refit the
-weights in rag/answer_weights.json), `Scored`, `NOT_COVERED`.
+weights in rag/answer_weights.json), `Scored`, `NOT_COVERED`; and, for checking a written answer
+(rag.llm), `StreamingGenerator`, `AnswerStream`, `stated_terms`, `absent_terms`, `abstention`.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from . import vocab
 from .retrieve import Passage, Retrieval
@@ -38,6 +39,7 @@ class Citation:
     start: int  # the supporting sentence, as offsets into text
     end: int
     score: float
+    supported: bool | None = None  # a written answer's: does a sentence citing it hold up against it
 
 
 @dataclass
@@ -48,16 +50,40 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
     searched_as: str | None = None  # the English question a question in another language was searched as
+    answer_checks: list[dict] = field(default_factory=list)  # a written answer's sentences, each checked
+    fallback: str | None = None  # why this extractive answer stands in for the configured generator's
 
     def to_dict(self) -> dict:
-        record = asdict(self)
-        if record["searched_as"] is None:
-            del record["searched_as"]  # an English question's record keeps its fields as they were
-        return record
+        data = asdict(self)
+        # What only a written (LLM) answer, or a question in another language, has is left out of an
+        # extractive English one, whose JSON stays as it was.
+        for citation in data["citations"]:
+            if citation["supported"] is None:
+                del citation["supported"]
+        for name in ("searched_as", "fallback"):
+            if data[name] is None:
+                del data[name]
+        if not self.answer_checks:
+            del data["answer_checks"]
+        return data
 
 
 class Generator(Protocol):
     def generate(self, question: str, retrieval: Retrieval) -> Answer: ...
+
+
+class AnswerStream(Protocol):
+    """A generator's answer as it is written: iterating gives the text piece by piece; afterwards
+    `answer` holds the final Answer. close() cancels it, from any thread."""
+    answer: Answer | None
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def close(self) -> None: ...
+
+
+class StreamingGenerator(Generator, Protocol):
+    def stream(self, question: str, retrieval: Retrieval) -> AnswerStream: ...
 
 
 def _alt(words) -> str:
@@ -594,8 +620,13 @@ class ExtractiveGenerator:
         return Answer(question, " ".join(pieces), False, citations)
 
     def _abstain(self, question: str, passages: list[Passage]) -> Answer:
-        citations = [_citation(i + 1, p, (0, 0), p.score) for i, p in enumerate(passages[:3])]
-        return Answer(question, f"{NOT_COVERED} The closest passages are listed below.", True, citations)
+        return abstention(question, passages)
+
+
+def abstention(question: str, passages: list[Passage]) -> Answer:
+    """The corpus does not say, with the closest passages to read instead."""
+    citations = [_citation(i + 1, p, (0, 0), p.score) for i, p in enumerate(passages[:3])]
+    return Answer(question, f"{NOT_COVERED} The closest passages are listed below.", True, citations)
 
 
 def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], phrases: list[list[list[str]]],
@@ -766,6 +797,24 @@ def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, flo
     names = [g for g in specific if not _is_number(g) and max(idf.get(t, unseen) for t in g) >= _TOPICAL_IDF]
     numbers = sum(_is_number(g) and not all(t in present for t in g) for g in specific)
     return numbers, sum(not all(t in present for t in g) for g in names), len(names)
+
+
+def absent_terms(groups: list[list[str]], context: str) -> list[str]:
+    """The groups of terms (a name, a number) that context does not mention, each as text. (The
+    extractive scorer's `_missing` weighs names by how topical they are; a written sentence's check
+    counts every group.)"""
+    present = _bag(context)[0]
+    return [" ".join(group) for group in groups if not all(t in present for t in group)]
+
+
+def stated_terms(sentence: str) -> list[list[str]]:
+    """The names and numbers a written sentence states, each as its terms: what a passage must mention
+    to support it. These are a question's specific terms, plus a name that opens the sentence and every
+    number, even one after "over" or "than" (a bound in a question, a claim in an answer)."""
+    opening = re.match(r"[A-Z][\w'’-]*", sentence)
+    extra = [opening.group(0)] if opening and opening.group(0).lower() not in STOPWORDS else []
+    groups = specific_terms(sentence) + [terms(w) for w in extra + re.findall(r"\d+(?:[.,]\d+)*", sentence)]
+    return [list(g) for g in dict.fromkeys(tuple(g) for g in groups if g)]
 
 
 def _overlap(text: str, idf: dict[str, float]) -> float:

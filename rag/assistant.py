@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .answer import Answer, ExtractiveGenerator, Generator
+from .answer import Answer, AnswerStream, ExtractiveGenerator, Generator
 from .build import BuildReport, build, is_stale
 from .chunk import VERSION as CHUNKER_VERSION
 from .config import Config, check_k
@@ -25,13 +25,31 @@ class QuestionError(RagError, ValueError):
     """A question the assistant cannot take (empty, too long)."""
 
 
+class ConfigError(RagError, ValueError):
+    """A setting that names nothing known."""
+
+
+GENERATORS = ("extractive", "llm")
+
+
+def make_generator(config: Config) -> Generator:
+    """The answer generator config.generator names; the LLM one is imported only when chosen."""
+    if config.generator == "extractive":
+        return ExtractiveGenerator()
+    if config.generator == "llm":
+        from .llm import LlmGenerator
+
+        return LlmGenerator.from_config(config)
+    raise ConfigError(f"unknown generator {config.generator!r} (RAG_GENERATOR): choose one of {', '.join(GENERATORS)}")
+
+
 class Assistant:
     def __init__(self, config: Config, store: Store, embedder: Embedder, generator: Generator | None = None) -> None:
         self.config = config
         self.store = store
         self.embedder = embedder
         self.retriever = Retriever(store)
-        self.generator = generator or ExtractiveGenerator()
+        self.generator = generator or make_generator(config)
         self._refresh_error = ""
 
     @classmethod
@@ -50,6 +68,7 @@ class Assistant:
             config.index_dir = Path(index_dir)
         if corpus is not None:
             config.corpus = corpus
+        generator = make_generator(config)  # a bad setting fails before the slow part
         embedder = load_embedder(config.model)  # ONNX when exported: no PyTorch import on a fresh index
         try:
             store = open_store(config.store, config.index_dir)
@@ -74,7 +93,7 @@ class Assistant:
                 log(f"Indexed {report.summary()}.")
                 if not isinstance(embedder, OnnxEmbedder):
                     embedder = load_embedder(config.model)  # the build may just have exported it
-        return cls(config, store, embedder)
+        return cls(config, store, embedder, generator)
 
     def refresh(self) -> bool:
         """Switch to the store's newest version if `rag index` has written one since; True if it switched.
@@ -131,6 +150,12 @@ class Assistant:
                 answer = own
         answer.question, answer.searched_as = question, retrieval.question
         return answer
+
+    def stream(self, question: str, retrieval: Retrieval) -> AnswerStream | None:
+        """The answer as it is written, when the generator writes (streams) it; None when it does not."""
+        if not hasattr(self.generator, "stream"):
+            return None
+        return self.generator.stream(clean_question(question, self.config.max_question_chars), retrieval)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()

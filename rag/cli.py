@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import traceback
+import time
 from pathlib import Path
 
 from . import __version__
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     index_and_model.add_argument("--model", metavar="DIR", help="local sentence-transformers model folder (default: all-MiniLM-L6-v2, or $RAG_MODEL)")
     index_and_model.add_argument("--store", metavar="STORE",
                                  help="where the index lives: local (default; files in --index), or a postgresql://user@host/db URL (or $RAG_STORE)")
+    index_and_model.add_argument("--generator", choices=["extractive", "llm"],
+                                 help="who writes the answer: extractive picks sentences (default, or $RAG_GENERATOR); llm asks "
+                                      "an OpenAI-compatible server at $RAG_LLM_URL ($RAG_LLM_MODEL, $RAG_LLM_API_KEY)")
+    index_and_model.add_argument("--no-fallback", action="store_true",
+                                 help="when the LLM fails, only report the error (default: also answer extractively)")
     common = argparse.ArgumentParser(add_help=False, parents=[index_and_model])
     common.add_argument("--corpus", metavar="PATH", action="append",
                         help="document folder or file; repeat for several (default: the bundled corpus, or $RAG_CORPUS)")
@@ -132,6 +138,10 @@ def _config(args) -> Config:
         config.store = args.store
     if getattr(args, "k", None) is not None:
         check_k(args.k)
+    if getattr(args, "generator", None):
+        config.generator = args.generator
+    if getattr(args, "no_fallback", False):
+        config.fallback = False
     return config
 
 
@@ -154,12 +164,42 @@ def _ask(args) -> int:
     if args.question == ["-"]:
         return _ask_stream(args)
     assistant, question = _open_for_question(args)
-    answer = assistant.ask(question, k=args.k)
     if args.json:
+        answer = assistant.ask(question, k=args.k)
+        _warn_fallback(answer)
         _print_json(answer.to_dict())
-    else:
-        print(render_answer(answer, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+        return 0
+    answer, shown = _ask_live(assistant, question, args.k)
+    _warn_fallback(answer)
+    print(render_answer(answer, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"), shown=shown))
     return 0
+
+
+def _ask_live(assistant, question: str, k: int | None):
+    """The answer, its text printed as the generator writes it when it streams; and whether the text
+    printed is the final answer's (a written answer may end as an abstention or a fallback)."""
+    started = time.perf_counter()
+    retrieval = assistant.retrieve(question, k)
+    stream = assistant.stream(question, retrieval)
+    if stream is None:
+        answer, written = assistant.answer(question, retrieval), ""
+    else:
+        pieces = []
+        try:
+            for piece in stream:
+                print(terminal_safe(piece), end="", flush=True)  # LLM text is untrusted like documents
+                pieces.append(piece)
+        finally:
+            stream.close()
+        print(flush=True)
+        answer, written = stream.answer, " ".join("".join(pieces).split())
+    answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    return answer, written == answer.answer
+
+
+def _warn_fallback(answer) -> None:
+    if answer.fallback:
+        _error(f"{answer.fallback}; the extractive answer follows")
 
 
 def _ask_stream(args) -> int:
@@ -171,8 +211,10 @@ def _ask_stream(args) -> int:
     for n, line in enumerate(sys.stdin.buffer, 1):
         question = line.decode("utf-8", errors="replace").rstrip("\r\n")
         try:
-            record = assistant.ask(question, k=args.k).to_dict()
-        except RagError as exc:
+            answer = assistant.ask(question, k=args.k)
+            _warn_fallback(answer)
+            record = answer.to_dict()
+        except RagError as exc:  # a bad question, or the LLM failing without fallback: this line only
             record = {"question": _shorten(question, config.max_question_chars), "error": str(exc)}
         except Exception as exc:
             if _debug():
@@ -250,12 +292,18 @@ def _feedback(args) -> int:
     return 0
 
 
-def render_answer(answer, colour: bool = False) -> str:
-    """The answer, then each cited passage with its supporting sentence highlighted."""
+def render_answer(answer, colour: bool = False, shown: bool = False) -> str:
+    """The answer (unless already `shown` as it was written), the sentences of a written answer its
+    passages do not support, then each cited passage with its supporting sentence highlighted."""
     bold, dim, mark, off = ("\033[1m", "\033[2m", "\033[1;33m", "\033[0m") if colour else ("", "", "", "")
-    lines = [f"{bold}{terminal_safe(answer.answer)}{off}", ""]
+    lines = [] if shown else [f"{bold}{terminal_safe(answer.answer)}{off}"]
     if answer.searched_as:
-        lines[1:1] = [f"{dim}Searched as: {one_line(answer.searched_as)}{off}", ""]
+        lines += ["", f"{dim}Searched as: {one_line(answer.searched_as)}{off}"]
+    unsupported = [c for c in answer.answer_checks if not c["supported"]]
+    if unsupported:
+        lines.append(f"{mark}Not supported by the passages it cites:{off}")
+        lines.extend(f"  ✗ {terminal_safe(c['sentence'])}  ({c['reason']})" for c in unsupported)
+    lines.append("")
     lines.append(f"{dim}Closest passages:{off}" if answer.abstained else f"{dim}Sources:{off}")
     for c in answer.citations:
         lines.append(f"[{c.n}] {one_line(c.source)} — {one_line(c.title)}")

@@ -52,6 +52,18 @@ class Config:
     # 👍/👎 ratings from the chat page, one JSON object a line (rag feedback --to-gold reads it);
     # None means feedback.jsonl in the index directory.
     feedback_path: Path | None = field(default_factory=lambda: os.environ.get("RAG_FEEDBACK") or None)
+    # The answer generator, by name: "extractive" (offline, the default) or "llm" (any OpenAI-compatible
+    # chat server: Ollama, llama.cpp, vLLM, LM Studio, a hosted API; see rag.llm).
+    generator: str = field(default_factory=lambda: os.environ.get("RAG_GENERATOR") or "extractive")
+    llm_url: str = field(default_factory=lambda: os.environ.get("RAG_LLM_URL") or "http://127.0.0.1:11434/v1")
+    # "" asks the server's /v1/models and takes the first model it lists.
+    llm_model: str = field(default_factory=lambda: os.environ.get("RAG_LLM_MODEL") or "")
+    llm_api_key: str | None = field(default_factory=lambda: os.environ.get("RAG_LLM_API_KEY") or None)
+    llm_context_tokens: int = field(default_factory=lambda: int(os.environ.get("RAG_LLM_CONTEXT") or 4096))
+    # The answer's length limit; it is asked for one to three sentences.
+    llm_max_tokens: int = field(default_factory=lambda: int(os.environ.get("RAG_LLM_MAX_TOKENS") or 256))
+    llm_timeout: float = 120.0  # s to connect, and between two pieces of the stream
+    fallback: bool = True  # when the LLM fails, answer extractively (marked) instead of only the error
 
     def __post_init__(self) -> None:
         self.corpus = Path(self.corpus).expanduser()

@@ -17,7 +17,7 @@ from .stores import namespaced
 MAX_ANSWER_CHARS = 400  # a longer "answer" is a dumped passage, not an answer
 RETRIEVAL_DEPTH = 10
 METRICS = ["answer_accuracy", "citation_accuracy", "abstention_precision", "abstention_recall",
-           "false_abstention", "recall@1", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms"]
+           "false_abstention", "recall@1", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms", "supported_share"]
 LOWER_IS_BETTER = {"false_abstention", "latency_p50_ms", "latency_p95_ms"}
 
 
@@ -100,6 +100,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float | None]:
     abstained = [o for o in outcomes if o.answer.abstained]
     latencies = sorted(o.answer.latency_ms for o in outcomes)
     hits = [o.ranks.index(True) + 1 if True in o.ranks else None for o in answerable]
+    checks = [c for o in outcomes for c in o.answer.answer_checks]  # a written (LLM) answer's sentences
 
     def share(part, whole):
         return round(len(part) / len(whole), 4) if whole else None
@@ -116,6 +117,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float | None]:
         "mrr": round(sum(1 / h for h in hits if h) / len(hits), 4) if hits else None,
         "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "latency_p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None,
+        "supported_share": share([c for c in checks if c["supported"]], checks),  # None for the extractive generator
     }
 
 
@@ -345,5 +347,7 @@ def _print_table(report: dict) -> None:
     for split, who in columns:
         table.add_column(split if who == "ours" else "baseline", justify="right", no_wrap=True)
     for metric in METRICS:
-        table.add_row(metric, *[_fmt(report["splits"][s][w].get(metric)) for s, w in columns])
+        values = [report["splits"][s][w].get(metric) for s, w in columns]
+        if any(v is not None for v in values):
+            table.add_row(metric, *map(_fmt, values))
     Console().print(table)

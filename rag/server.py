@@ -43,12 +43,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .answer import Answer
-from .assistant import Assistant, QuestionError
+from .assistant import Assistant
 from .cli import EXAMPLE
 from .config import K_MAX, PACKAGE_DIR, Config
 from .documents_api import UPLOAD_MAX, documents_router
+from .errors import RagError
 from .followup import not_a_repeat, resolve_followup
 from .retrieve import Retrieval
+from .streaming import written
 
 if TYPE_CHECKING:
     import uvicorn
@@ -196,9 +198,10 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
-    @app.exception_handler(QuestionError)
-    async def question_error(request: Request, exc: QuestionError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    @app.exception_handler(RagError)
+    async def rag_error(request: Request, exc: RagError) -> JSONResponse:
+        # A bad question is the client's (400); a generator's server failing is upstream's (rag.llm: 502).
+        return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "http_status", 400))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -222,8 +225,9 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
         return templates.TemplateResponse(request, "index.html", {
             "example": EXAMPLE, "max_chars": assistant.config.max_question_chars,
             "chunks": len(assistant.store), "version": __version__,
-            # the page gives up a little after the server would have answered 503
-            "timeout_ms": int((shared.timeout + 5) * 1000)})
+            # the page gives up when nothing arrived for a little longer than the server would wait: its
+            # 503, or an LLM generator's wait between two pieces of its stream
+            "timeout_ms": int((max(shared.timeout, assistant.config.llm_timeout if assistant.config.generator == "llm" else 0) + 5) * 1000)})
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
@@ -265,6 +269,10 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
         c = stored.chunk
         return {"chunk_id": c.chunk_id, "source": c.doc_id, "title": c.title, "heading": c.heading, "text": c.text}
 
+    from .openai_api import openai_router  # it uses this module's Shared and ApiError
+
+    app.include_router(openai_router(shared, prepare, ApiError))
+
     @app.get("/healthz", summary="Liveness, with the index size and model name")
     async def healthz() -> dict[str, Any]:
         assistant = shared.load()
@@ -278,10 +286,9 @@ async def _events(shared: Shared, question: str, k: int | None, previous: str | 
         started, deadline = time.perf_counter(), shared.deadline()
         retrieval = await shared.run(shared.retrieve, question, k, deadline=deadline)
         yield _sse("passages", [p.to_dict() for p in retrieval.passages])
-        answer = await shared.run(shared.answer, question, retrieval, started, previous, deadline=deadline)
-        yield _sse("answer", answer.answer)  # the extractive answer is whole at once: no staged replay
-        yield _sse("done", answer.to_dict())
-    except QuestionError as exc:
+        async for item in written(shared, question, retrieval, started, deadline, previous):
+            yield _sse("answer", item) if isinstance(item, str) else _sse("done", item.to_dict())
+    except RagError as exc:  # a bad question, or the LLM failing without fallback
         yield _sse("error", {"error": str(exc)})
     except ApiError as exc:
         yield _sse("error", {"error": exc.message})

@@ -135,3 +135,13 @@ WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to w
 REQUEST_VERBS_WHAT = "tell give show state provide find".split()  # … asks "What is the X"
 REQUEST_VERBS_WHICH = "list name".split()  # … asks "Which X"
 PREPOSITIONS = "in for of on at by from to with".split()
+
+# --- text in a document that addresses a language model instead of its reader (rag.llm leaves such
+# sentences out of the prompt and out of the evidence for an answer) ---
+
+INSTRUCTIONS_TO_A_MODEL = [
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}\b(?:instructions?|prompts?|rules|directions|guidelines)\b",
+    r"\byou are now\b", r"\bnew instructions?\b", r"\bsystem prompt\b", r"(?:^|[\s>\]])(?:system|assistant)\s*:",
+    r"\b(?:reply|respond|answer)\s+(?:only\s+)?with\b", r"\b(?:reply|respond|answer) only\b",
+    r"\bdo not (?:cite|mention|reveal)\b", r"\b(?:as an?|you are an?) (?:ai|language model|assistant)\b",
+]

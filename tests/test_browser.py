@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from browsing import EXAMPLE, ROOT, Page, expect, launch, serious, sync_api
+from llm_server import ScriptedServer
 from serving import Server
 
 pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
@@ -436,3 +437,56 @@ def test_readme_screenshot(page, tmp_path):
     shot = ROOT / "docs" / "screenshot.png" if os.environ.get("RAG_SCREENSHOT") else tmp_path / "screenshot.png"
     p.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
+# --- an LLM generator: the answer written as it streams, checked, and stoppable ---
+
+FAITHFUL = "By 2030, Xi'an aims to generate 310 billion RMB in industrial output from the smart vehicle sector [1]."
+INVENTED = "The target was raised to 450 billion RMB in 2031 by Mayor Li [1]."
+
+
+@pytest.fixture(scope="module")
+def llm_server(corpus_index, tmp_path_factory):
+    """rag serve with the LLM generator, over a scripted OpenAI-compatible server that writes a word every
+    0.15 s: one sentence its passage supports, one it does not."""
+    upstream = ScriptedServer(f"{FAITHFUL} {INVENTED}", delay=0.15)
+    server = Server(tmp_path_factory.mktemp("serve-llm") / "serve.log", "--index", str(corpus_index),
+                    "--corpus", str(CORPUS), "--generator", "llm", env={"RAG_LLM_URL": upstream.base("slow")})
+    yield server, upstream
+    server.stop()
+    upstream.stop()
+
+
+def test_written_answer_streams_and_unsupported_sentence_is_struck(browser, llm_server):
+    server, _ = llm_server
+    page = Page(browser, server.url)
+    p = page.page
+    page.ask(EXAMPLE)
+    expect(p.locator(".answer.streaming")).to_contain_text("By 2030")  # shown while still being written
+    expect(p.locator("#stop")).to_be_visible()
+    bot = page.answered(1)
+    expect(p.locator("#stop")).to_be_hidden()
+    struck = bot.locator(".answer s.unsupported")
+    expect(struck).to_have_count(1)
+    expect(struck).to_contain_text("450 billion")
+    expect(struck).to_have_attribute("title", re.compile("does not mention .*450"))
+    expect(bot.locator(".unsupported-flag")).to_contain_text("not supported")
+    expect(bot.locator(".answer")).to_contain_text("310 billion")
+    bot.locator(".answer button.badge").first.click()
+    expect(bot.locator(".passage mark")).to_contain_text("310 billion")
+    page.close()
+
+
+def test_stop_cancels_the_answer_and_the_upstream_request(browser, llm_server):
+    server, upstream = llm_server
+    upstream.hung_up.clear()
+    page = Page(browser, server.url)
+    p = page.page
+    page.ask(EXAMPLE)
+    expect(p.locator(".answer.streaming")).to_contain_text("By")
+    p.locator("#stop").click()
+    bot = page.answered(1)
+    expect(bot.locator(".error-text")).to_contain_text("Stopped")
+    expect(bot.locator(".answer")).to_contain_text("By")  # what was written so far stays
+    expect(bot).not_to_contain_text("Mayor Li")
+    expect(p.locator("#send")).to_be_visible()
+    assert upstream.hung_up.wait(10), "the server kept reading from the LLM after Stop"
+    page.close()

@@ -267,8 +267,17 @@
       children.push(el("p", { class: "verdict" },
         el("span", { class: "verdict-icon", "aria-hidden": "true", text: "?" }), "Not in the corpus"));
       children.push(el("p", { class: "answer", text: answer.answer }));
+      const unsupported = (answer.answer_checks || []).filter((c) => !c.supported);
+      if (unsupported.length) {
+        children.push(el("p", { class: "read-as" }, "Written by the model, but not supported by the passages: ",
+          ...unsupported.map((c) => el("s", { class: "unsupported", title: c.reason, text: c.sentence }))));
+      }
     } else {
       children.push(answerText(answer, open));
+    }
+    if (answer.fallback) {
+      children.push(el("p", { class: "fallback", role: "note",
+        text: `The language model could not answer (${answer.fallback}); this answer quotes the passages instead.` }));
     }
     if (squash(answer.question) !== squash(turn.question)) {
       children.push(el("p", { class: "read-as" }, "Answered as: ", el("q", { text: answer.question })));
@@ -293,21 +302,30 @@
     bot.replaceChildren(...children);
   }
 
-  // The answer text with each [n] marker as a small button that opens source n.
+  // The answer text with each [n] marker as a small button that opens source n; a written answer's
+  // sentences that their passages do not support are struck through and flagged with the reason.
   function answerText(answer, open) {
     const byN = new Map(answer.citations.map((c) => [c.n, c]));
     const p = el("p", { class: "answer" });
-    for (const part of answer.answer.split(/(\[\d+\])/)) {
-      const match = /^\[(\d+)\]$/.exec(part);
-      const citation = match && byN.get(Number(match[1]));
-      if (citation) {
-        p.append(el("button", {
-          type: "button", class: "badge", text: String(citation.n), "data-n": citation.n,
-          "aria-expanded": "false", "aria-label": `Source ${citation.n}: ${citation.title || citation.source}`,
-          onclick: (event) => open(citation, event.currentTarget),
-        }));
-      } else if (part) {
-        p.append(part);
+    for (const [text, check] of segments(answer)) {
+      const target = check ? el("s", { class: "unsupported", title: check.reason }) : p;
+      for (const part of text.split(/(\[\d+\])/)) {
+        const match = /^\[(\d+)\]$/.exec(part);
+        const citation = match && byN.get(Number(match[1]));
+        if (citation) {
+          target.append(el("button", {
+            type: "button", class: "badge", text: String(citation.n), "data-n": citation.n,
+            "aria-expanded": "false", "aria-label": `Source ${citation.n}: ${citation.title || citation.source}`,
+            onclick: (event) => open(citation, event.currentTarget),
+          }));
+        } else if (part) {
+          target.append(part);
+        }
+      }
+      if (check) {
+        p.append(target, el("span", { class: "unsupported-flag", title: check.reason },
+          el("span", { "aria-hidden": "true", text: "⚠ not supported" }),
+          el("span", { class: "visually-hidden", text: ` (not supported by the cited passage: ${check.reason})` })), " ");
       }
     }
     return p;
@@ -343,6 +361,23 @@
     const headAt = text.lastIndexOf(head, tailAt);
     return headAt > 0 ? [headAt - 1, end] : headAt === 0 ? [0, end] : null;
   }
+
+  // The answer text in runs: [text, the check of the unsupported sentence it is, or null].
+  function segments(answer) {
+    const text = answer.answer;
+    const runs = [];
+    let at = 0;
+    for (const check of answer.answer_checks || []) {
+      const i = check.supported ? -1 : text.indexOf(check.sentence, at);
+      if (i < 0) continue;
+      if (i > at) runs.push([text.slice(at, i), null]);
+      runs.push([check.sentence, check]);
+      at = i + check.sentence.length;
+    }
+    if (at < text.length) runs.push([text.slice(at), null]);
+    return runs;
+  }
+
 
   // Rows from one document differ by section and by the sentence they hold.
   function sourceButton(citation, open, turn) {
@@ -604,10 +639,13 @@
     setBusy(true);
     showThinking(turn.bot, "Searching the documents");
     const timeoutMs = Number(document.body.dataset.timeoutMs) || 35000;
-    const timer = setTimeout(() => controller.abort("timeout"), timeoutMs);
+    // The time-out counts from the last thing the server sent, so an answer written slowly is not cut off.
+    let timer;
+    const arm = () => { clearTimeout(timer); timer = setTimeout(() => controller.abort("timeout"), timeoutMs); };
+    arm();
     const sent = performance.now();
     try {
-      turn.answer = await stream(turn, controller.signal);
+      turn.answer = await stream(turn, controller.signal, arm);
       turn.waited_ms = performance.now() - sent;
       delete turn.partial;
       delete turn.error;
@@ -615,7 +653,7 @@
     } catch (err) {
       if (controller.signal.aborted) {
         turn.error = controller.signal.reason === "timeout"
-          ? `No answer after ${Math.round(timeoutMs / 1000)} s: the server may be busy or stalled.`
+          ? `No answer after ${Math.round(timeoutMs / 1000)} s without a word from the server: it may be busy or stalled.`
           : "Stopped.";
       } else {
         turn.error = err instanceof Error ? err.message : String(err);
@@ -648,7 +686,8 @@
     run(turn);
   }
 
-  async function stream(turn, signal) {
+  // Closing the connection (signal) makes the server cancel the answer, and an LLM's request with it.
+  async function stream(turn, signal, progress = () => {}) {
     const params = new URLSearchParams({ question: turn.question });
     if (turn.context) params.set("context", turn.context);
     const k = kSetting();
@@ -680,6 +719,7 @@
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
         const { event, data } = parseEvent(buffer.slice(0, cut));
         buffer = buffer.slice(cut + 2);
+        progress();
         if (event === "passages") {
           turn.retrieved = compactPassages(data);
           showThinking(turn.bot, `Reading ${plural(data.length, "passage")}`);
