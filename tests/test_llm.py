@@ -47,7 +47,7 @@ def with_generator(assistant: Assistant, url: str, **settings) -> Assistant:
     """The session's assistant (real index, real model) with an LLM generator at url."""
     config = Config(corpus=assistant.config.corpus, index_dir=assistant.config.index_dir, generator="llm",
                     llm_url=url, **{"llm_max_tokens": 48, **settings})
-    return Assistant(config, assistant.index, assistant.embedder)
+    return Assistant(config, assistant.store, assistant.embedder)
 
 
 def rag(*args, env=None, timeout=300):

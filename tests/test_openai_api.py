@@ -23,7 +23,7 @@ def with_generator(assistant: Assistant, url: str) -> Assistant:
     """Short answers from two passages: the tests check plumbing, on a slow machine."""
     config = Config(corpus=assistant.config.corpus, index_dir=assistant.config.index_dir, generator="llm", llm_url=url,
                     k=2, llm_max_tokens=48)
-    return Assistant(config, assistant.index, assistant.embedder)
+    return Assistant(config, assistant.store, assistant.embedder)
 
 
 @pytest.fixture(scope="module")
