@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import math
 import os
 import pickle
 import re
@@ -127,6 +128,8 @@ def _value(numeral: str) -> float:
 
 def _plain(value: float, words: bool) -> str:
     """A number as English text writes it: words for a small whole number first written in characters."""
+    if not math.isfinite(value):  # more digits than a float holds: no document states it, so nothing to match
+        return "∞"
     if value == int(value):
         value = int(value)
         if words and value <= 10:

@@ -149,3 +149,9 @@ def test_chinese_document_answers_a_chinese_question(mixed_assistant, question, 
 def test_english_document_still_answers_beside_a_chinese_one(mixed_assistant):
     answer = mixed_assistant.ask("西安2030年智能网联新能源汽车产量目标是多少？")
     assert "310 billion" in answer.answer and answer.citations[0].source == "001_e0bc9c2f253517cb.txt"
+
+
+def test_a_number_too_long_for_a_float_is_read_without_error():
+    # Found by the ask fuzzer: 400 digits before 万 overflowed float -> int.
+    for question in ("9" * 400 + "万是多少？", "百分之" + "9" * 400):
+        assert "∞" in translate(question, known=lambda term: True).question
