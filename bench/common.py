@@ -91,3 +91,12 @@ def smoke_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(CORPUS / "001_e0bc9c2f253517cb.txt", folder / "001_e0bc9c2f253517cb.txt")
     return folder
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a server process to end; kill it if it has not within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

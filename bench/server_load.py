@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CORPUS, ROOT, gold_questions, percentiles, run, save, smoke_corpus  # noqa: E402
+from common import CORPUS, ROOT, gold_questions, percentiles, run, save, smoke_corpus, stop  # noqa: E402
 from cold_ask import rag_command  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -108,11 +108,7 @@ def main() -> int:
             load(port, 1, questions[:5], 5, 30)  # warm-up
             results = [load(port, c, questions, requests, seconds) for c in levels]
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
     result = {"levels": results, "target": "0 errors at 1, 8 and 32 clients", "met": all(r["errors"] == 0 for r in results)}
     save("server_load", result, args.smoke)
     return 0 if result["met"] else 1

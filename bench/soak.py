@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CORPUS, ROOT, gold_questions, run, save, smoke_corpus  # noqa: E402
+from common import CORPUS, ROOT, gold_questions, run, save, smoke_corpus, stop  # noqa: E402
 from cold_ask import rag_command  # noqa: E402
 from server_load import HOST, start_server  # noqa: E402
 
@@ -242,11 +242,7 @@ def soak(seconds: float, corpus_source: Path | None, clients: dict[str, int], re
         alive = sum(t.is_alive() for t in threads)
         server_up = proc.poll() is None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     traces = [line for line in server_log if "Traceback" in line or line.startswith(("ERROR", "CRITICAL"))]
     tenth = max(1, len(samples) // 10)
     first = statistics.median(mb for _, mb in samples[:tenth])

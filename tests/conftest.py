@@ -70,3 +70,23 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if _MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# The browser tests' shared fixtures: one Chromium per module, a fresh page per test on the module's `server`.
+@pytest.fixture(scope="module")
+def browser():
+    from browsing import launch, sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    from browsing import Page
+
+    page = Page(browser, server.url)
+    yield page
+    page.close()

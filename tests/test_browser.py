@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from browsing import EXAMPLE, ROOT, Page, expect, launch, serious, sync_api
+from browsing import EXAMPLE, ROOT, Page, expect, serious
 from llm_server import ScriptedServer
 from serving import Server
 
@@ -27,21 +27,6 @@ def server(corpus_index, tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("serve") / "serve.log", "--index", str(corpus_index), "--corpus", str(CORPUS))
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    page = Page(browser, server.url)
-    yield page
-    page.close()
 
 
 def test_answer_with_citation(page, tmp_path):

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from browsing import EXAMPLE, ROOT, Page, expect, launch, serious, sync_api
+from browsing import EXAMPLE, ROOT, Page, expect, serious
 from serving import Server
 
 CORPUS = ROOT / "corpus"
@@ -42,21 +42,6 @@ def upload_server(tmp_path_factory):
     server.corpus = corpus
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    page = Page(browser, server.url)
-    yield page
-    page.close()
 
 
 # --- documents ---
