@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from . import feedback
+from .answer import ExtractiveGenerator
 from .assistant import Assistant, build_index, roots_of
 from .embed import load_embedder
 from .build import corpus_files
@@ -220,7 +221,7 @@ def _check_readable(data: bytes, name: str) -> None:
 
 def example_questions(assistant: Assistant, limit: int = EXAMPLES) -> list[str]:
     """A few questions the corpus answers, from its section headings: one per document, documents in turn.
-    A heading names what a section is about; a candidate is kept only if the assistant answers it, so the
+    A heading names what a section is about; a candidate is kept only if the extractive answerer answers it, so the
     welcome screen never offers a question that ends in "The corpus does not say"."""
     seen: set[str] = set()
     by_doc: dict[str, list[str]] = {}
@@ -233,12 +234,13 @@ def example_questions(assistant: Assistant, limit: int = EXAMPLES) -> list[str]:
             by_doc.setdefault(chunk.doc_id, []).append(topic)
     questions: list[str] = []
     tried = 0
+    checker = ExtractiveGenerator()  # quick and local whatever generator answers the page (an LLM may take seconds)
     while len(questions) < limit and tried < EXAMPLE_TRIES and any(by_doc.values()):
         for topics in by_doc.values():
             if topics and len(questions) < limit and tried < EXAMPLE_TRIES:
                 tried += 1
                 question = f"What does the corpus say about “{topics.pop(0)}”?"
-                if not assistant.ask(question).abstained:
+                if not checker.generate(question, assistant.retrieve(question)).abstained:
                     questions.append(question)
     return questions
 
