@@ -83,7 +83,7 @@ def main() -> int:
     rows, labels = [], []
     for _, item, retrieval in asked:
         if item.answerable:
-            for c in generator.score(item.question, retrieval).candidates:
+            for c in generator.score(retrieval.question, retrieval).candidates:
                 rows.append([c.features[k] for k in RANK_FEATURES])
                 labels.append(item.matches(shown(c, retrieval.passages)))
     bias, w = fit_logistic(np.array(rows), np.array(labels, dtype=float), args.c)
@@ -92,7 +92,7 @@ def main() -> int:
 
     rows, labels, outcomes = [], [], []
     for name, item, retrieval in asked:
-        scored = generator.score(item.question, retrieval)
+        scored = generator.score(retrieval.question, retrieval)
         best = scored.supported[0] if scored.supported else None
         right = bool(best) and item.answerable and item.matches(shown(best, retrieval.passages))
         outcomes.append((name, item, best, right))

@@ -178,6 +178,9 @@ class Question:
     parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
     comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
     terms: list[str] = field(default_factory=list)  # all its content terms
+    # The terms a supporting context should hold: all but the kind of answer asked for ("year" in
+    # "In which year …", "licence" in "Which licence …"), which an answer gives by example, not by name.
+    checked: list[str] = field(default_factory=list)
     acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
 
 
@@ -199,6 +202,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
     described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
     analysed.terms = terms(text)
+    analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
@@ -312,6 +316,10 @@ def number_sort(question: str) -> str | None:
     return None
 
 
+# A name written as code ("work_mem", "pg_dump", "expEYES") is as specific as a capitalised one.
+_CODE_NAME = re.compile(r"[a-z0-9]_[a-z0-9]|^[a-z]+[A-Z]")
+
+
 def specific_terms(question: str) -> list[list[str]]:
     """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th", "3.5".
     Acronyms ("API", "Q1") are left out: passages often spell them differently."""
@@ -319,7 +327,7 @@ def specific_terms(question: str) -> list[list[str]]:
     words = [w for w in words if w.strip("'’-")]
     # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
     specific = [w for i, w in enumerate(words)
-                if not w.isupper() and ((i > 0 and w[0].isupper())
+                if not w.isupper() and ((i > 0 and w[0].isupper()) or _CODE_NAME.search(w)
                                         or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
     return [t for t in (terms(w) for w in specific) if t]
 
@@ -673,7 +681,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # What the sentence speaks of: itself, its section heading and the sentence before (the document
     # title is left out: a long document's title names everything in it).
     near = f"{chunk.heading} {before} {sentence}"
-    cover, gap = _coverage(q.terms, q, stats, near)
+    cover, gap = _coverage(q.checked, q, stats, near)
     asked = [t for t in q.about if not t[0].isdigit()]
     numbers, names, required = _missing(q.specific, context, stats)
     return {
@@ -682,7 +690,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "numbers_missing": numbers,
         "names_missing": names / max(1, required),
         "cover": cover,
-        "own_cover": _coverage(q.terms, q, stats, sentence)[0],
+        "own_cover": _coverage(q.checked, q, stats, sentence)[0],
         "subject_cover": _coverage(q.subject, q, stats, near)[0],
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
@@ -736,7 +744,7 @@ def _coverage(wanted: list[str], q: Question, stats: tuple[dict[str, float], flo
         return 1.0, 0.0
     present, initials, _ = _bag(context)
     absent = [w for t, w in weights.items() if t not in present and not (t in q.acronyms and t in initials)]
-    return 1 - sum(absent) / total, max(absent, default=0.0) / (unseen or 1.0)
+    return 1 - sum(absent) / total, max((w for w in absent if w < unseen), default=0.0) / (unseen or 1.0)
 
 
 def _retrieved_phrases(q: Question, passages: list[Passage]) -> list[list[list[str]]]:
@@ -795,8 +803,16 @@ def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, flo
     idf, unseen = stats
     present = _bag(context)[0]
     names = [g for g in specific if not _is_number(g) and max(idf.get(t, unseen) for t in g) >= _TOPICAL_IDF]
-    numbers = sum(_is_number(g) and not all(t in present for t in g) for g in specific)
+    numbers = sum(_is_number(g) and not all(_states(t, present, context) for t in g) for g in specific)
     return numbers, sum(not all(t in present for t in g) for g in names), len(names)
+
+
+def _states(term: str, present: frozenset, context: str) -> bool:
+    """The context holds the term; a number only as a number of its own: the "14" asked about in
+    "PostgreSQL 14" is not the hour of "14:00:00" nor a piece of "1.14"."""
+    if not term[0].isdigit():
+        return term in present
+    return re.search(rf"(?<![\d:.]){re.escape(term)}(?![\d:]|[.,]\d)", context, re.I) is not None
 
 
 def absent_terms(groups: list[list[str]], context: str) -> list[str]:

@@ -28,7 +28,8 @@ HISTORY = """<!DOCTYPE html>
 <p>Debian 6.0 was released on 6 February 2011.
 This release introduced dependency-based boot sequencing and shipped the Linux 2.6.32 kernel.</p>
 <h2>Debian 8 (jessie)</h2>
-<p>Debian 8 was released on 25 April 2015, after almost 24 months of development.</p>
+<p>Debian 8 was released on 25 April 2015, after almost 24 months of development.
+Its announcement went out at 14:30 UTC.</p>
 <p>This release introduced for the first time the systemd init system as default.</p>
 <h2>Release dates</h2>
 <table><thead><tr><th>Version</th><th>Code name</th><th>Released</th></tr></thead>
@@ -164,6 +165,8 @@ def test_headings_and_introductions_are_never_answers(notes):
     "When was Python 3.5 released?",  # only 3.6 is dated: its date is a neighbouring fact
     "Who led Debian from 2005 to 2007?",
     "When was Debian 10 released?",
+    "When was the 14 release announced?",  # "14" is no number of its own in "14:30"
+    "How much faster is the io_library in Python 3.1?",  # a name written as code is as specific as a capitalised one
 ])
 def test_a_question_about_a_neighbouring_subject_abstains(notes, question):
     answer = notes.ask(question)
