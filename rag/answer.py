@@ -357,7 +357,7 @@ def _measures(text: str) -> frozenset[int]:
                      if any(w.startswith(tuple(family)) for w in words))
 
 
-def _type_evidence(q: Question, text: str, kind: str | None = None) -> float:
+def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[str, float] | None = None) -> float:
     """How strongly text holds an answer of the kind asked for that the question does not already
     contain: 1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort
     (a growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
@@ -368,8 +368,11 @@ def _type_evidence(q: Question, text: str, kind: str | None = None) -> float:
     if kind == "number":  # "figure 4.3" points to a figure; it states no quantity
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])]
     if kind == "name":
+        # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its
+        # history) is no answer to "who" or "which".
         question_terms = set(q.terms)
-        found = [m for m in found if not set(terms(m.group(0))) <= question_terms]
+        found = [m for m in found if not set(terms(m.group(0))) <= question_terms and not _PATTERNS["date"].fullmatch(m.group(0))
+                 and not (idf and max((idf.get(t, math.inf) for t in terms(m.group(0))), default=0) < _TOPICAL_IDF)]
     if not found:
         return 0.0
     if kind == "number" and q.units is not None:
@@ -648,7 +651,7 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
         memo[key] = _sentence_features(q, chunk, c.sentence, idf, phrases, stats)
     shared, before = memo[key]
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
-    kind = _type_evidence(q, text)
+    kind = _type_evidence(q, text, idf=stats[0])
     c.referent = ""
     # "This release introduced …" answers "which version/release" with what "this release" refers to,
     # and so does "The city …" answer "which city".
