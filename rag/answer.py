@@ -780,10 +780,10 @@ def _off_topic(phrases: list[list[list[str]]], context: str) -> int:
 def _conflict(q: Question, pieces: tuple[str, ...]) -> float:
     """1 when the sentence speaks of another version of what the question names: "Python 3.6" in the
     sentence, or else in its heading or title, where "Python 3.5" is asked. The nearest piece that
-    numbers the name decides."""
+    numbers the name decides; a heading or title "Release 15.2" numbers whatever is named."""
     for name, number in q.identifiers:
-        for piece in pieces:
-            found = [n for w, n in _IDENTIFIER.findall(piece) if w.lower() == name]
+        for i, piece in enumerate(pieces):
+            found = [n for w, n in _IDENTIFIER.findall(piece) if w.lower() == name or (i and w.lower() in vocab.VERSION_WORDS)]
             if found:
                 if not any(n == number or n.startswith(number + ".") for n in found):
                     return 1.0

@@ -135,6 +135,8 @@ WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to w
 REQUEST_VERBS_WHAT = "tell give show state provide find".split()  # … asks "What is the X"
 REQUEST_VERBS_WHICH = "list name".split()  # … asks "Which X"
 PREPOSITIONS = "in for of on at by from to with".split()
+# A heading "Release 15.2" or "Version 3" numbers whatever the document is about.
+VERSION_WORDS = ("release", "version")
 
 # --- text in a document that addresses a language model instead of its reader (rag.llm leaves such
 # sentences out of the prompt and out of the evidence for an answer) ---

@@ -203,3 +203,24 @@ def test_a_physical_quantity_is_answered_in_its_units():
     assert _type_evidence(q, "Both have an input impedance of 10MΩ.") == 1.0
     assert _type_evidence(q, "Figure 4.3 shows inputs A1 and A2 within the 5 volts range.") < 1.0
     assert analyse("What frequency is the hum seen when measuring the body?").kind == "number"  # not a date
+
+
+RELEASES = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Frobnicator release notes</title></head>
+<body>
+<h2>Release 2.1</h2>
+<p>Release date: 2024-03-01</p>
+<p>This release contains a variety of fixes from 2.0. Users of Frobnicator 2.0 need not reinstall.</p>
+<h2>Release 2.0</h2>
+<p>Release date: 2023-11-10</p>
+<p>This release adds the plugin loader and drops support for old configuration files.</p>
+</body></html>
+"""
+
+
+def test_a_heading_release_number_is_the_version_a_sentence_speaks_of(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "releases.html").write_text(RELEASES, encoding="utf-8")
+    assistant = Assistant.open(index_dir=tmp_path / "index", corpus=tmp_path / "docs")
+    answer = assistant.ask("When did Frobnicator 2.0 come out?")
+    assert "2023-11-10" in answer.answer and "2024" not in answer.answer, answer.answer
