@@ -29,7 +29,8 @@ from rag import Assistant  # noqa: E402
 from rag.answer import _WEIGHTS_FILE, ExtractiveGenerator, _as_sentence  # noqa: E402
 from rag.eval import load_gold  # noqa: E402
 
-RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "own_cover", "subject_cover"]
+RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "own_cover", "subject_cover",
+                 "off_topic"]
 ANSWERABLE_FEATURES = ["score", "cover", "own_cover", "subject_cover", "gap", "type", "similarity"]
 
 
@@ -68,7 +69,7 @@ def shown(c, passages) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true")
-    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
+    parser.add_argument("--c", type=float, default=0.3, help="inverse L2 strength")
     parser.add_argument("--max-false-abstention", type=float, default=0.01)
     args = parser.parse_args()
 

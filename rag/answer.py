@@ -592,8 +592,7 @@ class ExtractiveGenerator:
         # holds a number when one is asked for, may answer. Unless the question asks for a list, which
         # needs its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
         return sorted((c for c in candidates if self._supports(c, q)),
-                      key=lambda c: (c.features["off_topic"] > 0,
-                                     c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars), -c.score))
+                      key=lambda c: (c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars), -c.score))
 
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
@@ -751,11 +750,16 @@ def _coverage(wanted: list[str], q: Question, stats: tuple[dict[str, float], flo
 
 
 def _retrieved_phrases(q: Question, passages: list[Passage]) -> list[list[list[str]]]:
-    """The key phrases some retrieved sentence holds in full: what the passages can be expected to
-    name when they answer."""
+    """Of each key phrase, the words (two or more) that some retrieved sentence holds together: what
+    the passages can be expected to name when they answer. ("empty socket" of "empty socket show":
+    the question's own verb need not be in the passage.)"""
     sentences = [set(terms(p.chunk.text[a:b])) for p in passages for a, b in p.chunk.sentences]
-    return [phrase for phrase in q.phrases
-            if any(all(t in s for word in phrase for t in word) for s in sentences)]
+    found = []
+    for phrase in q.phrases:
+        held = max(([word for word in phrase if all(t in s for t in word)] for s in sentences), key=len, default=[])
+        if len(held) >= 2:
+            found.append(held)
+    return found
 
 
 _OFF_TOPIC_WORDS = 3  # a candidate missing this many words of a key phrase never answers; fewer only go last
