@@ -416,6 +416,11 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if current and current[0].startswith(_BULLETS) and len(current[-1]) < 0.8 * width:
+            # An item goes on only while its lines wrap: after a short one, what follows is no longer it
+            # ("• Repeat with different capacitors" / "Observation" / "The empty socket measures 34 pF.").
+            blocks.append((False, _join_wrapped(current)))
+            current = []
         at_start = not current or current[-1].endswith(_TERMINAL)
         if at_start and _is_label(line, lines[i + 1] if i + 1 < len(lines) else ""):
             if current:

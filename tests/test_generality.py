@@ -182,7 +182,7 @@ def test_a_manual_extracted_from_pdf_keeps_its_structure(tmp_path):
              "Learn to measure voltage using the kit and get some idea about the concept of",
              "Electrical Ground. A dry-cell and two wires are required for this experiment here.",
              "Procedure", "• Click on A1 to display the voltage of the cell that is connected",
-             "• Repeat by reversing the cell connections.", "Observation",
+             "• Repeat by reversing the cell connections.", "• Repeat with another cell", "Observation",
              "The measured value is +1.5 volts and it becomes -1.5 after reversing the connections,",
              "as expected from the polarity of the cell that was used in the experiment above.", "15"] * 2
     path = tmp_path / "manual.txt"
@@ -193,6 +193,7 @@ def test_a_manual_extracted_from_pdf_keeps_its_structure(tmp_path):
     assert not any(". . ." in u or u.strip().isdigit() for u in units)
     assert "Objective" in " ".join(headings) and "Observation" in headings
     assert "• Repeat by reversing the cell connections." in units  # a bullet is a unit of its own
+    assert "• Repeat with another cell" in units  # even without a full stop: its line does not wrap
     assert any(u.startswith("The measured value is +1.5 volts") for u in units)
 
 
