@@ -143,6 +143,8 @@ _MEASURE_WORDS = re.compile(r"\b" + _alt({w for f in vocab.MEASURE_FAMILIES for 
 # buses …", "unemployment rate" in "What was X's unemployment rate in 2025?".
 # A name with a version or edition number ("Python 3.5", "release 15.4", "Debian 8"); not a year.
 _IDENTIFIER = re.compile(r"\b([A-Za-z][\w'’-]*)\s+v?((?!(?:19|20)\d\d\b)\d+(?:\.\d+)*)\b")
+# "Who took over after Stefano Zacchiroli?" asks for the one next to a name.
+_NEIGHBOUR = re.compile(rf"\b((?i:{_alt(vocab.FOLLOWING_WORDS + vocab.PRECEDING_WORDS)}))\s+([A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*))*)")
 # The kind of thing "which/what X" asks for: "version" in "Which version introduced …".
 _TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
@@ -174,6 +176,8 @@ class Question:
     listing: bool  # asks for several items
     subject: list[str] = field(default_factory=list)  # what the question is about: its described things' terms
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # ("python", "3.5") for "Python 3.5"
+    neighbour_of: list[list[str]] = field(default_factory=list)  # "Who came after X?": X's name, as its terms
+    follows: bool = True  # … and the answer comes after X ("after X"), or before it ("before X")
     units: re.Pattern | None = None  # a number in the units of the physical quantity asked about ("… 10 MΩ")
     parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
     comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
@@ -206,6 +210,10 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
+    neighbour = _NEIGHBOUR.search(text)
+    if neighbour and terms(neighbour.group(2)):
+        analysed.neighbour_of = [terms(neighbour.group(2))]
+        analysed.follows = neighbour.group(1).lower() not in vocab.PRECEDING_WORDS
     analysed.subject = [t for t in dict.fromkeys(described) if t not in analysed.target and not t[0].isdigit()]
     if top:
         parts = question_parts(text)
@@ -597,6 +605,8 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
+        if not f["neighbour"]:
+            return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])):
             return False
@@ -685,6 +695,11 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     near = f"{chunk.heading} {before} {sentence}"
     cover, gap = _coverage(q.checked, q, stats, near)
     asked = [t for t in q.about if not t[0].isdigit()]
+    # "Who came after X?" is answered by the sentence next to the one that names X, never by that one.
+    later = next((s for s in chunk.sentences if s[0] >= span[1]), None)
+    beside = before if q.follows else (chunk.text[later[0]:later[1]] if later else "")
+    neighbour = not q.neighbour_of or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
+                                       and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))
     numbers, names, required = _missing(q.specific, context, stats)
     return {
         "around": _overlap(context, idf),
@@ -699,6 +714,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not set(asked) & _bag(near)[0]),
+        "neighbour": float(neighbour),
     }, before
 
 

@@ -135,6 +135,9 @@ WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to w
 REQUEST_VERBS_WHAT = "tell give show state provide find".split()  # … asks "What is the X"
 REQUEST_VERBS_WHICH = "list name".split()  # … asks "Which X"
 PREPOSITIONS = "in for of on at by from to with".split()
+# "Who came after X?" is answered by whoever or whatever comes next to X (in a list, or in time), not by X.
+FOLLOWING_WORDS = ["after", "succeeded", "replaced", "followed", "took over from"]  # … X: X comes first
+PRECEDING_WORDS = ["before", "preceded"]  # … X: X comes second
 # A heading "Release 15.2" or "Version 3" numbers whatever the document is about.
 VERSION_WORDS = ("release", "version")
 

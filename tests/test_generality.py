@@ -137,6 +137,15 @@ def test_a_list_item_answers_alone(notes):
     assert answer.startswith("Lucas Nussbaum was elected in April 2013 and served two terms. [")
 
 
+@pytest.mark.parametrize("question, who", [
+    ("Who took over after Stefano Zacchiroli?", "Lucas Nussbaum"),
+    ("Who succeeded Ian Murdock?", "Stefano Zacchiroli"),
+    ("Who led Debian before Stefano Zacchiroli?", "Ian Murdock"),
+])
+def test_who_came_after_a_name_is_answered_by_the_next_item_not_by_the_name(notes, question, who):
+    assert answer_of(notes, question).startswith(who)
+
+
 def test_a_table_row_answers(notes):
     assert "4 May 2013" in answer_of(notes, "When was Debian 7 released?")
 
