@@ -548,7 +548,7 @@ class ExtractiveGenerator:
             return Answer(question, NOT_COVERED, True)
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
-        if not supported or _asks_unknown(q, retrieval.unknown_terms) \
+        if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
         chosen = [supported[0]]

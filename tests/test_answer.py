@@ -85,6 +85,11 @@ def test_supporting_sentence_offsets_point_at_the_answer(assistant):
     assert "67.3%" in c.text[c.start:c.end]
 
 
+@pytest.mark.parametrize("question", ["before", "What is it?", "Who?"])
+def test_a_question_without_a_content_word_abstains(assistant, question):
+    assert assistant.ask(question).abstained
+
+
 def test_no_passages_means_abstention():
     answer = ExtractiveGenerator().generate("Anything?", Retrieval("Anything?", []))
     assert answer.abstained and not answer.citations
