@@ -688,11 +688,12 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
     earlier = [s for s in chunk.sentences if s[1] <= span[0]][-2:]
     before = chunk.text[earlier[-1][0]:earlier[-1][1]] if earlier else ""
-    context = f"{chunk.title} {chunk.heading} {before} {sentence}"
-    topic = f"{chunk.title} {chunk.heading} {chunk.text[(earlier[0] if earlier else span)[0]:span[1]]}"
-    # What the sentence speaks of: itself, its section heading and the sentence before (the document
-    # title is left out: a long document's title names everything in it).
-    near = f"{chunk.heading} {before} {sentence}"
+    lead = _lead(chunk, span[0])
+    context = f"{chunk.title} {chunk.heading} {lead} {before} {sentence}"
+    topic = f"{chunk.title} {chunk.heading} {lead} {chunk.text[(earlier[0] if earlier else span)[0]:span[1]]}"
+    # What the sentence speaks of: itself, its section heading, its paragraph's lead and the sentence
+    # before (the document title is left out: a long document's title names everything in it).
+    near = f"{chunk.heading} {lead} {before} {sentence}"
     cover, gap = _coverage(q.checked, q, stats, near)
     asked = [t for t in q.about if not t[0].isdigit()]
     # "Who came after X?" is answered by the sentence next to the one that names X, never by that one.
@@ -716,6 +717,23 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "about_missing": float(bool(asked) and not set(asked) & _bag(near)[0]),
         "neighbour": float(neighbour),
     }, before
+
+
+_LABEL_WORDS = 25  # a paragraph this short with no full stop is a label for the one after it
+
+
+def _lead(chunk, start: int) -> str:
+    """What the paragraph holding a sentence is about: its opening sentence, and the label line just
+    before it (a release note's item title, "libpq can leak memory contents … (Jacob Champion)")."""
+    text = chunk.text
+    breaks = [m.end() for m in re.finditer(r"\n\s*\n", text[:start])]
+    begin = breaks[-1] if breaks else 0
+    opening = next((text[max(a, begin):b] for a, b in chunk.sentences if b > begin), "")
+    if len(breaks) < 1:
+        return opening
+    label = text[breaks[-2] if len(breaks) > 1 else 0:begin].strip()
+    is_label = label and len(label.split()) <= _LABEL_WORDS and not label.endswith((".", "!", "?", "。", "！", "？"))
+    return f"{label} {opening}" if is_label else opening
 
 
 def _referent(q: Question, heading: str, before: str) -> tuple[str, float]:
@@ -766,13 +784,14 @@ def _coverage(wanted: list[str], q: Question, stats: tuple[dict[str, float], flo
 
 
 def _retrieved_phrases(q: Question, passages: list[Passage]) -> list[list[list[str]]]:
-    """Of each key phrase, the words (two or more) that some retrieved sentence holds together: what
-    the passages can be expected to name when they answer. ("empty socket" of "empty socket show":
-    the question's own verb need not be in the passage.)"""
-    sentences = [set(terms(p.chunk.text[a:b])) for p in passages for a, b in p.chunk.sentences]
+    """Of each key phrase, the words (two or more) that the retrieved passages use: what a passage can
+    be expected to name when it answers. A word no passage uses is the asker's own ("show" in "empty
+    socket show"); a part of the phrase one passage holds and another part another passage holds
+    ("foreign trade" | "grow year-on-year") is all still asked for."""
+    seen = set().union(*(terms(p.chunk.text) for p in passages))
     found = []
     for phrase in q.phrases:
-        held = max(([word for word in phrase if all(t in s for t in word)] for s in sentences), key=len, default=[])
+        held = [word for word in phrase if all(t in seen for t in word)]
         if len(held) >= 2:
             found.append(held)
     return found

@@ -172,3 +172,23 @@ def test_the_question_is_analysed_into_one_object():
     assert [p.kind for p in q.parts] == ["number", "rank"] and not q.comparison
     assert analyse("How much did revenue grow?").kind == "number"
     assert analyse("When was version 3.5 released?").specific == [["3.5"]]
+
+
+def test_a_sentence_is_read_in_its_paragraph_and_under_its_item_title():
+    """A release-note item: a title line, then a body whose last sentence ("(CVE-…)") names nothing;
+    what it is about comes from the item's title and the paragraph's opening sentence."""
+    from rag.answer import _lead
+    from rag.chunk import Chunk
+    from rag.text import sentence_spans
+
+    text = ("Add a new option (Jane Doe)\n\n"
+            "libpq can leak memory contents after GSSAPI encryption fails (Jacob Champion)\n\n"
+            "A modified server can send an unterminated error message. Fix by terminating it. (CVE-2022-41862)")
+    chunk = Chunk("c", "d", "Release 15.2", "Changes", text, 0, len(text), sentence_spans(text))
+    last = chunk.sentences[-1]
+    lead = _lead(chunk, last[0])
+    assert "libpq can leak memory" in lead and "A modified server" in lead and "new option" not in lead
+    # A paragraph that ends with a full stop is a paragraph of its own, not a label.
+    prose = "The city grew fast.\n\nIts output doubled. It now ranks 8th."
+    chunk = Chunk("c", "d", "t", "", prose, 0, len(prose), sentence_spans(prose))
+    assert _lead(chunk, chunk.sentences[-1][0]) == "Its output doubled."
