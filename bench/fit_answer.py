@@ -32,7 +32,7 @@ from rag.eval import load_gold  # noqa: E402
 
 RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "own_cover", "subject_cover",
                  "off_topic"]
-ANSWERABLE_FEATURES = ["score", "cover", "own_cover", "subject_cover", "gap", "type", "similarity"]
+ANSWERABLE_FEATURES = ["score", "cover", "own_cover", "subject_cover", "subject_own", "gap", "type", "similarity"]
 
 
 def suites() -> list[tuple[str, Path, Path]]:

@@ -710,6 +710,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "cover": cover,
         "own_cover": _coverage(q.checked, q, stats, sentence)[0],
         "subject_cover": _coverage(q.subject, q, stats, near)[0],
+        "subject_own": _coverage(q.subject, q, stats, sentence)[0],
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
         "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
