@@ -416,7 +416,12 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if current and current[0].startswith(_BULLETS) and len(current[-1]) < 0.8 * width:
+        if current and len(current[-1]) < 0.6 * width and not current[-1].endswith(_TERMINAL + (",", ";")):
+            # A short line that ends no sentence did not wrap: it stands alone (a cover's title, an
+            # address line), and what follows starts afresh ("Preface" / "The PHOENIX project …").
+            blocks.append((False, _join_wrapped(current)))
+            current = []
+        elif current and current[0].startswith(_BULLETS) and len(current[-1]) < 0.8 * width:
             # An item goes on only while its lines wrap: after a short one, what follows is no longer it
             # ("• Repeat with different capacitors" / "Observation" / "The empty socket measures 34 pF.").
             blocks.append((False, _join_wrapped(current)))

@@ -96,3 +96,21 @@ def test_all_chinese_text_is_kept(tmp_path):
     path.write_bytes("德阳简介\n\n德阳市计划到2030年建成七座风电设备工厂。德阳是四川省的重要装备制造业基地。\n".encode("gbk"))
     d = load_document(path, "zh.txt")
     assert d.title == "德阳简介" and "七座风电设备工厂" in d.text
+
+
+def test_a_cover_page_stands_apart_from_the_first_paragraph(tmp_path):
+    """A PDF's cover lines are short and end no sentence: they did not wrap, so they are not glued
+    to the preface, and the label after them heads the first paragraph."""
+    wrapped = ("The project was started in 2004 by the Accelerator Centre with the objective of improving\n"
+               "the science education at the universities of the country. Development of low cost\n"
+               "laboratory equipment and training teachers are the two major activities under this\n"
+               "project, which has reached many colleges in the last years and is still growing fast.\n")
+    cover = "Junior Kit\nUser's Manual\nfrom\nPHOENIX Project\nNew Delhi 110 067\nwww.example.in\nPreface\n"
+    path = tmp_path / "manual.txt"
+    path.write_text(cover + wrapped * 3 + "It ends here.\n", encoding="utf-8")
+    d = load_document(path, path.name)
+    paragraphs = [(p.is_heading, d.text[p.start:p.end]) for p in d.paragraphs]
+    first = next(text for is_heading, text in paragraphs if text.startswith("The project was started"))
+    assert "www.example.in" not in first and "Delhi" not in first
+    assert (True, "Preface") in paragraphs
+    assert [p.heading for p in d.paragraphs if d.text[p.start:p.end] == first] == ["Preface"]
