@@ -8,9 +8,9 @@ them to rag/answer_weights.json (what rag.answer.ExtractiveGenerator reads).
    retrieved passages, labelled by whether it (as shown, with any referent) matches the gold answer.
 2. The answerability model: for each dev question with a supported candidate, the best candidate's
    features (including the ranking model's score), labelled by whether the question is answerable;
-   its threshold is the one that gets the most dev questions right (answered right, or abstained on
-   when unanswerable) while false abstention on the dev answerable questions stays under
-   --max-false-abstention (0.02); of equals, the highest.
+   its threshold is the one that gets the most dev questions right, as the generator answers them
+   (answered right, or abstained on when unanswerable), while the false abstentions it adds on the dev
+   answerable questions stay under --max-false-abstention (0.02); of equals, the highest.
 
 Plain numpy: Newton's method on the L2-regularised, class-balanced log loss. Test splits are never read.
 """
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Assistant  # noqa: E402
 from rag.answer import _WEIGHTS_FILE, ExtractiveGenerator, _as_sentence  # noqa: E402
-from rag.eval import load_gold  # noqa: E402
+from rag.eval import MAX_ANSWER_CHARS, load_gold  # noqa: E402
 
 RANK_FEATURES = ["similarity", "own", "around", "type", "rank", "missing", "length", "cover", "own_cover", "subject_cover",
                  "off_topic"]
@@ -92,44 +92,53 @@ def main() -> int:
     generator.rank_model = {"bias": round(bias, 3), "weights": {k: round(float(v), 3) for k, v in zip(RANK_FEATURES, w)}}
     print(f"ranking model on {len(rows)} candidates ({sum(labels)} right): {generator.rank_model}")
 
-    rows, labels, outcomes = [], [], []
+    rows, labels = [], []
     for name, item, retrieval in asked:
         scored = generator.score(retrieval.question, retrieval)
-        best = scored.supported[0] if scored.supported else None
-        right = bool(best) and item.answerable and item.matches(shown(best, retrieval.passages))
-        outcomes.append((name, item, best, right))
-        if best:
-            rows.append([best.features[k] for k in ANSWERABLE_FEATURES])
+        if scored.supported:
+            rows.append([scored.supported[0].features[k] for k in ANSWERABLE_FEATURES])
             labels.append(item.answerable)
-    x, y = np.array(rows), np.array(labels, dtype=float)
-    bias, w = fit_logistic(x, y, args.c)
-    p = 1 / (1 + np.exp(-(bias + x @ w)))
-    # The threshold that gets the most dev questions right (a right answer kept, an unanswerable one
-    # abstained on) while false abstentions (over all answerable dev questions) stay in bounds; of
-    # equals, the highest, since a wrong answer misleads and an abstention does not.
-    answerable = sum(item.answerable for _, item, _, _ in outcomes)
-    right = [r for _, _, best, r in outcomes if best]
-    threshold, most = 0.0, -1
-    for t in sorted(set(np.round(p, 4)) | {0.0}):
-        if sum(pi < t for pi, yi in zip(p, y) if yi) > args.max_false_abstention * answerable:
-            break
-        score = sum((pi >= t and r) or (pi < t and not yi) for pi, yi, r in zip(p, y, right))
-        if score >= most:
-            threshold, most = float(t), score
-    model = {"bias": round(bias, 3), "weights": {k: round(float(v), 3) for k, v in zip(ANSWERABLE_FEATURES, w)},
-             "threshold": round(threshold, 4)}
-    print(f"answerability model on {len(rows)} questions: {model}")
+    bias, w = fit_logistic(np.array(rows), np.array(labels, dtype=float), args.c)
+    model = {"bias": round(bias, 3), "weights": {k: round(float(v), 3) for k, v in zip(ANSWERABLE_FEATURES, w)}}
 
-    probability = iter(p)
+    # Each dev question answered as the generator would with no threshold: abstained on regardless
+    # (no candidate may answer), or answered right or wrong, with the probability it is answerable.
+    generator.answerable_model = {**model, "threshold": 0.0}
+    outcomes = []  # (suite, answerable, abstains regardless, right, probability)
+    for name, item, retrieval in asked:
+        answer = generator.generate(retrieval.question, retrieval)
+        right = item.answerable and not answer.abstained and item.matches(answer.answer) \
+            and len(answer.answer) <= MAX_ANSWER_CHARS
+        p = None if answer.abstained else generator.score(retrieval.question, retrieval).answerable
+        outcomes.append((name, item.answerable, answer.abstained, right, p))
+
+    def tally(rows: list, t: float) -> tuple[int, int, int]:
+        """(right answers, right abstentions, false abstentions) at threshold t."""
+        abstains = [forced or p < t for _, _, forced, _, p in rows]
+        return (sum(r and not a for (_, _, _, r, _), a in zip(rows, abstains)),
+                sum(a and not y for (_, y, *_), a in zip(rows, abstains)),
+                sum(a and y for (_, y, *_), a in zip(rows, abstains)))
+
+    # The threshold that gets the most dev questions right (a right answer kept, an unanswerable one
+    # abstained on) while the false abstentions it adds stay in bounds; of equals, the highest, since
+    # a wrong answer misleads and an abstention does not.
+    answerable = sum(y for _, y, *_ in outcomes)
+    forced = tally(outcomes, 0.0)[2]
+    threshold, most = 0.0, -1
+    for t in sorted({round(p, 4) for *_, p in outcomes if p is not None} | {0.0}):
+        kept, abstained, false = tally(outcomes, t)
+        if false - forced > args.max_false_abstention * answerable:
+            break
+        if kept + abstained >= most:
+            threshold, most = t, kept + abstained
+    model["threshold"] = threshold
+    print(f"answerability model on {len(rows)} questions: {model}")
     for suite in dict.fromkeys(name for name, *_ in outcomes):
         mine = [o for o in outcomes if o[0] == suite]
-        kept = [(item, best, right, next(probability) if best else None) for _, item, best, right in mine]
-        answered = [(i, r) for i, b, r, pb in kept if b and pb >= threshold]
-        n_ans = sum(i.answerable for i, *_ in kept)
-        n_un = len(kept) - n_ans
-        print(f"  {suite} dev: answer accuracy {sum(r for _, r in answered) / max(1, n_ans):.3f}, "
-              f"abstention recall {sum(not i.answerable for i, b, r, pb in kept if not b or pb < threshold) / max(1, n_un):.3f}, "
-              f"false abstention {sum(i.answerable for i, b, r, pb in kept if not b or pb < threshold) / max(1, n_ans):.3f}")
+        kept, abstained, false = tally(mine, threshold)
+        n_ans = sum(y for _, y, *_ in mine)
+        print(f"  {suite} dev: answer accuracy {kept / max(1, n_ans):.3f}, abstention recall "
+              f"{abstained / max(1, len(mine) - n_ans):.3f}, false abstention {false / max(1, n_ans):.3f}")
     if not args.dry_run:
         weights = {"fitted_on": [name for name, *_ in suites()], "split": "dev",
                    "rank": generator.rank_model, "answerable": model}

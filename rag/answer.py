@@ -232,12 +232,20 @@ def _part_kind(part: str, question: str) -> str:
 _QUANTITY_UNITS = {stem(noun): units for noun, units in vocab.MEASURE_UNITS.items()}
 
 
+_PRICE_NOUNS = frozenset(stem(noun) for noun in vocab.PRICE_NOUNS)
+_MONEY = (rf"{_alt(vocab.CURRENCY_SIGNS)}\s?\d"
+          rf"|\d(?:[\d.,]*\d)?\s?(?:{_alt(vocab.MAGNITUDES)}\s?)?{_alt(vocab.CURRENCIES)}(?![A-Za-z])")
+
+
 def _units_asked(question: str) -> re.Pattern | None:
-    """A number in the units of the physical quantity the question asks about, if it names one."""
-    units = [u for t in terms(question) for u in _QUANTITY_UNITS.get(t, [])]
-    if not units:
-        return None
-    return re.compile(rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])")
+    """A number in the units of the physical quantity the question asks about, if it names one; for
+    a price, an amount of money."""
+    asked = terms(question)
+    units = [u for t in asked for u in _QUANTITY_UNITS.get(t, [])]
+    found = [rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])"] if units else []
+    if _PRICE_NOUNS & set(asked):
+        found.append(_MONEY)
+    return re.compile("|".join(found), re.I if not units else 0) if found else None
 
 
 def is_list_question(question: str) -> bool:
@@ -737,11 +745,15 @@ def _lead(chunk, start: int) -> str:
     return f"{label} {opening}" if is_label else opening
 
 
+_OUTLINE = re.compile(r"^\s*(?:[A-Z]\.)?\d+(?:\.\d+)*\.?\s+")
+
+
 def _referent(q: Question, heading: str, before: str) -> tuple[str, float]:
     """What a referring subject stands for, as the prefix to show ("Debian 8 (jessie):"), and how
     well it holds the kind of answer asked for: the section heading, else the sentence before."""
     kinds = ("name", "number", "date") if q.kind in ("name", "other") else (q.kind,)
-    for text, prefix in ((heading, f"{heading.rstrip('.:')}:"), (before, before)):
+    # A section's outline number ("2.3.", "E.17.2.") places it; it is no quantity.
+    for text, prefix in ((_OUTLINE.sub("", heading), f"{heading.rstrip('.:')}:"), (before, before)):
         evidence = max(_type_evidence(q, text, kind) for kind in kinds) if text else 0.0
         if evidence:
             return prefix, max(_type_evidence(q, text), 0.5)

@@ -67,6 +67,10 @@ THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
 
+# A price is stated in money: a currency sign before the number ("$40", "Rs. 3000") or a currency
+# after it ("40 yuan", "3 million dollars").
+PRICE_NOUNS = ["cost", "price", "fee", "charge"]
+CURRENCY_SIGNS = ["$", "US$", "€", "£", "¥", "₹", "Rs", "Rs.", "INR", "USD", "RMB", "EUR", "GBP", "CNY"]
 # The units a physical quantity is stated in: a question about a "resistance" is answered by a number
 # in ohms, not by any number.
 MEASURE_UNITS = {

@@ -192,3 +192,22 @@ def test_a_sentence_is_read_in_its_paragraph_and_under_its_item_title():
     prose = "The city grew fast.\n\nIts output doubled. It now ranks 8th."
     chunk = Chunk("c", "d", "t", "", prose, 0, len(prose), sentence_spans(prose))
     assert _lead(chunk, chunk.sentences[-1][0]) == "Its output doubled."
+
+
+def test_a_price_is_answered_only_by_an_amount_of_money():
+    """"How much does X cost?" is not answered by a sentence that calls X cheap and counts "four walls"."""
+    from rag.answer import _type_evidence, analyse
+
+    q = analyse("How much does the starter kit cost?")
+    assert _type_evidence(q, "The kit costs Rs. 3000 in India.") == 1.0
+    assert _type_evidence(q, "It sells for about 40 dollars.") == 1.0
+    assert _type_evidence(q, "The low price makes it affordable, beyond the four walls of the lab.") < 1.0
+
+
+def test_a_section_number_is_no_quantity():
+    from rag.answer import _referent, analyse
+
+    q = analyse("How many characters can a varchar(80) column hold?")
+    assert _referent(q, "2.3. Creating a New Table", "")[1] == 0.0
+    assert _referent(q, "Limits", "")[1] == 0.0
+    assert _referent(q, "Up to 10485760 characters", "")[1] > 0.0
