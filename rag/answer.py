@@ -97,7 +97,7 @@ _NUMBER_WORDS = _alt(vocab.NUMBER_WORDS)
 _UNIT = _alt(vocab.UNITS)
 # A number's edges are ASCII word edges: in Chinese text a number stands between Han characters ("突破2000亿元").
 _EDGE_BEFORE, _EDGE_AFTER = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
-NUMBER = re.compile(rf"(?<![A-Za-z0-9_.])(?!(?:19|20)\d\d{_EDGE_AFTER})\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d|\b{_NUMBER_WORDS}\b", re.I)
+NUMBER = re.compile(rf"(?<![A-Za-z0-9_.])(?!(?:19|20)\d\d{_EDGE_AFTER})\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\b{_NUMBER_WORDS}\b", re.I)
 _PATTERNS = {
     "number": NUMBER,
     "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b"),

@@ -211,3 +211,9 @@ def test_a_section_number_is_no_quantity():
     assert _referent(q, "2.3. Creating a New Table", "")[1] == 0.0
     assert _referent(q, "Limits", "")[1] == 0.0
     assert _referent(q, "Up to 10485760 characters", "")[1] > 0.0
+
+
+def test_a_dollar_amount_is_one_number():
+    from rag.answer import NUMBER
+
+    assert [m.group(0) for m in NUMBER.finditer("310 billion RMB ($43 billion) in output")] == ["310 billion", "$43 billion"]
