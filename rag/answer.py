@@ -103,9 +103,14 @@ _PATTERNS = {
     "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b"),
     "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"),
+    # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
+    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?![\w.])|(?<![\w.])\d{4}[a-z](?!\w)|\b[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
+# "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
+_VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
 _QUESTION_TYPES = [
+    ("version", _VERSION_ASKED),
     ("date", re.compile(rf"^(?:\w+\s+)?when\b|\b{_alt(vocab.DATE_PHRASES)}\b", re.I)),
     ("rank", re.compile(rf"\b{_alt(vocab.RANK_PHRASES)}\b", re.I)),
     ("number", re.compile(rf"\b(?:how {_alt(vocab.HOW_QUANTITY)}|by how|by what|what (?:is|was|are|were)\b.*\b{_QUANTITY}"
@@ -150,6 +155,8 @@ _TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
 _POINTER = re.compile(rf"\b{_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
+_DAY_BEFORE = re.compile(rf"\b{_alt(vocab.MONTHS)}\.?\s+$", re.I)
+_DAY_AFTER = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?{_alt(vocab.MONTHS)}\b", re.I)
 _LAST_WORD = re.compile(r"([\w'’]+)[^\w]*$")
 # A sentence about the document itself ("This article explains …") introduces; it never answers.
 _META = re.compile(rf"^(?:this|the)\s+(?:\w+\s+)?{_alt(vocab.META_SUBJECTS)}\s+(?:\w+\s+)?{_alt(vocab.META_VERBS)}\b", re.I)
@@ -164,7 +171,7 @@ class Question:
     """What a question asks for, read once; the scorer reads only this."""
     asked: str  # as the user asked it
     text: str  # with its misspelt words corrected
-    kind: str  # "number", "date", "rank", "name" or "other"
+    kind: str  # "number", "date", "rank", "version", "name" or "other"
     sort: str | None  # for a number: "percent", "change", "count", "amount", or None when any will do
     counted: list[str]  # "how many <things>": the things' terms
     specific: list[list[str]]  # names and numbers a supporting passage must mention, each as its terms
@@ -172,6 +179,7 @@ class Question:
     measures: frozenset[int]  # the families of measure asked about (vocab.MEASURE_FAMILIES)
     about: list[str]  # the terms of what is asked about ("unemployment rate")
     target: list[str]  # "which/what X": the terms of X, the kind of thing asked for ("version")
+    versioned: list[str]  # "Which Python version": the terms of what the version is of ("python")
     given: dict[str, frozenset[str]]  # per kind, the values the question itself already holds
     listing: bool  # asks for several items
     subject: list[str] = field(default_factory=list)  # what the question is about: its described things' terms
@@ -201,6 +209,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
         about=terms(match.group(1)) if match else [],
         target=terms(target.group(1)) if (target := _TARGET.search(text)) else [],
+        versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
         listing=is_list_question(text))
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
@@ -381,8 +390,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if kind == "other":
         return 0.0
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
-    if kind == "number":  # "figure 4.3" points to a figure; it states no quantity
-        found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])]
+    if kind == "number":  # "figure 4.3" points to a figure and "June 27" is a day: neither is a quantity
+        found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
+                 and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())]
     if kind == "name":
         # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its
         # history) is no answer to "who" or "which".
@@ -616,7 +626,8 @@ class ExtractiveGenerator:
         if not f["neighbour"]:
             return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
-                or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])):
+                or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
+                or (q.kind == "version" and f["type"] == 0):
             return False
         # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
         return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))
@@ -675,8 +686,11 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     opening = terms(" ".join(sentence.split()[:3]))
     asks_referent = bool(q.target) and (_REFERRING.match(sentence) or sentence.lower().startswith("the ")) \
         and bool(set(q.target) & set(opening))
-    if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)):
-        c.referent, referred = _referent(q, chunk.heading or chunk.title, before)
+    # A version is often named only by the section or document the sentence is in ("What's New In
+    # Python 3.10": "PEP 634, Structural Pattern Matching").
+    if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)) or (kind == 0 and q.kind == "version"):
+        title = chunk.title if q.kind == "version" and _versions_of(q, chunk.title) else ""
+        c.referent, referred = _referent(q, chunk.heading or chunk.title, before, title)
         kind = max(kind, referred)
     return {
         **shared,
@@ -745,15 +759,23 @@ def _lead(chunk, start: int) -> str:
     return f"{label} {opening}" if is_label else opening
 
 
+def _versions_of(q: Question, text: str) -> bool:
+    """text numbers a version of what the question asks the version of: "Python 3.10" for "Which
+    Python version", any "X 15" for a bare "Which version"; not "Release 15" for "Which LZ4 version"."""
+    return any(not q.versioned or set(terms(name)) & set(q.versioned) for name, _ in _IDENTIFIER.findall(text))
+
+
 _OUTLINE = re.compile(r"^\s*(?:[A-Z]\.)?\d+(?:\.\d+)*\.?\s+")
 
 
-def _referent(q: Question, heading: str, before: str) -> tuple[str, float]:
+def _referent(q: Question, heading: str, before: str, title: str = "") -> tuple[str, float]:
     """What a referring subject stands for, as the prefix to show ("Debian 8 (jessie):"), and how
-    well it holds the kind of answer asked for: the section heading, else the sentence before."""
+    well it holds the kind of answer asked for: the section heading, else the sentence before, else
+    the document's title when one is given."""
     kinds = ("name", "number", "date") if q.kind in ("name", "other") else (q.kind,)
     # A section's outline number ("2.3.", "E.17.2.") places it; it is no quantity.
-    for text, prefix in ((_OUTLINE.sub("", heading), f"{heading.rstrip('.:')}:"), (before, before)):
+    for text, prefix in ((_OUTLINE.sub("", heading), f"{heading.rstrip('.:')}:"), (before, before),
+                         (title, f"{title.rstrip('.:')}:")):
         evidence = max(_type_evidence(q, text, kind) for kind in kinds) if text else 0.0
         if evidence:
             return prefix, max(_type_evidence(q, text), 0.5)

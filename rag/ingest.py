@@ -354,11 +354,15 @@ def _closed_markup(text: str) -> str:
 
 
 def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
-    """Adjacent headings ("01", "Intensive Actions") are one heading."""
+    """Adjacent headings are one when the first only numbers the second ("01", "Intensive Actions");
+    otherwise the inner one heads what follows ("New Features", "Assignment expressions": the section
+    under "New Features" that holds text is "Assignment expressions")."""
     merged: list[tuple[bool, str]] = []
     for is_heading, text in blocks:
         if is_heading and merged and merged[-1][0]:
-            merged[-1] = (True, f"{merged[-1][1]} {text}")
+            outer = merged[-1][1]
+            numbers = len(outer.split()) <= 2 and re.search(r"\d|\b[IVXLC]+\b", outer)
+            merged[-1] = (True, f"{outer} {text}" if numbers else text)
         else:
             merged.append((is_heading, text))
     return merged

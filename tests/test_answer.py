@@ -108,6 +108,9 @@ def test_no_passages_means_abstention():
     ("Did the city's GDP grow faster than 5% in 2025?", "number"),
     ("Tell me about the plan.", "other"),
     ("Is the plan ambitious?", "other"),
+    ("Which Python version introduced pattern matching?", "version"),
+    ("Which tzdata release does 15.2 ship?", "version"),
+    ("What is the release date of 15.1?", "other"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
@@ -217,3 +220,27 @@ def test_a_dollar_amount_is_one_number():
     from rag.answer import NUMBER
 
     assert [m.group(0) for m in NUMBER.finditer("310 billion RMB ($43 billion) in output")] == ["310 billion", "$43 billion"]
+
+
+def test_a_day_of_the_month_is_no_count():
+    from rag.answer import _type_evidence, analyse
+
+    q = analyse("How many new keywords were added in Python 3.1?")
+    assert _type_evidence(q, "Python 3.1 was released on June 27, 2009.") == 0.0
+    assert _type_evidence(q, "It was released on 27 June 2009.") == 0.0
+    assert _type_evidence(q, "It adds 3 new keywords.") == 1.0
+
+
+def test_a_version_is_answered_by_a_version_of_what_is_asked():
+    """The document's title names the version a sentence is about, but only for the thing asked:
+    "Release 15" numbers PostgreSQL, not the LZ4 library."""
+    from rag.answer import _type_evidence, _versions_of, analyse
+
+    q = analyse("Which tzdata release does 15.2 ship?")
+    assert _type_evidence(q, "Update time zone data files to tzdata release 2022g.") == 1.0
+    assert _type_evidence(q, "This release contains fixes from 15.1 and 15.2.") == 1.0  # 15.1 is not asked
+    assert _type_evidence(q, "Fixes in 15.2 for the planner.") == 0.0  # the question's own 15.2 is no answer
+    python = analyse("Which Python version introduced structural pattern matching?")
+    assert _versions_of(python, "What’s New In Python 3.10") and not _versions_of(python, "E.19. Release 15")
+    assert not _versions_of(analyse("Which LZ4 library version is required?"), "E.19. Release 15")
+    assert _versions_of(analyse("Which version added the walrus operator?"), "What’s New In Python 3.8")

@@ -114,3 +114,13 @@ def test_a_cover_page_stands_apart_from_the_first_paragraph(tmp_path):
     assert "www.example.in" not in first and "Delhi" not in first
     assert (True, "Preface") in paragraphs
     assert [p.heading for p in d.paragraphs if d.text[p.start:p.end] == first] == ["Preface"]
+
+
+def test_a_heading_that_only_numbers_the_next_joins_it_and_an_outer_heading_gives_way(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<html><body><h1>Notes</h1><h2>01</h2><h3>Intensive Actions</h3><p>Output grew 5%.</p>"
+                    "<h2>New Features</h2><h3>Assignment expressions</h3><p>There is new syntax.</p></body></html>",
+                    encoding="utf-8")
+    d = load_document(path, path.name)
+    under = {d.text[p.start:p.end]: p.heading for p in d.paragraphs if not p.is_heading}
+    assert under == {"Output grew 5%.": "01 Intensive Actions", "There is new syntax.": "Assignment expressions"}
