@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import Counter
 import statistics
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -125,14 +126,12 @@ def load_document(path: Path, doc_id: str) -> Document:
     except OSError as exc:
         raise UnreadableFile(exc.strerror or str(exc)) from None
     if path.suffix.lower() == ".pdf":
-        blocks = _text_blocks(_pdf_text(data))
-    else:
-        text = decode(data)
-        if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
-            title, blocks = _html_page(text)
-            return _assemble(doc_id, blocks, title)
-        blocks = _text_blocks(text)
-    return _assemble(doc_id, blocks)
+        return _assemble(doc_id, _text_blocks(_pdf_text(data)), first_line_titles=True)
+    text = decode(data)
+    if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
+        title, blocks = _html_page(text)
+        return _assemble(doc_id, blocks, title)
+    return _assemble(doc_id, _text_blocks(text))
 
 
 def decode(data: bytes) -> str:
@@ -159,13 +158,37 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        return "\n".join(_without_running_lines([page.extract_text() or "" for page in reader.pages]))
     except UnreadableFile:
         raise
     # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on
     # deep nesting, AssertionError, NotImplementedError…): any of them means this one file is unreadable.
     except Exception as exc:
         raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
+
+
+_EDGE_LINES = 2  # how many lines at the top and at the bottom of a page may be its header or footer
+
+
+def _without_running_lines(pages: list[str]) -> list[str]:
+    """The pages without their running headers and footers: a line near a page's top or bottom that
+    recurs (page numbers aside) near the edge of a third or more of the pages ("Chapter 3: Utilities
+    6", "Shared MIME-info Database"). The first page keeps its lines: there such a line is the title.
+    A label that recurs inside pages ("Objective", "Procedure") is content and stays."""
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()))
+
+    pages_lines = [[line for line in page.splitlines() if line.strip()] for page in pages]
+    edges = Counter(k for lines in pages_lines
+                    for k in {key(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]})
+    running = {k for k, n in edges.items() if n >= max(3, len(pages) // 3)}
+    if not running:
+        return pages
+    kept = [pages[0]]
+    for lines in pages_lines[1:]:
+        edge = set(range(_EDGE_LINES)) | set(range(len(lines) - _EDGE_LINES, len(lines)))
+        kept.append("\n".join(line for i, line in enumerate(lines) if not (i in edge and key(line) in running)))
+    return kept
 
 
 # --- HTML, including HTML whose tags were escaped with spaces ("< p >", "< / p >") ---
@@ -504,9 +527,10 @@ def _is_furniture(text: str) -> bool:
     return bool(_CLOCK.search(text)) and not text.endswith(_SENTENCE_END) and _words(_METADATA.sub(" ", text)) <= 8
 
 
-def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "") -> Document:
+def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "", first_line_titles: bool = False) -> Document:
     """A document from its blocks; title is the one the file names (an HTML <h1> or <title>), if any.
-    Such a file marks its chrome, so its last lists and table rows are content, not a footer."""
+    Such a file marks its chrome, so its last lists and table rows are content, not a footer. In a
+    PDF (first_line_titles) nothing comes before the title: its first line is the title when short."""
     blocks = [(h, t) for h, t in blocks if not _is_boilerplate(t)]
     # A trailing run of short non-sentences is a page footer ("We need your insight…").
     while not title and blocks and _words(blocks[-1][1]) <= 8 and not blocks[-1][1].endswith(_SENTENCE_END):
@@ -515,7 +539,7 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "") -> D
     if title:
         has_title_line = False
     else:
-        title, has_title_line, blocks = _split_title(blocks, doc_id)
+        title, has_title_line, blocks = _split_title(blocks, doc_id, first_line_titles)
     parts: list[str] = []
     paragraphs: list[Paragraph] = []
 
@@ -537,9 +561,12 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "") -> D
     return Document(doc_id=doc_id, title=title, text="\n\n".join(parts), paragraphs=paragraphs)
 
 
-def _split_title(blocks: list[tuple[bool, str]], doc_id: str) -> tuple[str, bool, list[tuple[bool, str]]]:
-    """The first short line of four or more words is the title (and site chrome above it goes);
-    without one, the title is the start of the first sentence and no line is taken."""
+def _split_title(blocks: list[tuple[bool, str]], doc_id: str, first_line: bool = False) -> tuple[str, bool, list[tuple[bool, str]]]:
+    """The first short line of four or more words is the title (and site chrome above it goes), or
+    with first_line the first line when it is short and no sentence ("expEYES Junior"); without one,
+    the title is the start of the first sentence and no line is taken."""
+    if first_line and blocks and _words(blocks[0][1]) <= 12 and not blocks[0][1].endswith(_SENTENCE_END) and len(blocks) > 1:
+        return blocks[0][1], True, blocks[1:]
     for i, (_, text) in enumerate(blocks[:4]):
         if 4 <= _words(text) and len(text) <= 200 and not _NUMBERED_HEADING.match(text) and i + 1 < len(blocks):
             return text, True, blocks[i + 1:]

@@ -124,3 +124,25 @@ def test_a_heading_that_only_numbers_the_next_joins_it_and_an_outer_heading_give
     d = load_document(path, path.name)
     under = {d.text[p.start:p.end]: p.heading for p in d.paragraphs if not p.is_heading}
     assert under == {"Output grew 5%.": "01 Intensive Actions", "There is new syntax.": "Assignment expressions"}
+
+
+def test_running_headers_and_footers_leave_a_pdfs_pages():
+    from rag.ingest import _without_running_lines
+
+    body = ["The coil is wound on a plastic tube.", "Objective", "Measure the resistance of the coil.", "Procedure",
+            "Connect it to A1.", "Read the value on the screen."]
+    pages = ["Shared Database\nversion 0.21\n" + "\n".join(body)]
+    lines = "\n".join(body)
+    pages += [f"Shared Database\n{lines}\nChapter 3: Utilities {n}" for n in range(2, 9)]
+    kept = _without_running_lines(pages)
+    assert kept[0] == pages[0]  # the first page keeps its title line
+    assert all("Shared Database" not in page and "Utilities" not in page for page in kept[1:])
+    assert all(page.count("Objective") == 1 and "Connect it to A1." in page for page in kept)
+
+
+def test_a_pdf_is_titled_by_its_first_short_line():
+    from rag.ingest import _assemble
+
+    blocks = [(True, "Libtasn1"), (True, "Abstract Syntax Notation One library"), (False, "It parses ASN.1.")]
+    assert _assemble("x.pdf", blocks, first_line_titles=True).title == "Libtasn1"
+    assert _assemble("x.txt", blocks).title == "Abstract Syntax Notation One library"  # chrome may come first
