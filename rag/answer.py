@@ -109,7 +109,11 @@ _PATTERNS = {
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
 _VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
+# "What does DER stand for?" asks for the words an acronym is made of.
+_EXPANSION_ASKED = re.compile(r"\bwhat\s+(?:does|do|did)\s+(?:the\s+(?:name|acronym|abbreviation|term)\s+)?[\"“']?"
+                              r"([A-Z][A-Za-z0-9&-]*[A-Z][A-Za-z0-9&-]*)[\"”']?\s+(?:stand\s+for|mean)\b", re.I)
 _QUESTION_TYPES = [
+    ("expansion", _EXPANSION_ASKED),
     ("version", _VERSION_ASKED),
     ("date", re.compile(rf"^(?:\w+\s+)?when\b|\b{_alt(vocab.DATE_PHRASES)}\b", re.I)),
     ("rank", re.compile(rf"\b{_alt(vocab.RANK_PHRASES)}\b", re.I)),
@@ -171,7 +175,7 @@ class Question:
     """What a question asks for, read once; the scorer reads only this."""
     asked: str  # as the user asked it
     text: str  # with its misspelt words corrected
-    kind: str  # "number", "date", "rank", "version", "name" or "other"
+    kind: str  # "number", "date", "rank", "version", "expansion", "name" or "other"
     sort: str | None  # for a number: "percent", "change", "count", "amount", or None when any will do
     counted: list[str]  # "how many <things>": the things' terms
     specific: list[list[str]]  # names and numbers a supporting passage must mention, each as its terms
@@ -389,6 +393,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     kind = kind or q.kind
     if kind == "other":
         return 0.0
+    if kind == "expansion":
+        return float(_expands(q.text, text))
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
     if kind == "number":  # "figure 4.3" points to a figure and "June 27" is a day: neither is a quantity
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
@@ -409,6 +415,19 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if q.sort == "count":
         return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
+def _expands(question: str, text: str) -> bool:
+    """text spells out the acronym the question asks about: "Distinguished Encoding Rules (DER)",
+    "PHOENIX (Physics with Home-made Equipment …)"."""
+    asked = _EXPANSION_ASKED.search(question)
+    if not asked:
+        return False
+    acronym = asked.group(1)
+    initial = re.escape(acronym[0])
+    # Words that start with the acronym's first letter: "DER (der[0]..der[len-1])" is no expansion.
+    return re.search(rf"\b{re.escape(acronym)}\s*\((?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,10}}\)"
+                     rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}\s*\)", text) is not None
 
 
 def _sort_of(text: str, number: re.Match) -> str:
@@ -627,7 +646,7 @@ class ExtractiveGenerator:
             return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
-                or (q.kind == "version" and f["type"] == 0):
+                or (q.kind in ("version", "expansion") and f["type"] == 0):
             return False
         # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
         return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))
@@ -684,8 +703,9 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     # "This release introduced …" answers "which version/release" with what "this release" refers to,
     # and so does "The city …" answer "which city".
     opening = terms(" ".join(sentence.split()[:3]))
+    # ("This is version 0.21 …" names its own version: it needs no referent.)
     asks_referent = bool(q.target) and (_REFERRING.match(sentence) or sentence.lower().startswith("the ")) \
-        and bool(set(q.target) & set(opening))
+        and bool(set(q.target) & set(opening)) and not (q.kind in ("version", "number", "date") and kind >= 1)
     # A version is often named only by the section or document the sentence is in ("What's New In
     # Python 3.10": "PEP 634, Structural Pattern Matching").
     if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)) or (kind == 0 and q.kind == "version"):

@@ -402,7 +402,7 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.!?]*$")
+_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.!?]*\??$")  # "1.2. What is this spec?" too
 _TERMINAL = ('.', '!', '?', '"', '”', '。', '！', '？', ':')
 _SENTENCE_END = (".", "!", "?", '"', "”", "。", "！", "？")
 

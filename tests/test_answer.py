@@ -244,3 +244,27 @@ def test_a_version_is_answered_by_a_version_of_what_is_asked():
     assert _versions_of(python, "What’s New In Python 3.10") and not _versions_of(python, "E.19. Release 15")
     assert not _versions_of(analyse("Which LZ4 library version is required?"), "E.19. Release 15")
     assert _versions_of(analyse("Which version added the walrus operator?"), "What’s New In Python 3.8")
+
+
+def test_an_acronym_is_answered_by_its_expansion():
+    from rag.answer import _type_evidence, analyse
+
+    q = analyse("What does DER stand for?")
+    assert q.kind == "expansion"
+    assert _type_evidence(q, "A library for ASN.1 and Distinguished Encoding Rules (DER) manipulation.") == 1.0
+    assert _type_evidence(q, "Der len: number of meaningful bytes of DER (der[0]..der[ans len-1]).") == 0.0
+    assert _type_evidence(analyse("What does the name PHOENIX stand for?"),
+                          "The PHOENIX (Physics with Home-made Equipment & Innovative Experiments) project") == 1.0
+
+
+def test_a_sentence_that_names_its_own_version_takes_no_referent():
+    from rag.answer import ExtractiveGenerator
+    from rag.chunk import Chunk
+    from rag.retrieve import Passage, Retrieval
+    from rag.text import sentence_spans
+
+    text = "This is version 0.21 of the database specification, last updated 2 October 2018."
+    chunk = Chunk("c", "spec.pdf", "Shared Database", "1. Introduction 1.1. Version", text, 0, len(text), sentence_spans(text))
+    question = "Which version of the database specification is this?"
+    answer = ExtractiveGenerator().generate(question, Retrieval(question, [Passage(chunk, 1.0, 1.0, 1.0, [0.8])]))
+    assert answer.answer.startswith("This is version 0.21")

@@ -146,3 +146,13 @@ def test_a_pdf_is_titled_by_its_first_short_line():
     blocks = [(True, "Libtasn1"), (True, "Abstract Syntax Notation One library"), (False, "It parses ASN.1.")]
     assert _assemble("x.pdf", blocks, first_line_titles=True).title == "Libtasn1"
     assert _assemble("x.txt", blocks).title == "Abstract Syntax Notation One library"  # chrome may come first
+
+
+def test_a_numbered_heading_may_be_a_question(tmp_path):
+    wrapped = ("Many programs and desktops use the MIME system to represent the types of files and it is\n"
+               "necessary to work out the correct MIME type for a file by examining its name or contents,\n")
+    path = tmp_path / "spec.txt"
+    path.write_text("This is version 0.21 of the specification, last updated 2 October 2018.\n1.2. What is this spec?\n"
+                    + wrapped * 4 + "and looking it up.\n", encoding="utf-8")
+    d = load_document(path, path.name)
+    assert "1.2. What is this spec?" in [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading]
