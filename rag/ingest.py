@@ -128,6 +128,9 @@ def load_document(path: Path, doc_id: str) -> Document:
     if path.suffix.lower() == ".pdf":
         return _assemble(doc_id, _text_blocks(_pdf_text(data)), first_line_titles=True)
     text = decode(data)
+    if path.suffix.lower() in (".md", ".markdown"):
+        title, blocks = _markdown_blocks(text)
+        return _assemble(doc_id, blocks, title)
     if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
         title, blocks = _html_page(text)
         return _assemble(doc_id, blocks, title)
@@ -284,9 +287,7 @@ class _BlockParser(HTMLParser):
         if self._header_row and not self._columns:
             self._columns = cells
             return ""
-        if len(cells) == len(self._columns):
-            return "; ".join(f"{name}: {cell}" for name, cell in zip(self._columns, cells))
-        return "; ".join(cells)
+        return _table_row(self._columns, cells)
 
     def flush(self) -> None:
         if self._cells is not None:
@@ -313,6 +314,14 @@ class _BlockParser(HTMLParser):
         if self._term:
             self.blocks.append((False, self._term))
             self._term = ""
+
+
+def _table_row(columns: list[str], cells: list[str]) -> str:
+    """A table row as one unit: "Version: 3.8.0; Released: 14 October 2019" under its header's columns,
+    else its cells one after another."""
+    if len(cells) == len(columns):
+        return "; ".join(f"{name}: {cell}" for name, cell in zip(columns, cells))
+    return "; ".join(cells)
 
 
 def _is_chrome(attrs: list) -> bool:
@@ -389,6 +398,82 @@ def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
         else:
             merged.append((is_heading, text))
     return merged
+
+
+# --- Markdown ---
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?$")
+_MD_SETEXT = re.compile(r"^(?:=+|-+)$")
+_MD_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
+_MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # a link or image: its text
+              (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+              (re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
+              (re.compile(r"`([^`]*)`"), r"\1")]  # a code span
+
+
+def _md_inline(text: str) -> str:
+    for pattern, keep in _MD_INLINE:
+        text = pattern.sub(keep, text)
+    return " ".join(text.split())
+
+
+def _md_cells(line: str) -> list[str]:
+    return [_md_inline(cell) for cell in line.strip().strip("|").split("|")]
+
+
+def _markdown_blocks(text: str) -> tuple[str, list[tuple[bool, str]]]:
+    """Markdown as (is_heading, text) blocks, and its first top-level heading as the title: headings
+    without their marks, a paragraph's soft-wrapped lines joined, each list item and table row a unit
+    of its own (a row as "Setting: port; Default: 8080"), a fenced code block one unit, and inline
+    markup (links, emphasis, code spans) reduced to its text. YAML front matter is left out."""
+    lines = [line.strip() for line in text.splitlines()]
+    if lines and lines[0] == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line in ("---", "...")), 0)
+        lines = lines[end + 1:]
+    blocks: list[tuple[bool, str]] = []
+    paragraph: list[str] = []
+    title = ""
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append((False, _md_inline(" ".join(paragraph))))
+            paragraph.clear()
+
+    i = 0
+    while i < len(lines):
+        line, after = lines[i], lines[i + 1] if i + 1 < len(lines) else ""
+        heading = _MD_HEADING.match(line)
+        if line.startswith(("```", "~~~")):
+            flush()
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith(line[:3])), len(lines))
+            code = " ".join(" ".join(lines[i + 1:end]).split())
+            if code:
+                blocks.append((False, code))
+            i = end
+        elif heading or (line and not paragraph and _MD_SETEXT.match(after)):
+            flush()
+            name = _md_inline(heading.group(2) if heading else line)
+            title = title or (name if not heading or len(heading.group(1)) == 1 else "")
+            blocks.append((True, name))
+            if not heading:
+                i += 1  # the underline
+        elif "|" in line and _MD_TABLE_RULE.match(after):
+            flush()
+            columns, i = _md_cells(line), i + 1
+            while i + 1 < len(lines) and "|" in lines[i + 1]:
+                i += 1
+                blocks.append((False, _table_row(columns, _md_cells(lines[i]))))
+        elif _MD_ITEM.match(line):
+            flush()
+            paragraph.append(_MD_ITEM.sub("", line))
+        elif line:
+            paragraph.append(line)
+        else:
+            flush()
+        i += 1
+    flush()
+    return title, [(h, t) for h, t in blocks if t]
 
 
 # --- plain text, hard-wrapped (PDF extractions) or one paragraph per line ---

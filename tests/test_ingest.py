@@ -156,3 +156,24 @@ def test_a_numbered_heading_may_be_a_question(tmp_path):
                     + wrapped * 4 + "and looking it up.\n", encoding="utf-8")
     d = load_document(path, path.name)
     assert "1.2. What is this spec?" in [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading]
+
+
+def test_markdown_headings_lists_tables_and_code_are_read_as_structure(tmp_path):
+    path = tmp_path / "guide.md"
+    path.write_text("---\nlayout: page\n---\n# Widget Server Guide\n\nWidget Server is a *small* HTTP server,\n"
+                    "written in [Python](https://python.org).\n\nSetup\n-----\n\n| Setting | Default |\n|---|---:|\n"
+                    "| `port` | 8080 |\n| `workers` | 4 |\n\n- The log level defaults to `info`.\n- The maximum body is\n"
+                    "  10 MB.\n\n```\nwidget-server --port 9000\n```\n", encoding="utf-8")
+    d = load_document(path, path.name)
+    units = [(p.is_heading, d.text[p.start:p.end], p.heading) for p in d.paragraphs]
+    assert d.title == "Widget Server Guide" and "layout" not in d.text
+    assert units == [
+        (True, "Widget Server Guide", "Widget Server Guide"),
+        (False, "Widget Server is a small HTTP server, written in Python.", "Widget Server Guide"),
+        (True, "Setup", "Setup"),
+        (False, "Setting: port; Default: 8080", "Setup"),
+        (False, "Setting: workers; Default: 4", "Setup"),
+        (False, "The log level defaults to info.", "Setup"),
+        (False, "The maximum body is 10 MB.", "Setup"),
+        (False, "widget-server --port 9000", "Setup"),
+    ]
