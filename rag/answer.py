@@ -957,5 +957,7 @@ def _as_sentence(text: str, span: Span, sentence: Span) -> str:
         if _is_lead_in(text, lead) and lead[1] <= span[0]:
             piece = f"{text[lead[0]:lead[1]]} {piece}"
     piece = piece.strip().rstrip(",;:-– ")
-    piece = piece[0].upper() + piece[1:] if piece else piece
+    # A term being defined ("www-data: …", "sync: …") or a name written in code keeps its case.
+    if piece and not re.match(r"[\w.-]*[\d_./-][\w.-]*\b|\S+:", piece):
+        piece = piece[0].upper() + piece[1:]
     return piece if piece.endswith((".", "!", "?", '"', "”", "…", "。", "！", "？")) else piece + "."

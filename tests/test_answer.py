@@ -268,3 +268,14 @@ def test_a_sentence_that_names_its_own_version_takes_no_referent():
     question = "Which version of the database specification is this?"
     answer = ExtractiveGenerator().generate(question, Retrieval(question, [Passage(chunk, 1.0, 1.0, 1.0, [0.8])]))
     assert answer.answer.startswith("This is version 0.21")
+
+
+def test_a_defined_term_or_code_name_keeps_its_case():
+    from rag.answer import _as_sentence
+
+    def shown(text):
+        return _as_sentence(text, (0, len(text)), (0, len(text)))
+
+    assert shown("www-data: some web servers run as www-data") == "www-data: some web servers run as www-data."
+    assert shown("pg_dump now supports LZ4.") == "pg_dump now supports LZ4."
+    assert shown("the city grew fast") == "The city grew fast."
