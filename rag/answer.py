@@ -642,7 +642,7 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if not f["neighbour"]:
+        if not f["neighbour"] or f["target_missing"]:
             return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
@@ -744,6 +744,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     neighbour = not q.neighbour_of or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
                                        and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))
     numbers, names, required = _missing(q.specific, context, stats)
+    later_text = chunk.text[later[0]:later[1]] if later else ""
     return {
         "around": _overlap(context, idf),
         "missing": numbers + names,
@@ -759,6 +760,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not set(asked) & _bag(near)[0]),
         "neighbour": float(neighbour),
+        "target_missing": float(bool(q.target) and set(q.target) <= q.acronyms
+                                and not set(q.target) & _bag(f"{context} {later_text}")[0]),
     }, before
 
 

@@ -279,3 +279,21 @@ def test_a_defined_term_or_code_name_keeps_its_case():
     assert shown("www-data: some web servers run as www-data") == "www-data: some web servers run as www-data."
     assert shown("pg_dump now supports LZ4.") == "pg_dump now supports LZ4."
     assert shown("the city grew fast") == "The city grew fast."
+
+
+def test_an_acronym_asked_for_must_be_spoken_of_near_the_answer():
+    """"What UID does the www-data user have?" is not answered by a sentence about www-data that
+    names no UID, nor by one that does only far away."""
+    from rag.answer import ExtractiveGenerator
+    from rag.chunk import Chunk
+    from rag.retrieve import Passage, Retrieval
+    from rag.text import sentence_spans
+
+    def ask(text):
+        chunk = Chunk("c", "users.html", "Users and Groups", "Users", text, 0, len(text), sentence_spans(text))
+        question = "What UID does the www-data user have?"
+        passage = Passage(chunk, 1.0, 1.0, 1.0, [0.8] * len(chunk.sentences))
+        return ExtractiveGenerator().generate(question, Retrieval(question, [passage]))
+
+    assert ask("Some web servers run as the www-data user. Web content should not be owned by this user.").abstained
+    assert not ask("The www-data user has UID 33. Some web servers run as www-data.").abstained
