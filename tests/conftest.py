@@ -63,7 +63,9 @@ def postgres_url(postgres_server) -> str:
 
 # `pytest -m "not slow"` is the quick loop: it leaves out every test that loads the real model (through
 # these fixtures) and the modules marked slow themselves (subprocesses, a browser, a server under load).
-_MODEL_FIXTURES = {"embedder", "corpus_index", "assistant", "onnx_embedder"}
+# The last three are module fixtures that index a small corpus with the real model (test_generality,
+# test_translate, test_llm).
+_MODEL_FIXTURES = {"embedder", "corpus_index", "assistant", "onnx_embedder", "notes", "mixed_assistant", "injected"}
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -16,6 +16,8 @@ import pytest
 from browsing import EXAMPLE, ROOT, Page, expect, serious
 from serving import Server
 
+pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
+
 CORPUS = ROOT / "corpus"
 NEW_DOC = """Quokka Survey of Testville
 

@@ -99,6 +99,11 @@ def tiny(tmp_path_factory):
             "index": root / "index"}
 
 
+# The tiny suites are evaluated by the real pipeline: their index is built, and their questions asked, with the
+# real model.
+model = pytest.mark.slow
+
+
 def run_eval(tiny, tmp_path, *suites, extra=()):
     args = ["eval", "--index", str(tiny["index"]), "--split", "dev", "--report-dir", str(tmp_path / "report"), *extra]
     for name in suites:
@@ -106,6 +111,7 @@ def run_eval(tiny, tmp_path, *suites, extra=()):
     return cli.main(args)
 
 
+@model
 def test_eval_writes_a_report_section_per_suite_and_fails_if_any_suite_does(tiny, tmp_path, capsys):
     assert run_eval(tiny, tmp_path, "good", "strict", extra=["--baseline"]) == 1
     report = json.loads((tmp_path / "report" / "report.json").read_text())
@@ -122,6 +128,7 @@ def test_eval_writes_a_report_section_per_suite_and_fails_if_any_suite_does(tiny
     assert "strict: below threshold: dev answer_accuracy" in captured.err
 
 
+@model
 def test_one_suite_runs_alone_and_lists_its_failures(tiny, tmp_path, capsys):
     assert run_eval(tiny, tmp_path, "good", extra=["--show-failures"]) == 0
     report = json.loads((tmp_path / "report" / "report.json").read_text())
@@ -131,6 +138,7 @@ def test_one_suite_runs_alone_and_lists_its_failures(tiny, tmp_path, capsys):
     assert capsys.readouterr().err.count("✗ good ") == len(wrong)
 
 
+@model
 def test_evaluate_suite_is_a_library_call(tiny):
     suite = load_suite(tiny["good"])
     report, outcomes = evaluate_suite(suite, Config(index_dir=tiny["index"]), split="dev")
@@ -148,6 +156,7 @@ def test_an_unknown_or_repeated_suite_is_one_clear_error(tmp_path, capsys):
     assert not any(tmp_path.iterdir())  # refused before any index was built
 
 
+@model
 def test_a_broken_generator_fails_eval(tiny, tmp_path, monkeypatch):
     from rag.answer import Answer
 
@@ -159,6 +168,7 @@ def test_a_broken_generator_fails_eval(tiny, tmp_path, monkeypatch):
     assert run_eval(tiny, tmp_path, "good") == 1
 
 
+@model
 def test_a_broken_retriever_fails_eval(tiny, tmp_path, monkeypatch):
     from rag.retrieve import Retriever
 

@@ -228,6 +228,7 @@ RELEASES = """<!DOCTYPE html>
 """
 
 
+@pytest.mark.slow  # indexes and answers with the real model
 def test_a_heading_release_number_is_the_version_a_sentence_speaks_of(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "releases.html").write_text(RELEASES, encoding="utf-8")

@@ -218,6 +218,7 @@ def test_terminal_safe_removes_sequences_and_controls():
     assert time.perf_counter() - started < 2
 
 
+@pytest.mark.slow  # `rag ask` and `rag search` in subprocesses: they index and answer with the real model
 def test_f13_ask_and_search_print_no_escape_sequences(tmp_path):
     corpus = tmp_path / "docs"
     corpus.mkdir()
@@ -425,6 +426,7 @@ def test_rate_limited_log_counts_what_it_drops():
 
 # --- the soak's smoke run ---
 
+@pytest.mark.slow  # `rag serve` with the real model, under load for seconds (bench/soak.py --smoke)
 def test_soak_smoke():
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "soak.py"), "--smoke"],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)

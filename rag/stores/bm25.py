@@ -36,16 +36,17 @@ class BM25:
 
     @classmethod
     def build(cls, documents: Iterable[str]) -> "BM25":
-        vocabulary: dict[str, int] = {}
-        term_ids, tfs, lengths = array("i"), array("f"), array("f")
-        row_ends = array("q")
+        builder = Builder()
         for text in documents:
-            counts = Counter(terms(text))
-            lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
-                tfs.append(tf)
-            row_ends.append(len(term_ids))
+            builder.add(text)
+        return builder.finish()
+
+    @classmethod
+    def _from_postings(cls, builder: "Builder") -> "BM25":
+        # Taken from the builder, so that each array is freed as soon as it is used up.
+        vocabulary, term_ids, tfs, lengths, row_ends = (builder.vocabulary, builder.term_ids, builder.tfs,
+                                                        builder.lengths, builder.row_ends)
+        builder.term_ids = builder.tfs = builder.lengths = builder.row_ends = None
         n = len(lengths)
         lengths_array = np.array(lengths, dtype=np.float32)
         avg_length = float(lengths_array.mean()) if n else 0.0
@@ -130,6 +131,27 @@ class BM25:
         scores = self.scores(query)
         top = np.argpartition(-scores, n)[:n] if len(scores) > n else np.arange(len(scores))
         return [(int(r), float(scores[r])) for r in top[np.argsort(-scores[top], kind="stable")] if scores[r] > 0]
+
+
+class Builder:
+    """BM25 over documents given one at a time (a store's writer feeds it while it writes the chunks, so
+    the texts are never held all at once): `add` each, then `finish`. Same index as `BM25.build`."""
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self.term_ids, self.tfs, self.lengths, self.row_ends = array("i"), array("f"), array("f"), array("q")
+
+    def add(self, text: str) -> None:
+        counts = Counter(terms(text))
+        self.lengths.append(sum(counts.values()))
+        vocabulary, term_ids, tfs = self.vocabulary, self.term_ids, self.tfs
+        for term, tf in counts.items():
+            term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
+            tfs.append(tf)
+        self.row_ends.append(len(term_ids))
+
+    def finish(self) -> BM25:
+        return BM25._from_postings(self)
 
 
 def idf(df: int, n: int) -> float:

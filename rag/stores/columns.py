@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+from array import array
 from pathlib import Path
 from typing import Iterable
 
@@ -12,19 +13,42 @@ import numpy as np
 
 def write_strings(folder: Path, name: str, strings: Iterable[str]) -> list[str]:
     """Write <name>.bin and <name>.off.npy; returns the file names."""
-    offsets = [0]
-    with open(folder / f"{name}.bin", "wb") as f:
+    with StringsWriter(folder, name) as column:
         for s in strings:
-            data = s.encode("utf-8")
-            f.write(data)
-            offsets.append(offsets[-1] + len(data))
-    np.save(folder / f"{name}.off.npy", np.array(offsets, dtype=np.int64))
-    return [f"{name}.bin", f"{name}.off.npy"]
+            column.append(s)
+    return column.names
+
+
+class StringsWriter:
+    """write_strings one string at a time: `append` each, and the offsets are written on leaving the `with`."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder, self.name = folder, name
+        self.offsets = array("q", [0])
+        self._file = open(folder / f"{name}.bin", "wb")
+        self.names = [f"{name}.bin", f"{name}.off.npy"]
+
+    def append(self, s: str) -> None:
+        data = s.encode("utf-8")
+        self._file.write(data)
+        self.offsets.append(self.offsets[-1] + len(data))
+
+    def __enter__(self) -> "StringsWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+        if exc[0] is None:
+            np.save(self.folder / f"{self.name}.off.npy", np.frombuffer(self.offsets, dtype=np.int64))
 
 
 def write_lookup(folder: Path, name: str, strings: list[str]) -> list[str]:
     """Write <name>.hash.npy (sorted 64-bit hashes) and <name>.pos.npy (the position of each)."""
-    hashes = np.fromiter((hash64(s) for s in strings), dtype=np.uint64, count=len(strings))
+    return write_hash_lookup(folder, name, np.fromiter((hash64(s) for s in strings), dtype=np.uint64, count=len(strings)))
+
+
+def write_hash_lookup(folder: Path, name: str, hashes: np.ndarray) -> list[str]:
+    """write_lookup given the strings' hash64 values, in order."""
     order = np.argsort(hashes, kind="stable")
     np.save(folder / f"{name}.hash.npy", hashes[order])
     np.save(folder / f"{name}.pos.npy", order.astype(np.int64))

@@ -26,7 +26,8 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from array import array
+from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -36,7 +37,8 @@ from . import dense
 from ..errors import RagError
 from .base import IndexCorrupt, IndexMissing, Store, StoredChunk, Writer
 from .bm25 import BM25
-from .columns import Strings, load_array, write_lookup, write_strings
+from .bm25 import Builder as BM25Builder
+from .columns import Strings, StringsWriter, hash64, load_array, write_hash_lookup
 
 FORMAT = 2
 _BUILD_KEYS = ("roots", "follow_symlinks", "settings", "model", "skipped")  # what a build records beside the files
@@ -114,8 +116,11 @@ class LocalStore(Store):
                 self._v, live = _Version.empty(self.index_dir), None
             _remove_debris(self.index_dir, keep=live)
             writer = _LocalWriter(self)
-            yield writer
-            writer.commit()
+            try:
+                yield writer
+                writer.commit()
+            finally:
+                writer.close()
         self.refresh()
 
     @classmethod
@@ -244,18 +249,25 @@ def _verify(version: Path, manifest: dict) -> None:
 
 
 class _LocalWriter(Writer):
-    """Collects the changes, then writes them and the unchanged documents as a new version."""
+    """Collects the changes, then writes them and the unchanged documents as a new version. An added
+    document's chunks go straight to spill files (`_Spill`), so a build holds one document at a time in
+    memory, not every chunk with its sentence vectors."""
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
         self.old = store._v
         self.files = dict(self.old.manifest.get("files", {}))
-        self.added: dict[str, list[StoredChunk]] = {}
+        self.added: dict[str, tuple[int, int, str]] = {}  # doc_id: its rows in the spill, its title
         self.manifest = {k: v for k, v in self.old.manifest.items() if k in _BUILD_KEYS}
         self.changed = False
+        self.spill: _Spill | None = None
 
     def add(self, doc_id: str, record: dict, chunks: list[StoredChunk]) -> None:
-        self.added[doc_id] = list(chunks)
+        chunks = list(chunks)
+        if self.spill is None:
+            self.spill = _Spill(self.store.index_dir / f".tmp-spill-{time.time_ns()}")
+        a, b = self.spill.add(chunks)
+        self.added[doc_id] = (a, b, chunks[0].chunk.title if chunks else "")
         self.files[doc_id] = {**record, "chunks": len(chunks)}
         self.changed = True
 
@@ -268,18 +280,126 @@ class _LocalWriter(Writer):
         self.manifest = {k: v for k, v in manifest.items() if k != "files"}
 
     def commit(self) -> None:
-        if self.changed:
-            _write_version(self.store.index_dir, {**self.manifest, "files": self.files}, self._documents(), self.old)
+        try:
+            if self.changed:
+                _write_version(self.store.index_dir, {**self.manifest, "files": self.files}, self._documents(), self.old)
+        finally:
+            self.close()
 
-    def _documents(self) -> Iterator[tuple[str, list[StoredChunk] | tuple[int, int]]]:
-        """(doc_id, its new chunks, or the row range of its unchanged chunks in the old version)."""
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.remove()
+            self.spill = None
+
+    def _documents(self) -> Iterator[tuple[str, "_Spill | _Version", int, int, str]]:
+        """(doc_id, where its chunks are, their rows there, its title): the spill for an added document,
+        the old version for an unchanged one."""
         old = self.old
+        if self.spill is not None:
+            self.spill.flush()
         for doc_id in self.files:
             if doc_id in self.added:
-                yield doc_id, self.added[doc_id]
+                a, b, title = self.added[doc_id]
+                yield doc_id, self.spill, a, b, title
             else:
                 d = old.docs.find(doc_id)
-                yield doc_id, (int(old.doc_starts[d]), int(old.doc_starts[d + 1]))
+                a, b = int(old.doc_starts[d]), int(old.doc_starts[d + 1])
+                yield doc_id, old, a, b, old.titles[int(old.info[a][4])] if b > a else ""
+
+
+class _Spill:
+    """Added chunks appended to files in a temporary directory as they arrive, read back by position
+    (file reads, not memory maps, so what was read does not stay resident). Per chunk: id, text, heading,
+    title (a chunk's own title goes into the text BM25 indexes), start/end/tokens/llm_tokens, vector, and
+    its sentences' spans and vectors."""
+
+    _STRINGS = ("ids", "texts", "headings", "titles")
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir()
+        self.folder = folder
+        self.dim: int | None = None
+        self.rows = 0
+        self.sentence_starts = array("q", [0])
+        self.offsets = {name: array("q", [0]) for name in self._STRINGS}
+        self.files = {name: open(folder / name, "w+b")
+                      for name in (*self._STRINGS, "info", "vectors", "sentences", "spans")}
+
+    def add(self, chunks: list[StoredChunk]) -> tuple[int, int]:
+        """Append the chunks; returns their rows."""
+        a = self.rows
+        if not chunks:
+            return a, a
+        for name, values in (("ids", [s.chunk.chunk_id for s in chunks]), ("texts", [s.chunk.text for s in chunks]),
+                             ("headings", [s.chunk.heading for s in chunks]), ("titles", [s.chunk.title for s in chunks])):
+            offsets = self.offsets[name]
+            for value in values:
+                data = value.encode("utf-8")
+                self.files[name].write(data)
+                offsets.append(offsets[-1] + len(data))
+        info = np.array([[s.chunk.start, s.chunk.end, s.chunk.tokens, s.chunk.llm_tokens] for s in chunks], dtype=np.int64)
+        vectors = np.stack([s.vector for s in chunks]).astype(np.float32)
+        self.dim = vectors.shape[1]
+        sentences = np.concatenate([np.asarray(s.sentences, dtype=np.float32).reshape(-1, self.dim) for s in chunks])
+        spans = np.concatenate([np.asarray(s.chunk.sentences, dtype=np.int32).reshape(-1, 2) for s in chunks])
+        for s in chunks:
+            self.sentence_starts.append(self.sentence_starts[-1] + len(s.chunk.sentences))
+        for name, values in (("info", info), ("vectors", vectors), ("sentences", sentences), ("spans", spans)):
+            self.files[name].write(np.ascontiguousarray(values).tobytes())
+        self.rows += len(chunks)
+        return a, self.rows
+
+    def flush(self) -> None:
+        for f in self.files.values():
+            f.flush()
+
+    def _read(self, name: str, dtype, width: int, a: int, b: int) -> np.ndarray:
+        size = np.dtype(dtype).itemsize * width
+        data = os.pread(self.files[name].fileno(), (b - a) * size, a * size)
+        return np.frombuffer(data, dtype=dtype).reshape(-1, width)
+
+    def strings(self, name: str, a: int, b: int) -> list[str]:
+        offsets = self.offsets[name]
+        start = offsets[a]
+        blob = os.pread(self.files[name].fileno(), offsets[b] - start, start)
+        return [blob[offsets[i] - start:offsets[i + 1] - start].decode("utf-8") for i in range(a, b)]
+
+    def rows_of(self, a: int, b: int) -> "_Rows":
+        s0, s1 = self.sentence_starts[a], self.sentence_starts[b]
+        dim = self.dim or 0
+        return _Rows(self.strings("ids", a, b), self.strings("texts", a, b), self.strings("headings", a, b),
+                     self.strings("titles", a, b), self._read("info", np.int64, 4, a, b),
+                     np.diff(np.frombuffer(self.sentence_starts, dtype=np.int64)[a:b + 1]), self._read("spans", np.int32, 2, s0, s1),
+                     self._read("vectors", np.float32, dim, a, b), self._read("sentences", np.float32, dim, s0, s1))
+
+    def sentence_count(self, a: int, b: int) -> int:
+        return self.sentence_starts[b] - self.sentence_starts[a]
+
+    def remove(self) -> None:
+        for f in self.files.values():
+            f.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Rows(NamedTuple):
+    """A document's chunks as columns, from the spill or the old version."""
+    ids: list[str]
+    texts: list[str]
+    headings: list[str]
+    titles: list[str]  # each chunk's title (for the BM25 text)
+    info: np.ndarray  # start, end, tokens, llm_tokens
+    sentence_counts: np.ndarray
+    spans: np.ndarray
+    vectors: np.ndarray
+    sentences: np.ndarray
+
+
+def _old_rows(old: _Version, a: int, b: int, title: str) -> _Rows:
+    s0, s1 = int(old.sentence_starts[a]), int(old.sentence_starts[b])
+    return _Rows([old.ids[r] for r in range(a, b)], [old.texts[r] for r in range(a, b)],
+                 [old.headings[r] for r in range(a, b)], [title] * (b - a), np.asarray(old.info[a:b, :4]),
+                 np.diff(np.asarray(old.sentence_starts[a:b + 1])), np.asarray(old.spans[s0:s1]),
+                 np.asarray(old.vectors[a:b]), np.asarray(old.sentence_vectors[s0:s1]))
 
 
 def _write_version(index_dir: Path, manifest: dict, documents, old: _Version) -> None:
@@ -310,73 +430,95 @@ def _write_version(index_dir: Path, manifest: dict, documents, old: _Version) ->
 
 
 def _write_arrays(folder: Path, manifest: dict, documents, old: _Version) -> list[str]:
-    """Write the version's files from the documents in order; fills manifest["chunks"] (and "ann")."""
-    ids, texts, headings, embedding_texts, doc_ids, titles = [], [], [], [], [], []
-    info, sentence_counts, spans, doc_starts = [], [], [], [0]
-    vector_parts, sentence_parts = [], []
-    for doc_id, chunks in documents:
-        if isinstance(chunks, tuple):  # rows of the old version, copied as they are
-            a, b = chunks
-            for r in range(a, b):
-                ids.append(old.ids[r])
-                texts.append(old.texts[r])
-                headings.append(old.headings[r])
-            title = old.titles[int(old.info[a][4])] if b > a else ""
-            embedding_texts.extend(Chunk("", doc_id, title, h, t, 0, 0).embedding_text
-                                   for h, t in zip(headings[len(headings) - (b - a):], texts[len(texts) - (b - a):]))
-            row_info = np.asarray(old.info[a:b]).copy()
-            row_info[:, 4] = len(doc_ids)
-            info.extend(row_info.tolist())
-            s0, s1 = int(old.sentence_starts[a]), int(old.sentence_starts[b])
-            sentence_counts.extend(np.diff(np.asarray(old.sentence_starts[a:b + 1])).tolist())
-            spans.append(np.asarray(old.spans[s0:s1]))
-            vector_parts.append(np.asarray(old.vectors[a:b]))
-            sentence_parts.append(np.asarray(old.sentence_vectors[s0:s1]))
-        else:
-            title = chunks[0].chunk.title if chunks else ""
-            for s in chunks:
-                c = s.chunk
-                ids.append(c.chunk_id)
-                texts.append(c.text)
-                headings.append(c.heading)
-                embedding_texts.append(c.embedding_text)
-                info.append([c.start, c.end, c.tokens, c.llm_tokens, len(doc_ids)])
-                sentence_counts.append(len(c.sentences))
-                spans.append(np.asarray(c.sentences, dtype=np.int32).reshape(-1, 2))
-            if chunks:
-                vector_parts.append(np.stack([s.vector for s in chunks]))
-                sentence_parts.append(np.concatenate([s.sentences for s in chunks]))
-        doc_ids.append(doc_id)
-        titles.append(title)
-        doc_starts.append(len(ids))
+    """Write the version's files from the documents in order, one document at a time (the vectors and
+    strings go straight to their files; BM25 is fed as it goes); fills manifest["chunks"] (and "ann")."""
+    documents = list(documents)  # (doc_id, source, first row, end row, title)
     dim = int(manifest["model"]["dim"])
-    vectors = np.concatenate(vector_parts).astype(np.float32) if vector_parts else np.zeros((0, dim), np.float32)
-    sentences = np.concatenate(sentence_parts).astype(np.float32) if sentence_parts else np.zeros((0, dim), np.float32)
+    count = sum(b - a for _, _, a, b, _ in documents)
+    sentence_count = sum(_sentence_count(source, a, b) for _, source, a, b, _ in documents)
+    info_parts, count_parts, doc_starts = [], [], [0]
+    id_hashes, doc_hashes = array("Q"), array("Q")
+    bm25 = BM25Builder()
+    with _NpyWriter(folder / "vectors.npy", np.float32, (count, dim)) as vectors, \
+            _NpyWriter(folder / "sentences.npy", np.float32, (sentence_count, dim)) as sentences, \
+            _NpyWriter(folder / "spans.npy", np.int32, (sentence_count, 2)) as spans, \
+            StringsWriter(folder, "ids") as ids, StringsWriter(folder, "texts") as texts, \
+            StringsWriter(folder, "headings") as headings, StringsWriter(folder, "docs") as doc_ids, \
+            StringsWriter(folder, "titles") as titles:
+        for doc_id, source, a, b, title in documents:
+            rows = source.rows_of(a, b) if isinstance(source, _Spill) else _old_rows(source, a, b, title)
+            for chunk_id, text, heading, chunk_title in zip(rows.ids, rows.texts, rows.headings, rows.titles):
+                ids.append(chunk_id)
+                id_hashes.append(hash64(chunk_id))
+                texts.append(text)
+                headings.append(heading)
+                bm25.add(Chunk("", doc_id, chunk_title, heading, text, 0, 0).embedding_text)
+            row_info = np.zeros((b - a, 5), dtype=np.int64)
+            row_info[:, :4] = rows.info
+            row_info[:, 4] = len(doc_starts) - 1
+            info_parts.append(row_info)
+            count_parts.append(np.asarray(rows.sentence_counts, dtype=np.int64))
+            vectors.write(rows.vectors)
+            sentences.write(rows.sentences)
+            spans.write(rows.spans)
+            doc_ids.append(doc_id)
+            doc_hashes.append(hash64(doc_id))
+            titles.append(title)
+            doc_starts.append(doc_starts[-1] + b - a)
     arrays = {
-        "vectors.npy": vectors, "sentences.npy": sentences,
-        "chunk_info.npy": np.array(info, dtype=np.int64).reshape(-1, 5),
-        "sentence_starts.npy": np.concatenate([[0], np.cumsum(sentence_counts, dtype=np.int64)]).astype(np.int64),
-        "spans.npy": np.concatenate(spans).astype(np.int32) if spans else np.zeros((0, 2), np.int32),
+        "chunk_info.npy": np.concatenate(info_parts) if info_parts else np.zeros((0, 5), np.int64),
+        "sentence_starts.npy": np.concatenate([[0], np.cumsum(np.concatenate(count_parts) if count_parts else [], dtype=np.int64)]).astype(np.int64),
         "doc_starts.npy": np.array(doc_starts, dtype=np.int64),
     }
     for name, values in arrays.items():
         np.save(folder / name, values)
-    names = list(arrays)
-    names += write_strings(folder, "ids", ids) + write_lookup(folder, "ids", ids)
-    names += write_strings(folder, "texts", texts) + write_strings(folder, "headings", headings)
-    names += write_strings(folder, "docs", doc_ids) + write_lookup(folder, "docs", doc_ids)
-    names += write_strings(folder, "titles", titles)
-    del texts, headings
-    names += BM25.build(embedding_texts).save(folder)
-    manifest["chunks"] = len(ids)
+    del info_parts, count_parts, arrays
+    names = ["vectors.npy", "sentences.npy", "chunk_info.npy", "sentence_starts.npy", "spans.npy", "doc_starts.npy"]
+    names += ids.names + write_hash_lookup(folder, "ids", np.frombuffer(id_hashes, dtype=np.uint64))
+    names += texts.names + headings.names
+    names += doc_ids.names + write_hash_lookup(folder, "docs", np.frombuffer(doc_hashes, dtype=np.uint64))
+    names += titles.names
+    del id_hashes, doc_hashes
+    names += bm25.finish().save(folder)
+    manifest["chunks"] = count
     manifest.pop("ann", None)
-    if len(vectors) > dense.EXACT_LIMIT:
+    if count > dense.EXACT_LIMIT:
         import faiss
 
-        ann, manifest["ann"] = dense.build_ann(vectors)
+        ann, manifest["ann"] = dense.build_ann(np.load(folder / "vectors.npy", mmap_mode="r"))
         faiss.write_index(ann, str(folder / "ann.faiss"))
         names.append("ann.faiss")
     return names
+
+
+def _sentence_count(source: "_Spill | _Version", a: int, b: int) -> int:
+    if isinstance(source, _Spill):
+        return source.sentence_count(a, b)
+    return int(source.sentence_starts[b]) - int(source.sentence_starts[a]) if b > a else 0
+
+
+class _NpyWriter:
+    """An .npy file of a known shape written in row blocks (the same bytes np.save writes for the whole array)."""
+
+    def __init__(self, path: Path, dtype, shape: tuple[int, ...]) -> None:
+        self.path, self.dtype, self.shape = path, np.dtype(dtype), shape
+        self._file = open(path, "wb")
+        np.lib.format.write_array_header_1_0(self._file, {"descr": np.lib.format.dtype_to_descr(self.dtype),
+                                                          "fortran_order": False, "shape": shape})
+        self.rows = 0
+
+    def write(self, block: np.ndarray) -> None:
+        block = np.ascontiguousarray(block, dtype=self.dtype).reshape(-1, *self.shape[1:])
+        self._file.write(block.tobytes())
+        self.rows += len(block)
+
+    def __enter__(self) -> "_NpyWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+        if exc[0] is None and self.rows != self.shape[0]:
+            raise RuntimeError(f"{self.path.name}: wrote {self.rows} rows of {self.shape[0]}")
 
 
 def _fsync(path: Path) -> None:
