@@ -459,6 +459,13 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     return False
 
 
+def _unknown_acronym(q: Question, retrieval: Retrieval) -> bool:
+    """An acronym of the question ("GIL") that the corpus never uses and no retrieved passage spells
+    out (its words' initials): what it names is not in the corpus."""
+    unknown = set(retrieval.unknown_terms) & q.acronyms
+    return any(not any(a in _bag(p.chunk.text)[1] for p in retrieval.passages) for a in unknown)
+
+
 # --- candidates ---
 
 @dataclass
@@ -585,7 +592,7 @@ class ExtractiveGenerator:
             return Answer(question, NOT_COVERED, True)
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
-        if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) \
+        if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
         chosen = [supported[0]]

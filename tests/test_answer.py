@@ -297,3 +297,18 @@ def test_an_acronym_asked_for_must_be_spoken_of_near_the_answer():
 
     assert ask("Some web servers run as the www-data user. Web content should not be owned by this user.").abstained
     assert not ask("The www-data user has UID 33. Some web servers run as www-data.").abstained
+
+
+def test_an_acronym_the_corpus_never_uses_abstains():
+    from rag.answer import ExtractiveGenerator
+    from rag.chunk import Chunk
+    from rag.retrieve import Passage, Retrieval
+    from rag.text import sentence_spans
+
+    text = "Python 3.11 is between 10-60% faster than Python 3.10. The new parser is based on PEG."
+    chunk = Chunk("c", "3.11.html", "What's New In Python 3.11", "Faster CPython", text, 0, len(text), sentence_spans(text))
+    passages = [Passage(chunk, 1.0, 1.0, 1.0, [0.8, 0.5])]
+    question = "How much faster is the JIT in Python 3.11?"
+    assert ExtractiveGenerator().generate(question, Retrieval(question, passages, unknown_terms=["jit"])).abstained
+    question = "How much faster is Python 3.11?"
+    assert not ExtractiveGenerator().generate(question, Retrieval(question, passages)).abstained
