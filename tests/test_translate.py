@@ -28,6 +28,8 @@ from conftest import CORPUS, ROOT
     ("中国在全球创新指数中排名第几？", None, "rank"),
     ("谁是四川省决策咨询委员会工业组副组长？", None, "name"),
     ("成都的旗舰产业是什么？", "What is flagship industry of Chengdu?", "other"),
+    # 百分之多少 asks for a percentage as one question word, not "how much … percent"
+    ("一季度西安外贸同比增长了百分之多少？", "By what percentage is the first quarter Xi'an foreign trade year-on-year grow?", "number"),
     # traditional characters, full-width digits, a question mixed with English
     ("四川首批製造強市試點城市有哪些？", None, "name"),
     ("西安２０３０年的ＧＤＰ目标是多少？", "How much is the GDP target of Xi'an 2030?", "number"),
