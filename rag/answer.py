@@ -426,8 +426,8 @@ def _expands(question: str, text: str) -> bool:
     acronym = asked.group(1)
     initial = re.escape(acronym[0])
     # Words that start with the acronym's first letter: "DER (der[0]..der[len-1])" is no expansion.
-    return re.search(rf"\b{re.escape(acronym)}\s*\((?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,10}}\)"
-                     rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}\s*\)", text) is not None
+    return re.search(rf"\b{re.escape(acronym)}s?\s*\((?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,10}}\)"
+                     rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}s?\s*\)", text) is not None
 
 
 def _sort_of(text: str, number: re.Match) -> str:
@@ -919,7 +919,9 @@ def _states(term: str, present: frozenset, context: str) -> bool:
     "PostgreSQL 14" is not the hour of "14:00:00" nor a piece of "1.14"."""
     if not term[0].isdigit():
         return term in present
-    return re.search(rf"(?<![\d:.]){re.escape(term)}(?![\d:]|[.,]\d)", context, re.I) is not None
+    # "the 28th city" is stated by "increased to 28"
+    number = re.escape(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", term))
+    return re.search(rf"(?<![\d:.]){number}(?:st|nd|rd|th)?(?![\d:]|[.,]\d)", context, re.I) is not None
 
 
 def absent_terms(groups: list[list[str]], context: str) -> list[str]:

@@ -98,9 +98,14 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words if w not in STOPWORDS]
 
 
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
+
+
 @lru_cache(maxsize=1 << 16)  # the answerer stems the same few thousand words for every candidate
 def stem(word: str) -> str:
-    """A tiny suffix stripper, so 'cities'/'city' and 'manufacturing'/'manufacture' meet."""
+    """A tiny suffix stripper, so 'cities'/'city', 'manufacturing'/'manufacture' and '28th'/'28' meet."""
+    if _ORDINAL.fullmatch(word):
+        return word[:-2]
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies"):

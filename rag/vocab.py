@@ -90,7 +90,7 @@ MEASURE_UNITS = {
 # Words for the same kind of measure: a question about "size" is answered by a "scale".
 MEASURE_FAMILIES = [
     {"output", "value", "scale", "size", "revenue", "production", "capacity", "amount", "total", "worth", "big",
-     "large", "gdp"},
+     "large", "gdp", "gross"},
     {"growth", "grow", "rate", "increase", "decrease", "decline", "drop", "fall", "rise", "surge", "shrink",
      "percentage", "percent", "sharply", "steeply"},
     {"share", "proportion", "percentage", "percent"},

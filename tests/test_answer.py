@@ -312,3 +312,14 @@ def test_an_acronym_the_corpus_never_uses_abstains():
     assert ExtractiveGenerator().generate(question, Retrieval(question, passages, unknown_terms=["jit"])).abstained
     question = "How much faster is Python 3.11?"
     assert not ExtractiveGenerator().generate(question, Retrieval(question, passages)).abstained
+
+
+def test_an_ordinal_meets_its_number():
+    """"the 28th trillion-yuan city" is found by, and stated by, "increased to 28"; "27th" is not."""
+    from rag.answer import _states
+    from rag.text import terms
+
+    assert terms("the 28th city") == terms("28 city")
+    context = 'the number of "trillion-RMB cities" has increased to 28 as of January 20th'
+    assert _states("28", frozenset(terms(context)), context)
+    assert not _states("27", frozenset(terms(context)), context)
