@@ -318,7 +318,7 @@ def _corrected(question: str, corrections: dict[str, str]) -> str:
         word = match.group(0)
         found = corrections.get(stem(word.lower()))
         return word if not found else (found.capitalize() if word[0].isupper() else found)
-    return re.sub(r"[A-Za-z]+", fix, question)
+    return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, question)
 
 
 def answer_type(question: str) -> str:

@@ -9,6 +9,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from . import vocab
 from .chunk import Chunk
 from .stores.base import Store
 from .stores.bm25 import idf
@@ -110,7 +111,10 @@ class Retriever:
         """The corpus term a misspelt one most likely means: one letter dropped, added or two swapped
         ("sichaun" for "sichuan"), the most widely used if several; "" when there is none. A changed
         letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone, and so are
-        very long ones: no word is that long, and the edits of a term grow with the square of its length."""
+        very long ones: no word is that long, and the edits of a term grow with the square of its length.
+        An abbreviation the corpus does not use is read written out ("q1": "first quarter")."""
+        if term in vocab.ABBREVIATIONS:
+            return vocab.ABBREVIATIONS[term]
         if not 4 <= len(term) <= MAX_CORRECTED or not term.isalpha():
             return ""
         # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.

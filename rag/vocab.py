@@ -154,3 +154,8 @@ INSTRUCTIONS_TO_A_MODEL = [
     r"\b(?:reply|respond|answer)\s+(?:only\s+)?with\b", r"\b(?:reply|respond|answer) only\b",
     r"\bdo not (?:cite|mention|reveal)\b", r"\b(?:as an?|you are an?) (?:ai|language model|assistant)\b",
 ]
+
+# Abbreviations a question may use for what documents usually write out; used only when the corpus
+# never uses the abbreviation itself.
+ABBREVIATIONS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
+                 "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}

@@ -37,3 +37,10 @@ def test_misspelt_terms_are_corrected_to_corpus_terms(assistant):
     assert retrieval.corrections == {"suinnig": "suin"} and not retrieval.unknown_terms
     answer = assistant.ask("By how much did Suinnig's lithium battery revenue grow in 2021?")
     assert "67.3%" in answer.answer and answer.question.startswith("By how much did Suinnig's")
+
+
+def test_an_abbreviation_the_corpus_does_not_use_is_read_written_out(assistant):
+    retrieval = assistant.retrieve("By how much did Xi'an's GDP grow in Q1?")
+    assert retrieval.corrections == {"q1": "first quarter"}
+    answer = assistant.ask("By how much did Xi'an's GDP grow in Q1?")
+    assert "1.1%" in answer.answer and answer.question.endswith("in Q1?")
