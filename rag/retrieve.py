@@ -113,8 +113,8 @@ class Retriever:
         letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone, and so are
         very long ones: no word is that long, and the edits of a term grow with the square of its length.
         An abbreviation the corpus does not use is read written out ("q1": "first quarter")."""
-        if term in vocab.ABBREVIATIONS:
-            return vocab.ABBREVIATIONS[term]
+        if term in vocab.SPELT_OUT:
+            return vocab.SPELT_OUT[term]
         if not 4 <= len(term) <= MAX_CORRECTED or not term.isalpha():
             return ""
         # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.

@@ -157,5 +157,5 @@ INSTRUCTIONS_TO_A_MODEL = [
 
 # Abbreviations a question may use for what documents usually write out; used only when the corpus
 # never uses the abbreviation itself.
-ABBREVIATIONS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
-                 "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}
+SPELT_OUT = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
+             "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}
