@@ -235,6 +235,7 @@ ADVERSARIAL = {
 }
 
 
+@pytest.mark.slow  # megabytes of hostile text, several times over
 @pytest.mark.parametrize("name", ADVERSARIAL)
 def test_f4_a_megabyte_of_hostile_text_is_cleaned_in_linear_time(tmp_path, name):
     text = ADVERSARIAL[name]
@@ -273,6 +274,7 @@ def test_f7_a_file_over_the_limit_is_never_read_whole(tmp_path, small_corpus, em
     assert hashing_peak < 8 << 20 and build_peak < 100 << 20, (hashing_peak, build_peak)
 
 
+@pytest.mark.slow  # a 5 MB token
 def test_f8_a_5_mb_token_becomes_bounded_chunks(tmp_path):
     blob = "Frobnitz report attachment. The Frobnitz attachment blob follows: " + "QUJD" * 1_250_000 + " End of it.\n"
     doc = load_document_bytes(tmp_path, blob.encode(), "report.txt")

@@ -19,8 +19,10 @@ from rag.text import terms
 from conftest import CORPUS
 from fakes import HashEncoder
 
-STORES = ["local", "memory", "postgres"]
-SHARED = ["local", "postgres"]  # stores that several processes open
+# Starting PostgreSQL costs seconds: its runs are in the full suite (CI), not the quick loop.
+POSTGRES = pytest.param("postgres", marks=pytest.mark.slow)
+STORES = ["local", "memory", POSTGRES]
+SHARED = ["local", POSTGRES]  # stores that several processes open
 
 
 @pytest.fixture
@@ -178,6 +180,7 @@ def test_build_index_fills_the_empty_store_it_is_given(location, tmp_path):
     assert report.chunks == len(store) > 50 and sorted(report.added) == docs()
 
 
+@pytest.mark.slow  # starts PostgreSQL
 def test_postgres_schemas_keep_two_indexes_apart_in_one_database(postgres_url, small_corpus, tmp_path):
     first = open_store(namespaced(postgres_url, "eval_one"), tmp_path, create=True)
     fill(first, small_corpus)
