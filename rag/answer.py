@@ -919,9 +919,12 @@ def _states(term: str, present: frozenset, context: str) -> bool:
     "PostgreSQL 14" is not the hour of "14:00:00" nor a piece of "1.14"."""
     if not term[0].isdigit():
         return term in present
-    # "the 28th city" is stated by "increased to 28"
+    # "the 28th city" is stated by "increased to 28"; version 15.0 by "15.X" (any 15.n)
     number = re.escape(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", term))
-    return re.search(rf"(?<![\d:.]){number}(?:st|nd|rd|th)?(?![\d:]|[.,]\d)", context, re.I) is not None
+    if re.search(rf"(?<![\d:.]){number}(?:st|nd|rd|th)?(?![\d:]|[.,]\d)", context, re.I):
+        return True
+    family = re.fullmatch(r"(\d+)\.\d+", term)
+    return bool(family) and re.search(rf"(?<![\d.]){family.group(1)}\.x\b", context, re.I) is not None
 
 
 def absent_terms(groups: list[list[str]], context: str) -> list[str]:

@@ -323,3 +323,12 @@ def test_an_ordinal_meets_its_number():
     context = 'the number of "trillion-RMB cities" has increased to 28 as of January 20th'
     assert _states("28", frozenset(terms(context)), context)
     assert not _states("27", frozenset(terms(context)), context)
+
+
+def test_a_version_wildcard_states_every_version_of_its_series():
+    from rag.answer import _states
+    from rag.text import terms
+
+    context = "A dump/restore is not required for those running 15.X."
+    assert _states("15.0", frozenset(terms(context)), context)
+    assert not _states("14.2", frozenset(terms(context)), context)
