@@ -326,7 +326,9 @@ def answer_type(question: str) -> str:
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
-    if _YES_NO.match(question) and (_CHANGE.search(question) or re.search(rf"\b{_QUANTITY}\b|\d", question, re.I)):
+    # (the number of a name's version, "PostgreSQL 15", is no quantity)
+    if _YES_NO.match(question) and (_CHANGE.search(question)
+                                    or re.search(rf"\b{_QUANTITY}\b|\d", _IDENTIFIER.sub("", question), re.I)):
         return "number"
     return "other"
 

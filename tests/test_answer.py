@@ -111,6 +111,7 @@ def test_no_passages_means_abstention():
     ("Which Python version introduced pattern matching?", "version"),
     ("Which tzdata release does 15.2 ship?", "version"),
     ("What is the release date of 15.1?", "other"),
+    ("Is the new parser in Python 3.9 optional?", "other"),  # a version number is no quantity asked about
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
