@@ -10,7 +10,7 @@ them to rag/answer_weights.json (what rag.answer.ExtractiveGenerator reads).
    features (including the ranking model's score), labelled by whether the question is answerable;
    its threshold is the one that gets the most dev questions right, as the generator answers them
    (answered right, or abstained on when unanswerable), while the false abstentions it adds on the dev
-   answerable questions stay under --max-false-abstention (0.02); of equals, the highest.
+   answerable questions stay under --max-false-abstention (0.02); of equals, the middle one.
 
 Plain numpy: Newton's method on the L2-regularised, class-balanced log loss. Test splits are never read.
 """
@@ -120,17 +120,18 @@ def main() -> int:
                 sum(a and y for (_, y, *_), a in zip(rows, abstains)))
 
     # The threshold that gets the most dev questions right (a right answer kept, an unanswerable one
-    # abstained on) while the false abstentions it adds stay in bounds; of equals, the highest, since
-    # a wrong answer misleads and an abstention does not.
+    # abstained on) while the false abstentions it adds stay in bounds; of equals, the middle one, as
+    # far as can be from the questions on either side.
     answerable = sum(y for _, y, *_ in outcomes)
     forced = tally(outcomes, 0.0)[2]
-    threshold, most = 0.0, -1
+    scores = {}
     for t in sorted({round(p, 4) for *_, p in outcomes if p is not None} | {0.0}):
         kept, abstained, false = tally(outcomes, t)
         if false - forced > args.max_false_abstention * answerable:
             break
-        if kept + abstained >= most:
-            threshold, most = t, kept + abstained
+        scores[t] = kept + abstained
+    best = [t for t, score in scores.items() if score == max(scores.values())]
+    threshold = best[len(best) // 2]
     model["threshold"] = threshold
     print(f"answerability model on {len(rows)} questions: {model}")
     for suite in dict.fromkeys(name for name, *_ in outcomes):
