@@ -589,12 +589,7 @@ def _looks_like_heading(line: str) -> bool:
 
 # --- boilerplate, title, assembly ---
 
-_BOILERPLATE = re.compile(
-    r"^(?:image source|disclaimer|copyright|©|all rights reserved|hosted by|website\b|sponsored by"
-    r"|leave a comment|comments?$|share (?:this|on)|related (?:articles|news)|editor:|responsible editor"
-    r"|.*\bICP\b|.*\brecord no\b|.*\bsecurity record\b)",
-    re.I,
-)
+_BOILERPLATE = re.compile(rf"^(?:{'|'.join(vocab.BOILERPLATE_STARTS)})", re.I)
 _METADATA = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}")
 _CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 

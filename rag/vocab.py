@@ -102,8 +102,10 @@ MEASURE_FAMILIES = [
 BOILERPLATE_STARTS = ["image source", "disclaimer", "copyright", "©", "all rights reserved", "hosted by", r"website\b",
                       "sponsored by", "leave a comment", "comments?$", "share (?:this|on)", r"related (?:articles|news)",
                       "editor:", "responsible editor", r".*\bICP\b", r".*\brecord no\b", r".*\bsecurity record\b",
-                      "previous topic", "next topic", "this page", "show source", "report a bug", r"table of contents$",
-                      r"navigation$", "skip to (?:main )?content", r"theme\b.*\b(?:auto|light|dark)\b"]
+                      "previous topic$", "next topic$", "this page$", "show source$", "report a bug", r"table of contents$",
+                      r"navigation$", "skip to (?:main )?content", r"theme\b.*\b(?:auto|light|dark)\b",
+                      # a manual's page-to-page links: "Next: Simple Example, Up: Using libffi [Index]"
+                      r"(?:next|previous|prev|up):\s.*\b(?:next|previous|prev|up|index)\b"]
 # An HTML element whose class or id starts or ends with one of these is page chrome, not content
 # ("navheader", "sphinxsidebar", "headerlink", "breadcrumbs").
 CHROME_MARKERS = ("nav", "sidebar", "breadcrumb", "footer", "menu", "headerlink", "toc", "related", "skip",

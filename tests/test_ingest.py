@@ -177,3 +177,14 @@ def test_markdown_headings_lists_tables_and_code_are_read_as_structure(tmp_path)
         (False, "The maximum body is 10 MB.", "Setup"),
         (False, "widget-server --port 9000", "Setup"),
     ]
+
+
+def test_a_manuals_page_links_are_chrome_but_a_sentence_about_the_page_is_not(tmp_path):
+    path = tmp_path / "basics.html"
+    path.write_text('<html><body><div class="header"><p>Next: <a href="s.html">Simple Example</a>, Up: '
+                    '<a href="u.html">Using libffi</a> [<a href="i.html">Index</a>]</p></div>'
+                    "<h3>2.1 The Basics</h3><p>This page describes how to call a function.</p>"
+                    "<p>Next: configure the server.</p></body></html>", encoding="utf-8")
+    d = load_document(path, path.name)
+    assert "Simple Example" not in d.text
+    assert "This page describes how to call a function." in d.text and "Next: configure the server." in d.text
