@@ -398,8 +398,10 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if kind == "expansion":
         return float(_expands(q.text, text))
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
-    if kind == "number":  # "figure 4.3" points to a figure and "June 27" is a day: neither is a quantity
+    # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity
+    if kind == "number":
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
+                 and not (text[m.start() - 1:m.start()] == "[" and text[m.end():m.end() + 1] == "]")
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())]
     if kind == "name":
         # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its

@@ -223,13 +223,14 @@ def test_a_dollar_amount_is_one_number():
     assert [m.group(0) for m in NUMBER.finditer("310 billion RMB ($43 billion) in output")] == ["310 billion", "$43 billion"]
 
 
-def test_a_day_of_the_month_is_no_count():
+def test_a_day_of_the_month_or_an_index_is_no_count():
     from rag.answer import _type_evidence, analyse
 
     q = analyse("How many new keywords were added in Python 3.1?")
     assert _type_evidence(q, "Python 3.1 was released on June 27, 2009.") == 0.0
     assert _type_evidence(q, "It was released on 27 June 2009.") == 0.0
     assert _type_evidence(q, "It adds 3 new keywords.") == 1.0
+    assert _type_evidence(q, "If (closure) { args[0] = &ffi_type_pointer; see [12]") == 0.0  # indices
 
 
 def test_a_version_is_answered_by_a_version_of_what_is_asked():
