@@ -168,6 +168,9 @@ _ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the|
                           r"(?= (?:of|in|for|by|at|on|to|did|does|do|is|are|was|were|will|would|has|have|had|can|must)\b|\?|$)", re.I)
 
 
+_WHO = re.compile(r"^\W*(?:\w+\s+)?who(?:m|se)?\b", re.I)
+
+
 # --- the question, analysed once ---
 
 @dataclass
@@ -584,7 +587,10 @@ class ExtractiveGenerator:
     def score(self, question: str, retrieval: Retrieval) -> Scored:
         """Analyse the question and score every candidate of the retrieved passages."""
         q = analyse(question, retrieval.corrections)
-        candidates = _candidates(retrieval.passages, commas=not q.listing, max_chars=self.max_list_chars)
+        # A list, or a person ("Who is the deputy head …?" is answered by "Sheng Yi, deputy head of …", not
+        # by the appositive alone), needs its sentence whole, not cut at its commas.
+        whole = q.listing or bool(_WHO.match(q.text))
+        candidates = _candidates(retrieval.passages, commas=not whole, max_chars=self.max_list_chars)
         stats = _corpus_idf(q, retrieval)
         supported = self._rank(q, candidates, retrieval.passages, stats)
         answerable = _logistic(self.answerable_model, supported[0].features) if supported else None

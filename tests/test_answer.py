@@ -334,3 +334,18 @@ def test_a_version_wildcard_states_every_version_of_its_series():
     context = "A dump/restore is not required for those running 15.X."
     assert _states("15.0", frozenset(terms(context)), context)
     assert not _states("14.2", frozenset(terms(context)), context)
+
+
+def test_who_is_answered_with_the_person_not_the_appositive_alone():
+    from rag.answer import ExtractiveGenerator
+    from rag.chunk import Chunk
+    from rag.retrieve import Passage, Retrieval
+    from rag.text import sentence_spans
+
+    text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
+            "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
+            "Provincial Committee and the People's Government of Sichuan Province.")
+    chunk = Chunk("c", "pilots.txt", "Pilot cities", "", text, 0, len(text), sentence_spans(text))
+    question = "Who is the deputy head of the Industrial Sector Group of the Decision-making Advisory Committee?"
+    answer = ExtractiveGenerator().generate(question, Retrieval(question, [Passage(chunk, 1.0, 1.0, 1.0, [0.8])]))
+    assert "Sheng Yi" in answer.answer
