@@ -171,6 +171,10 @@ _ASKED_ABOUT = re.compile(r"\b(?:how many|wh(?:o|at) (?:is|was|are|were)(?: the|
 _WHO = re.compile(r"^\W*(?:\w+\s+)?who(?:m|se)?\b", re.I)
 
 
+# "How much is the population of Xi'an?" (how a Chinese question is often read) asks about "population".
+_HOW_MUCH_OF = re.compile(r"\bhow much (?:is|was|are|were) the ((?:[\w'’-]+ ){0,3}?[\w'’-]+)(?= of\b)", re.I)
+
+
 # --- the question, analysed once ---
 
 @dataclass
@@ -209,7 +213,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     top = kind is None
     kind = kind or answer_type(text)
     how_many = _HOW_MANY.search(text)
-    match = _ASKED_ABOUT.search(text)
+    match = _ASKED_ABOUT.search(text) or _HOW_MUCH_OF.search(text)
     analysed = Question(
         asked=question, text=text, kind=kind, sort=number_sort(text),
         counted=terms(how_many.group(1)) if how_many else [],
@@ -442,6 +446,15 @@ def _sort_of(text: str, number: re.Match) -> str:
     if _PERCENT_SORT.match(tail):
         return "percent"
     return "amount" if _AMOUNT_SORT.match(tail) else "count"
+
+
+_FAMILY_TERMS = [frozenset(stem(w) for w in family) for family in vocab.MEASURE_FAMILIES]
+
+
+def _kin(asked: list[str]) -> set[str]:
+    """The words of the same measure as any asked about: a "share" is also stated as a "proportion" or
+    as what something "accounts for"."""
+    return {t for family in _FAMILY_TERMS if family & set(asked) for t in family}
 
 
 def _measure_match(q: Question, text: str) -> float:
@@ -775,7 +788,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "off_topic": _off_topic(phrases, topic),
         "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
         # none of the words for what is asked about ("population") is near: the number is of something else
-        "about_missing": float(bool(asked) and not set(asked) & _bag(near)[0]),
+        "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
         "target_missing": float(bool(q.target) and set(q.target) <= q.acronyms
                                 and not set(q.target) & _bag(f"{context} {later_text}")[0]),

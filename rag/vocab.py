@@ -93,7 +93,7 @@ MEASURE_FAMILIES = [
      "large", "gdp", "gross"},
     {"growth", "grow", "rate", "increase", "decrease", "decline", "drop", "fall", "rise", "surge", "shrink",
      "percentage", "percent", "sharply", "steeply"},
-    {"share", "proportion", "percentage", "percent"},
+    {"share", "proportion", "percentage", "percent", "account"},
     {"investment", "invest", "funding", "fund", "budget"},
 ]
 

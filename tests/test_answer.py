@@ -349,3 +349,13 @@ def test_who_is_answered_with_the_person_not_the_appositive_alone():
     question = "Who is the deputy head of the Industrial Sector Group of the Decision-making Advisory Committee?"
     answer = ExtractiveGenerator().generate(question, Retrieval(question, [Passage(chunk, 1.0, 1.0, 1.0, [0.8])]))
     assert "Sheng Yi" in answer.answer
+
+
+def test_what_is_asked_about_is_read_from_how_much_is_the_x_of_y():
+    """How a Chinese question often reads in English: "How much is the population of Xi'an?" asks about
+    "population"; a share may be stated as what something accounts for."""
+    from rag.answer import _kin, analyse
+
+    assert analyse("How much is the population of Xi'an?").about == ["population"]
+    assert analyse("How much is the Xi'an 2030 vehicle output target?").about == []
+    assert "account" in _kin(["shar"])

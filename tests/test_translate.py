@@ -89,6 +89,7 @@ def test_chinese_question_is_answered_from_english_passages(assistant):
 
 def test_chinese_question_the_corpus_cannot_answer_abstains(assistant):
     assert assistant.ask("火星2030年的GDP是多少？").abstained
+    assert assistant.ask("西安的人口是多少？").abstained  # "How much is the population of Xi'an?": no population
 
 
 def test_english_record_has_no_searched_as(assistant):
