@@ -60,7 +60,7 @@ CHANGE_WORDS = """grow grew growth increase decrease decline drop fall fell rise
 # Words a quantity question uses for a rate or share.
 RATE_WORDS = "share proportion percentage percent rate ratio".split()
 # Words a quantity question uses for an amount (a size, not a count).
-AMOUNT_WORDS = """output value scale size revenue gdp grp investment invest funding budget worth capacity
+AMOUNT_WORDS = """output scale revenue gdp grp investment invest funding budget worth
 price cost income profit sales""".split()
 # Words that mean the number after them is a threshold, not a fact to find ("faster than 5%").
 THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds beyond".split()

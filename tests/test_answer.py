@@ -359,3 +359,12 @@ def test_what_is_asked_about_is_read_from_how_much_is_the_x_of_y():
     assert analyse("How much is the population of Xi'an?").about == ["population"]
     assert analyse("How much is the Xi'an 2030 vehicle output target?").about == []
     assert "account" in _kin(["shar"])
+
+
+def test_only_money_words_ask_for_an_amount():
+    from rag.answer import number_sort
+
+    assert number_sort("What output value does the city target?") == "amount"
+    assert number_sort("How much revenue did the industry earn?") == "amount"
+    assert number_sort("What value of g did the rod pendulum give?") is None  # a measured value, not money
+    assert number_sort("What is the page size?") is None
