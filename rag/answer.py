@@ -458,8 +458,10 @@ def _kin(asked: list[str]) -> set[str]:
 
 
 def _measure_match(q: Question, text: str) -> float:
-    """1 when the text speaks of the kind of measure asked about (or the question names none)."""
-    return 1.0 if not q.measures or q.measures & _measures(text) else 0.0
+    """1 when the text speaks of the kind of measure asked about (or the question names none). A
+    physical quantity is checked by its units instead ("the amplitude of the SINE output" is in volts,
+    not an "output" of industry)."""
+    return 1.0 if not q.measures or q.units is not None or q.measures & _measures(text) else 0.0
 
 
 def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:

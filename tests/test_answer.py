@@ -368,3 +368,11 @@ def test_only_money_words_ask_for_an_amount():
     assert number_sort("How much revenue did the industry earn?") == "amount"
     assert number_sort("What value of g did the rod pendulum give?") is None  # a measured value, not money
     assert number_sort("What is the page size?") is None
+
+
+def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_words():
+    from rag.answer import _measure_match, analyse
+
+    q = analyse("What is the amplitude of the SINE output?")
+    assert _measure_match(q, "SINE is a sine wave of amplitude 4 V.") == 1.0
+    assert _measure_match(analyse("What output value does the city target?"), "It has 9 parks.") == 0.0
