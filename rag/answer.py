@@ -102,7 +102,9 @@ _PATTERNS = {
     "number": NUMBER,
     "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b"),
     "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
-    "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"),
+    # a capitalised name, an acronym, or a name written as code ("regexp_count()", "pg_dump")
+    "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"
+                       r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
     "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?![\w.])|(?<![\w.])\d{4}[a-z](?!\w)|\b[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }

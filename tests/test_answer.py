@@ -376,3 +376,11 @@ def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_wor
     q = analyse("What is the amplitude of the SINE output?")
     assert _measure_match(q, "SINE is a sine wave of amplitude 4 V.") == 1.0
     assert _measure_match(analyse("What output value does the city target?"), "It has 9 parks.") == 0.0
+
+
+def test_a_name_written_as_code_answers_which_function():
+    from rag.answer import _type_evidence, analyse
+
+    q = analyse("Which function frees a closure?")
+    assert _type_evidence(q, "Deallocate it with ffi_closure_free().") == 1.0
+    assert _type_evidence(q, "it must be freed after use.") == 0.0
