@@ -12,6 +12,13 @@ def doc(name):
     return load_document(path, path.name)
 
 
+def written(tmp_path, name, text):
+    """The document a file of this name and text reads as."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_document(path, path.name)
+
+
 def test_escaped_html_becomes_clean_paragraphs_and_headings():
     d = doc("000")
     assert "<" not in d.text and "< p >" not in d.text
@@ -106,9 +113,7 @@ def test_a_cover_page_stands_apart_from_the_first_paragraph(tmp_path):
                "laboratory equipment and training teachers are the two major activities under this\n"
                "project, which has reached many colleges in the last years and is still growing fast.\n")
     cover = "Junior Kit\nUser's Manual\nfrom\nPHOENIX Project\nNew Delhi 110 067\nwww.example.in\nPreface\n"
-    path = tmp_path / "manual.txt"
-    path.write_text(cover + wrapped * 3 + "It ends here.\n", encoding="utf-8")
-    d = load_document(path, path.name)
+    d = written(tmp_path, "manual.txt", cover + wrapped * 3 + "It ends here.\n")
     paragraphs = [(p.is_heading, d.text[p.start:p.end]) for p in d.paragraphs]
     first = next(text for is_heading, text in paragraphs if text.startswith("The project was started"))
     assert "www.example.in" not in first and "Delhi" not in first
@@ -117,11 +122,8 @@ def test_a_cover_page_stands_apart_from_the_first_paragraph(tmp_path):
 
 
 def test_a_heading_that_only_numbers_the_next_joins_it_and_an_outer_heading_gives_way(tmp_path):
-    path = tmp_path / "page.html"
-    path.write_text("<html><body><h1>Notes</h1><h2>01</h2><h3>Intensive Actions</h3><p>Output grew 5%.</p>"
-                    "<h2>New Features</h2><h3>Assignment expressions</h3><p>There is new syntax.</p></body></html>",
-                    encoding="utf-8")
-    d = load_document(path, path.name)
+    d = written(tmp_path, "page.html", "<html><body><h1>Notes</h1><h2>01</h2><h3>Intensive Actions</h3><p>Output grew 5%.</p>"
+                "<h2>New Features</h2><h3>Assignment expressions</h3><p>There is new syntax.</p></body></html>")
     under = {d.text[p.start:p.end]: p.heading for p in d.paragraphs if not p.is_heading}
     assert under == {"Output grew 5%.": "01 Intensive Actions", "There is new syntax.": "Assignment expressions"}
 
@@ -151,20 +153,16 @@ def test_a_pdf_is_titled_by_its_first_short_line():
 def test_a_numbered_heading_may_be_a_question(tmp_path):
     wrapped = ("Many programs and desktops use the MIME system to represent the types of files and it is\n"
                "necessary to work out the correct MIME type for a file by examining its name or contents,\n")
-    path = tmp_path / "spec.txt"
-    path.write_text("This is version 0.21 of the specification, last updated 2 October 2018.\n1.2. What is this spec?\n"
-                    + wrapped * 4 + "and looking it up.\n", encoding="utf-8")
-    d = load_document(path, path.name)
+    d = written(tmp_path, "spec.txt", "This is version 0.21 of the specification, last updated 2 October 2018.\n"
+                "1.2. What is this spec?\n" + wrapped * 4 + "and looking it up.\n")
     assert "1.2. What is this spec?" in [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading]
 
 
 def test_markdown_headings_lists_tables_and_code_are_read_as_structure(tmp_path):
-    path = tmp_path / "guide.md"
-    path.write_text("---\nlayout: page\n---\n# Widget Server Guide\n\nWidget Server is a *small* HTTP server,\n"
-                    "written in [Python](https://python.org).\n\nSetup\n-----\n\n| Setting | Default |\n|---|---:|\n"
-                    "| `port` | 8080 |\n| `workers` | 4 |\n\n- The log level defaults to `info`.\n- The maximum body is\n"
-                    "  10 MB.\n\n```\nwidget-server --port 9000\n```\n", encoding="utf-8")
-    d = load_document(path, path.name)
+    d = written(tmp_path, "guide.md", "---\nlayout: page\n---\n# Widget Server Guide\n\nWidget Server is a *small* HTTP "
+                "server,\nwritten in [Python](https://python.org).\n\nSetup\n-----\n\n| Setting | Default |\n|---|---:|\n"
+                "| `port` | 8080 |\n| `workers` | 4 |\n\n- The log level defaults to `info`.\n- The maximum body is\n"
+                "  10 MB.\n\n```\nwidget-server --port 9000\n```\n")
     units = [(p.is_heading, d.text[p.start:p.end], p.heading) for p in d.paragraphs]
     assert d.title == "Widget Server Guide" and "layout" not in d.text
     assert units == [
@@ -180,11 +178,9 @@ def test_markdown_headings_lists_tables_and_code_are_read_as_structure(tmp_path)
 
 
 def test_a_manuals_page_links_are_chrome_but_a_sentence_about_the_page_is_not(tmp_path):
-    path = tmp_path / "basics.html"
-    path.write_text('<html><body><div class="header"><p>Next: <a href="s.html">Simple Example</a>, Up: '
-                    '<a href="u.html">Using libffi</a> [<a href="i.html">Index</a>]</p></div>'
-                    "<h3>2.1 The Basics</h3><p>This page describes how to call a function.</p>"
-                    "<p>Next: configure the server.</p></body></html>", encoding="utf-8")
-    d = load_document(path, path.name)
+    d = written(tmp_path, "basics.html", '<html><body><div class="header"><p>Next: <a href="s.html">Simple Example</a>, '
+                'Up: <a href="u.html">Using libffi</a> [<a href="i.html">Index</a>]</p></div>'
+                "<h3>2.1 The Basics</h3><p>This page describes how to call a function.</p>"
+                "<p>Next: configure the server.</p></body></html>")
     assert "Simple Example" not in d.text
     assert "This page describes how to call a function." in d.text and "Next: configure the server." in d.text
