@@ -229,6 +229,23 @@ def test_eval_reports_the_supported_share(llama, corpus_index, tmp_path):
     assert measured["questions"] == 2 and measured["answer_accuracy"] is not None and "recall@1" in measured
     share = measured["supported_share"]  # None only when the model wrote no sentence to check
     assert share is None or (0 <= share <= 1 and "supported_share" in result.stdout)
+    assert measured["fallbacks"] == 0
+
+
+def test_eval_counts_the_answers_that_fell_back(scripted, corpus_index, tmp_path):
+    suite = tmp_path / "llm-suite"
+    suite.mkdir()
+    (suite / "gold.jsonl").write_text(json.dumps(
+        {"id": "a", "question": EXAMPLE, "kind": "number", "answers": [["310"]], "source": ["001_e0bc9c2f253517cb.txt"],
+         "split": "dev"}) + "\n")
+    (suite / "suite.json").write_text(json.dumps({"description": "LLM down", "corpus": str(CORPUS)}))
+    result = rag("eval", "--generator", "llm", "--suite", str(suite), "--split", "dev", "--report-dir", str(tmp_path),
+                 "--index", str(tmp_path / "index"), env={"RAG_LLM_URL": scripted.base("http500")})
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())["suites"]["llm-suite"]
+    measured = report["splits"]["dev"]["ours"]
+    assert measured["fallbacks"] == 1 and measured["answer_accuracy"] == 1.0  # the extractive answer stood in
+    assert "HTTP 500" in report["outcomes"][0]["fallback"] and "fallbacks" in result.stdout
 
 
 # --- failures: one line, and the extractive answer unless told not to ---
