@@ -208,8 +208,9 @@ def test_cli_streams_and_reports(llama, corpus_index):
     result = rag("ask", "--generator", "llm", EXAMPLE, "-k", "1", *where, env={"RAG_LLM_URL": llama.url, **QUICK})
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Sources:" in result.stdout or "Closest passages:" in result.stdout
-    record = json.loads(rag("ask", "--json", "--generator", "llm", EXAMPLE, "-k", "1", *where,
-                            env={"RAG_LLM_URL": llama.url, **QUICK}).stdout)
+    # The same through the environment alone: RAG_GENERATOR instead of --generator, the model named.
+    record = json.loads(rag("ask", "--json", EXAMPLE, "-k", "1", *where,
+                            env={"RAG_GENERATOR": "llm", "RAG_LLM_URL": llama.url, "RAG_LLM_MODEL": "smollm2", **QUICK}).stdout)
     assert "answer_checks" in record and "fallback" not in record
 
 
@@ -278,6 +279,32 @@ def test_unreachable_server_is_one_line_with_or_without_fallback(corpus_index):
     assert strict.stderr.strip().splitlines() == [line.split(";")[0]]
     lines = rag("ask", "--json", "--no-fallback", "-", *where, env=env, timeout=300)
     assert lines.returncode == 0
+
+
+@pytest.mark.parametrize("mode, message", [("http500", "HTTP 500: model crashed"), ("malformed", "malformed stream")])
+def test_cli_server_failure_is_one_line_never_a_traceback(scripted, corpus_index, mode, message):
+    where = ["--index", str(corpus_index), "--corpus", str(CORPUS)]
+    env = {"RAG_GENERATOR": "llm", "RAG_LLM_URL": scripted.base(mode)}
+    result = rag("ask", EXAMPLE, *where, env=env)
+    assert result.returncode == 0 and "310 billion" in result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and line.endswith("; the extractive answer follows")
+    strict = rag("ask", "--no-fallback", EXAMPLE, *where, env=env)
+    assert strict.returncode == 1 and strict.stdout == "" and "Traceback" not in strict.stderr
+    assert strict.stderr.strip().splitlines() == [line.split(";")[0]]
+
+
+def test_model_and_api_key_settings_reach_the_server(scripted, corpus_index):
+    before = len(scripted.requests)
+    result = rag("ask", "--json", EXAMPLE, "--index", str(corpus_index), "--corpus", str(CORPUS),
+                 env={"RAG_GENERATOR": "llm", "RAG_LLM_URL": scripted.base("ok"), "RAG_LLM_MODEL": "my-model",
+                      "RAG_LLM_API_KEY": "sk-test-123"})
+    assert result.returncode == 0, result.stderr
+    assert "answer_checks" in json.loads(result.stdout)
+    [body] = scripted.requests[before:]  # the model named: no GET /models first
+    [headers] = scripted.headers[before:]
+    assert body["model"] == "my-model" and body["stream"] is True
+    assert headers["Authorization"] == "Bearer sk-test-123"
 
 
 def test_a_server_that_does_not_stream_still_answers(assistant, scripted):
