@@ -374,6 +374,27 @@ def test_page_stream_sends_written_pieces_then_the_checked_answer(assistant, scr
     assert done["citations"][0]["supported"] is True
 
 
+def test_page_stream_marks_a_fallback_or_sends_one_error(assistant, scripted):
+    import httpx
+
+    from rag.server import create_app
+    from test_server_http import running
+
+    def events(app):
+        with running(app) as url:
+            response = httpx.get(f"{url}/api/ask/stream", params={"question": EXAMPLE}, timeout=60)
+        return [(block.split("\n")[0][len("event: "):], json.loads(block.split("\n")[1][len("data: "):]))
+                for block in response.text.strip().split("\n\n")]
+
+    found = events(create_app(with_generator(assistant, scripted.base("http500"))))
+    assert [kind for kind, _ in found] == ["passages", "done"]
+    done = found[-1][1]
+    assert "HTTP 500: model crashed" in done["fallback"] and "310 billion" in done["answer"]
+    strict = events(create_app(with_generator(assistant, scripted.base("http500"), fallback=False)))
+    assert [kind for kind, _ in strict] == ["passages", "error"]
+    assert "HTTP 500: model crashed" in strict[-1][1]["error"] and "\n" not in strict[-1][1]["error"]
+
+
 def test_page_stream_hanging_up_cancels_the_upstream_request(assistant):
     import httpx
 
