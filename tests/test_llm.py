@@ -307,6 +307,14 @@ def test_model_and_api_key_settings_reach_the_server(scripted, corpus_index):
     assert headers["Authorization"] == "Bearer sk-test-123"
 
 
+def test_cli_lists_the_sentences_their_passages_do_not_support(scripted, corpus_index):
+    result = rag("ask", "--generator", "llm", EXAMPLE, "--index", str(corpus_index), "--corpus", str(CORPUS),
+                 env={"RAG_LLM_URL": scripted.base("ok")})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    written, _, rest = result.stdout.partition("Not supported by the passages it cites:")
+    assert written.startswith(FAITHFUL) and "Mayor Li" in rest and "450" in rest.split("Sources:")[0]
+
+
 def test_a_server_that_does_not_stream_still_answers(assistant, scripted):
     answer = with_generator(assistant, scripted.base("json")).ask(EXAMPLE, k=3)
     assert answer.fallback is None and not answer.abstained
