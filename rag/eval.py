@@ -17,7 +17,7 @@ from .stores import namespaced
 MAX_ANSWER_CHARS = 400  # a longer "answer" is a dumped passage, not an answer
 RETRIEVAL_DEPTH = 10
 METRICS = ["answer_accuracy", "citation_accuracy", "abstention_precision", "abstention_recall",
-           "false_abstention", "recall@1", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms", "supported_share"]
+           "false_abstention", "recall@1", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms", "supported_share", "fallbacks"]
 LOWER_IS_BETTER = {"false_abstention", "latency_p50_ms", "latency_p95_ms"}
 
 
@@ -64,7 +64,7 @@ class Outcome:
         return {"id": self.item.id, "split": self.item.split, "kind": self.item.kind, "question": self.item.question,
                 "answer": self.answer.answer, "abstained": self.answer.abstained, "correct": self.correct,
                 "cited": self.cited, "first_hit": self.ranks.index(True) + 1 if True in self.ranks else None,
-                "latency_ms": self.answer.latency_ms}
+                "latency_ms": self.answer.latency_ms, **({"fallback": self.answer.fallback} if self.answer.fallback else {})}
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -94,7 +94,8 @@ def run(assistant, items: list[GoldItem]) -> list[Outcome]:
     return outcomes
 
 
-def metrics(outcomes: list[Outcome]) -> dict[str, float | None]:
+def metrics(outcomes: list[Outcome], llm: bool = False) -> dict[str, float | None]:
+    """The scores of a run; `llm` when an LLM wrote the answers (then how many fell back is counted)."""
     answerable = [o for o in outcomes if o.item.answerable]
     unanswerable = [o for o in outcomes if not o.item.answerable]
     abstained = [o for o in outcomes if o.answer.abstained]
@@ -118,6 +119,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float | None]:
         "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "latency_p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None,
         "supported_share": share([c for c in checks if c["supported"]], checks),  # None for the extractive generator
+        # Answers the extractive generator wrote because the LLM server failed (their error is in the outcome).
+        "fallbacks": sum(1 for o in outcomes if o.answer.fallback) if llm else None,
     }
 
 
@@ -159,11 +162,12 @@ def check_thresholds(report: dict, thresholds: dict) -> list[str]:
 def evaluate(assistant: Assistant, items: list[GoldItem], splits: list[str], baseline=None) -> tuple[dict, list[Outcome]]:
     started = time.perf_counter()
     outcomes = run(assistant, items)
+    llm = getattr(getattr(assistant, "config", None), "generator", "") == "llm"
     base_outcomes = run(baseline, items) if baseline is not None else []
     report: dict = {"questions": len(items), "seconds": round(time.perf_counter() - started, 1), "splits": {}}
     for split in splits:
         ours = [o for o in outcomes if split == "all" or o.item.split == split]
-        entry = {"ours": metrics(ours), "by_kind": by_kind(ours)}
+        entry = {"ours": metrics(ours, llm), "by_kind": by_kind(ours)}
         if baseline is not None:
             entry["baseline"] = metrics([o for o in base_outcomes if split == "all" or o.item.split == split])
         report["splits"][split] = entry

@@ -3,7 +3,8 @@ LibreChat) can use rag as if it were one: GET /v1/models and POST /v1/chat/compl
 
 The last user message is the question; the user message before it completes a follow-up ("and in 2035?"),
 as on the chat page. The reply's text is the answer with its [n] markers, then a sources list; the
-citations also come whole in an extra top-level `citations` field (on the last chunk when streamed).
+citations also come whole in an extra top-level `citations` field (on the last chunk when streamed), and
+when the LLM failed and the extractive answer stands in, the text says so and a `fallback` field holds the error.
 Sampling settings (temperature, max_tokens …) are accepted and ignored: the answer is rag's.
 """
 from __future__ import annotations
@@ -72,9 +73,9 @@ def openai_router(shared: "Shared", prepare: Callable[[str, str | None], tuple[s
             if isinstance(item, Answer):
                 answer = item
         return {"id": reply, "object": "chat.completion", "created": int(time.time()), "model": MODEL,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer + _sources(answer)},
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": _ending(answer, "").lstrip("\n")},
                              "finish_reason": "stop"}],
-                "citations": _citations(answer)}
+                "citations": _citations(answer), **_fallback(answer)}
 
     return router
 
@@ -96,7 +97,7 @@ async def _chunks(reply: str, pieces: AsyncIterator[str | Answer]) -> AsyncItera
                 yield chunk({"content": item})
                 continue
             yield chunk({"content": _ending(item, " ".join("".join(streamed).split()))})
-            yield chunk({}, "stop", citations=_citations(item))
+            yield chunk({}, "stop", citations=_citations(item), **_fallback(item))
     except RagError as exc:  # the question, or the LLM failing without fallback
         yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'rag_error'}})}\n\n"
     except Exception as exc:  # the server's time-out (ApiError) and any bug end the stream as an error too
@@ -112,6 +113,11 @@ def _ending(answer: Answer, streamed: str) -> str:
         return _sources(answer)
     note = f"\n\n({answer.fallback}; the extractive answer follows)\n" if answer.fallback else "\n\n"
     return note + answer.answer + _sources(answer)
+
+
+def _fallback(answer: Answer) -> dict[str, str]:
+    """The extra `fallback` field (the LLM's error) when the extractive answer stands in for the LLM's."""
+    return {"fallback": answer.fallback} if answer.fallback else {}
 
 
 def _sources(answer: Answer) -> str:

@@ -196,23 +196,26 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+        return JSONResponse(_error_body(request, exc.message, exc.status), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RagError)
     async def rag_error(request: Request, exc: RagError) -> JSONResponse:
         # A bad question is the client's (400); a generator's server failing is upstream's (rag.llm: 502).
-        return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "http_status", 400))
+        status = getattr(exc, "http_status", 400)
+        return JSONResponse(_error_body(request, str(exc), status), status_code=status)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(_error_body(request, str(exc.detail), exc.status_code), status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse({"error": "the request body is not valid JSON"}, status_code=400)
-        return JSONResponse({"error": "; ".join(_describe_error(e) for e in errors[:3])}, status_code=422)
+            return JSONResponse(_error_body(request, "the request body is not valid JSON", 400), status_code=400)
+        message = "; ".join(_describe_error(e) for e in errors[:3])
+        return JSONResponse(_error_body(request, message, 422), status_code=422)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
@@ -279,6 +282,14 @@ def create_app(source: AssistantSource, timeout: float = ANSWER_TIMEOUT,
         return {"status": "ok", "chunks": len(assistant.store), "model": assistant.store.model}
 
     return app
+
+
+def _error_body(request: Request, message: str, status: int) -> dict:
+    """An error reply: {"error": message}; under /v1/, the OpenAI API's shape, whose clients show error.message."""
+    if request.url.path.startswith("/v1/"):
+        return {"error": {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
+                          "param": None, "code": None}}
+    return {"error": message}
 
 
 async def _events(shared: Shared, question: str, k: int | None, previous: str | None) -> AsyncIterator[str]:

@@ -104,6 +104,7 @@ class ScriptedServer:
         self.delay = delay  # s between pieces in "slow" mode
         self.hung_up = threading.Event()  # a client closed its connection in the middle of a slow stream
         self.requests: list[dict] = []
+        self.headers: list[dict] = []  # each request's HTTP headers, beside its body in `requests`
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,6 +119,7 @@ class ScriptedServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 outer.requests.append(body)
+                outer.headers.append(dict(self.headers))
                 mode = self.path.strip("/").split("/")[0]
                 if mode == "http500":
                     return self._send(500, "application/json", b'{"error": {"message": "model crashed"}}')

@@ -19,3 +19,6 @@ def test_bench_smoke(name):
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((ROOT / "bench" / "results" / f"{name}.smoke.json").read_text())
     assert result["smoke"] is True and result["machine"]["cores"] >= 1
+    if name == "llm":  # what the LLM bench is for: time to first token and tokens/s, from a real stream
+        assert result["fallbacks"] == 0 and result["time_to_first_token"]["p50_ms"] > 0
+        assert result["tokens_per_s"]["median"] > 0

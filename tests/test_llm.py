@@ -208,8 +208,9 @@ def test_cli_streams_and_reports(llama, corpus_index):
     result = rag("ask", "--generator", "llm", EXAMPLE, "-k", "1", *where, env={"RAG_LLM_URL": llama.url, **QUICK})
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Sources:" in result.stdout or "Closest passages:" in result.stdout
-    record = json.loads(rag("ask", "--json", "--generator", "llm", EXAMPLE, "-k", "1", *where,
-                            env={"RAG_LLM_URL": llama.url, **QUICK}).stdout)
+    # The same through the environment alone: RAG_GENERATOR instead of --generator, the model named.
+    record = json.loads(rag("ask", "--json", EXAMPLE, "-k", "1", *where,
+                            env={"RAG_GENERATOR": "llm", "RAG_LLM_URL": llama.url, "RAG_LLM_MODEL": "smollm2", **QUICK}).stdout)
     assert "answer_checks" in record and "fallback" not in record
 
 
@@ -229,6 +230,23 @@ def test_eval_reports_the_supported_share(llama, corpus_index, tmp_path):
     assert measured["questions"] == 2 and measured["answer_accuracy"] is not None and "recall@1" in measured
     share = measured["supported_share"]  # None only when the model wrote no sentence to check
     assert share is None or (0 <= share <= 1 and "supported_share" in result.stdout)
+    assert measured["fallbacks"] == 0
+
+
+def test_eval_counts_the_answers_that_fell_back(scripted, corpus_index, tmp_path):
+    suite = tmp_path / "llm-suite"
+    suite.mkdir()
+    (suite / "gold.jsonl").write_text(json.dumps(
+        {"id": "a", "question": EXAMPLE, "kind": "number", "answers": [["310"]], "source": ["001_e0bc9c2f253517cb.txt"],
+         "split": "dev"}) + "\n")
+    (suite / "suite.json").write_text(json.dumps({"description": "LLM down", "corpus": str(CORPUS)}))
+    result = rag("eval", "--generator", "llm", "--suite", str(suite), "--split", "dev", "--report-dir", str(tmp_path),
+                 "--index", str(tmp_path / "index"), env={"RAG_LLM_URL": scripted.base("http500")})
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())["suites"]["llm-suite"]
+    measured = report["splits"]["dev"]["ours"]
+    assert measured["fallbacks"] == 1 and measured["answer_accuracy"] == 1.0  # the extractive answer stood in
+    assert "HTTP 500" in report["outcomes"][0]["fallback"] and "fallbacks" in result.stdout
 
 
 # --- failures: one line, and the extractive answer unless told not to ---
@@ -261,6 +279,40 @@ def test_unreachable_server_is_one_line_with_or_without_fallback(corpus_index):
     assert strict.stderr.strip().splitlines() == [line.split(";")[0]]
     lines = rag("ask", "--json", "--no-fallback", "-", *where, env=env, timeout=300)
     assert lines.returncode == 0
+
+
+@pytest.mark.parametrize("mode, message", [("http500", "HTTP 500: model crashed"), ("malformed", "malformed stream")])
+def test_cli_server_failure_is_one_line_never_a_traceback(scripted, corpus_index, mode, message):
+    where = ["--index", str(corpus_index), "--corpus", str(CORPUS)]
+    env = {"RAG_GENERATOR": "llm", "RAG_LLM_URL": scripted.base(mode)}
+    result = rag("ask", EXAMPLE, *where, env=env)
+    assert result.returncode == 0 and "310 billion" in result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and line.endswith("; the extractive answer follows")
+    strict = rag("ask", "--no-fallback", EXAMPLE, *where, env=env)
+    assert strict.returncode == 1 and strict.stdout == "" and "Traceback" not in strict.stderr
+    assert strict.stderr.strip().splitlines() == [line.split(";")[0]]
+
+
+def test_model_and_api_key_settings_reach_the_server(scripted, corpus_index):
+    before = len(scripted.requests)
+    result = rag("ask", "--json", EXAMPLE, "--index", str(corpus_index), "--corpus", str(CORPUS),
+                 env={"RAG_GENERATOR": "llm", "RAG_LLM_URL": scripted.base("ok"), "RAG_LLM_MODEL": "my-model",
+                      "RAG_LLM_API_KEY": "sk-test-123"})
+    assert result.returncode == 0, result.stderr
+    assert "answer_checks" in json.loads(result.stdout)
+    [body] = scripted.requests[before:]  # the model named: no GET /models first
+    [headers] = scripted.headers[before:]
+    assert body["model"] == "my-model" and body["stream"] is True
+    assert headers["Authorization"] == "Bearer sk-test-123"
+
+
+def test_cli_lists_the_sentences_their_passages_do_not_support(scripted, corpus_index):
+    result = rag("ask", "--generator", "llm", EXAMPLE, "--index", str(corpus_index), "--corpus", str(CORPUS),
+                 env={"RAG_LLM_URL": scripted.base("ok")})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    written, _, rest = result.stdout.partition("Not supported by the passages it cites:")
+    assert written.startswith(FAITHFUL) and "Mayor Li" in rest and "450" in rest.split("Sources:")[0]
 
 
 def test_a_server_that_does_not_stream_still_answers(assistant, scripted):
@@ -328,6 +380,27 @@ def test_page_stream_sends_written_pieces_then_the_checked_answer(assistant, scr
     assert "".join(data for kind, data in found if kind == "answer").strip() == done["answer"]
     assert [c["supported"] for c in done["answer_checks"]] == [True, False]
     assert done["citations"][0]["supported"] is True
+
+
+def test_page_stream_marks_a_fallback_or_sends_one_error(assistant, scripted):
+    import httpx
+
+    from rag.server import create_app
+    from test_server_http import running
+
+    def events(app):
+        with running(app) as url:
+            response = httpx.get(f"{url}/api/ask/stream", params={"question": EXAMPLE}, timeout=60)
+        return [(block.split("\n")[0][len("event: "):], json.loads(block.split("\n")[1][len("data: "):]))
+                for block in response.text.strip().split("\n\n")]
+
+    found = events(create_app(with_generator(assistant, scripted.base("http500"))))
+    assert [kind for kind, _ in found] == ["passages", "done"]
+    done = found[-1][1]
+    assert "HTTP 500: model crashed" in done["fallback"] and "310 billion" in done["answer"]
+    strict = events(create_app(with_generator(assistant, scripted.base("http500"), fallback=False)))
+    assert [kind for kind, _ in strict] == ["passages", "error"]
+    assert "HTTP 500: model crashed" in strict[-1][1]["error"] and "\n" not in strict[-1][1]["error"]
 
 
 def test_page_stream_hanging_up_cancels_the_upstream_request(assistant):

@@ -19,10 +19,10 @@ def client_for(url: str) -> "openai.OpenAI":
     return openai.OpenAI(base_url=f"{url}/v1", api_key="unused", timeout=120, max_retries=0)
 
 
-def with_generator(assistant: Assistant, url: str) -> Assistant:
+def with_generator(assistant: Assistant, url: str, fallback: bool = True) -> Assistant:
     """Short answers from two passages: the tests check plumbing, on a slow machine."""
     config = Config(corpus=assistant.config.corpus, index_dir=assistant.config.index_dir, generator="llm", llm_url=url,
-                    k=2, llm_max_tokens=48)
+                    k=2, llm_max_tokens=48, fallback=fallback)
     return Assistant(config, assistant.store, assistant.embedder)
 
 
@@ -75,6 +75,7 @@ def test_bad_requests_are_client_errors(rag_url):
         client.chat.completions.create(model="rag", messages=[{"role": "user", "content": "  "}])
     response = httpx.post(f"{rag_url}/v1/chat/completions", json={"messages": []})
     assert response.status_code == 422 and "Traceback" not in response.text
+    assert "messages" in response.json()["error"]["message"]  # the OpenAI shape, which its clients show
 
 
 def test_llm_answers_through_the_openai_api(assistant, tmp_path):
@@ -106,3 +107,28 @@ def test_client_hanging_up_cancels_the_upstream_request(assistant):
             assert slow.hung_up.wait(10), "rag kept reading from the LLM after its client left"
     finally:
         slow.stop()
+
+
+def test_llm_failure_is_marked_in_the_reply_or_is_an_api_error(assistant):
+    broken = ScriptedServer("unused")
+    messages = [{"role": "user", "content": EXAMPLE}]
+    try:
+        with running(create_app(with_generator(assistant, broken.base("http500")))) as url:
+            client = client_for(url)
+            whole = client.chat.completions.create(model="rag", messages=messages)
+            text = whole.choices[0].message.content
+            assert text.startswith("(the LLM server at ") and "HTTP 500: model crashed; the extractive answer follows)" in text
+            assert "310 billion" in text and "HTTP 500" in whole.model_extra["fallback"]
+            chunks = list(client.chat.completions.create(model="rag", messages=messages, stream=True))
+            streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
+            assert "the extractive answer follows" in streamed and "310 billion" in streamed
+            assert "HTTP 500" in chunks[-1].model_extra["fallback"]
+        with running(create_app(with_generator(assistant, broken.base("http500"), fallback=False))) as url:
+            client = client_for(url)
+            with pytest.raises(openai.APIStatusError, match="HTTP 500: model crashed") as caught:
+                client.chat.completions.create(model="rag", messages=messages)
+            assert caught.value.status_code == 502 and "Traceback" not in caught.value.response.text
+            with pytest.raises(openai.APIError, match="HTTP 500: model crashed"):
+                list(client.chat.completions.create(model="rag", messages=messages, stream=True))
+    finally:
+        broken.stop()
