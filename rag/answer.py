@@ -809,7 +809,7 @@ def _lead(chunk, start: int) -> str:
     breaks = [m.end() for m in re.finditer(r"\n\s*\n", text[:start])]
     begin = breaks[-1] if breaks else 0
     opening = next((text[max(a, begin):b] for a, b in chunk.sentences if b > begin), "")
-    if len(breaks) < 1:
+    if not breaks:
         return opening
     label = text[breaks[-2] if len(breaks) > 1 else 0:begin].strip()
     is_label = label and len(label.split()) <= _LABEL_WORDS and not label.endswith((".", "!", "?", "。", "！", "？"))
@@ -946,9 +946,9 @@ def _states(term: str, present: frozenset, context: str) -> bool:
     "PostgreSQL 14" is not the hour of "14:00:00" nor a piece of "1.14"."""
     if not term[0].isdigit():
         return term in present
-    # "the 28th city" is stated by "increased to 28"; version 15.0 by "15.X" (any 15.n)
-    number = re.escape(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", term))
-    if re.search(rf"(?<![\d:.]){number}(?:st|nd|rd|th)?(?![\d:]|[.,]\d)", context, re.I):
+    # A term is never an ordinal (stem makes "28th" "28"), but the context may be; version 15.0 is
+    # also stated by "15.X" (any 15.n).
+    if re.search(rf"(?<![\d:.]){re.escape(term)}(?:st|nd|rd|th)?(?![\d:]|[.,]\d)", context, re.I):
         return True
     family = re.fullmatch(r"(\d+)\.\d+", term)
     return bool(family) and re.search(rf"(?<![\d.]){family.group(1)}\.x\b", context, re.I) is not None
