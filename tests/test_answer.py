@@ -4,9 +4,23 @@ import re
 import pytest
 
 from rag.answer import ExtractiveGenerator, answer_type, specific_terms
-from rag.retrieve import Retrieval
+from rag.chunk import Chunk
+from rag.retrieve import Passage, Retrieval
+from rag.text import sentence_spans
 
 EXAMPLE = "What is Xi'an's 2030 NEV output target?"
+
+
+def passage_of(text, title="", heading="", similarity=0.8):
+    """A retrieved passage of a small document: its text under a title and a section heading."""
+    chunk = Chunk("c", "doc", title, heading, text, 0, len(text), sentence_spans(text))
+    return Passage(chunk, 1.0, 1.0, 1.0, [similarity] * len(chunk.sentences))
+
+
+def answer_from(question, text, title="", heading="", unknown_terms=()):
+    """The extractive answer when retrieval found only this passage."""
+    retrieval = Retrieval(question, [passage_of(text, title, heading)], unknown_terms=list(unknown_terms))
+    return ExtractiveGenerator().generate(question, retrieval)
 
 # (question, regex the answer must match, file that states it)
 FACTS = [
@@ -182,19 +196,17 @@ def test_a_sentence_is_read_in_its_paragraph_and_under_its_item_title():
     """A release-note item: a title line, then a body whose last sentence ("(CVE-…)") names nothing;
     what it is about comes from the item's title and the paragraph's opening sentence."""
     from rag.answer import _lead
-    from rag.chunk import Chunk
-    from rag.text import sentence_spans
 
     text = ("Add a new option (Jane Doe)\n\n"
             "libpq can leak memory contents after GSSAPI encryption fails (Jacob Champion)\n\n"
             "A modified server can send an unterminated error message. Fix by terminating it. (CVE-2022-41862)")
-    chunk = Chunk("c", "d", "Release 15.2", "Changes", text, 0, len(text), sentence_spans(text))
+    chunk = passage_of(text, "Release 15.2", "Changes").chunk
     last = chunk.sentences[-1]
     lead = _lead(chunk, last[0])
     assert "libpq can leak memory" in lead and "A modified server" in lead and "new option" not in lead
     # A paragraph that ends with a full stop is a paragraph of its own, not a label.
     prose = "The city grew fast.\n\nIts output doubled. It now ranks 8th."
-    chunk = Chunk("c", "d", "t", "", prose, 0, len(prose), sentence_spans(prose))
+    chunk = passage_of(prose, "t").chunk
     assert _lead(chunk, chunk.sentences[-1][0]) == "Its output doubled."
 
 
@@ -260,15 +272,9 @@ def test_an_acronym_is_answered_by_its_expansion():
 
 
 def test_a_sentence_that_names_its_own_version_takes_no_referent():
-    from rag.answer import ExtractiveGenerator
-    from rag.chunk import Chunk
-    from rag.retrieve import Passage, Retrieval
-    from rag.text import sentence_spans
-
-    text = "This is version 0.21 of the database specification, last updated 2 October 2018."
-    chunk = Chunk("c", "spec.pdf", "Shared Database", "1. Introduction 1.1. Version", text, 0, len(text), sentence_spans(text))
-    question = "Which version of the database specification is this?"
-    answer = ExtractiveGenerator().generate(question, Retrieval(question, [Passage(chunk, 1.0, 1.0, 1.0, [0.8])]))
+    answer = answer_from("Which version of the database specification is this?",
+                         "This is version 0.21 of the database specification, last updated 2 October 2018.",
+                         "Shared Database", "1. Introduction 1.1. Version")
     assert answer.answer.startswith("This is version 0.21")
 
 
@@ -286,34 +292,18 @@ def test_a_defined_term_or_code_name_keeps_its_case():
 def test_an_acronym_asked_for_must_be_spoken_of_near_the_answer():
     """"What UID does the www-data user have?" is not answered by a sentence about www-data that
     names no UID, nor by one that does only far away."""
-    from rag.answer import ExtractiveGenerator
-    from rag.chunk import Chunk
-    from rag.retrieve import Passage, Retrieval
-    from rag.text import sentence_spans
-
     def ask(text):
-        chunk = Chunk("c", "users.html", "Users and Groups", "Users", text, 0, len(text), sentence_spans(text))
-        question = "What UID does the www-data user have?"
-        passage = Passage(chunk, 1.0, 1.0, 1.0, [0.8] * len(chunk.sentences))
-        return ExtractiveGenerator().generate(question, Retrieval(question, [passage]))
+        return answer_from("What UID does the www-data user have?", text, "Users and Groups", "Users")
 
     assert ask("Some web servers run as the www-data user. Web content should not be owned by this user.").abstained
     assert not ask("The www-data user has UID 33. Some web servers run as www-data.").abstained
 
 
 def test_an_acronym_the_corpus_never_uses_abstains():
-    from rag.answer import ExtractiveGenerator
-    from rag.chunk import Chunk
-    from rag.retrieve import Passage, Retrieval
-    from rag.text import sentence_spans
-
     text = "Python 3.11 is between 10-60% faster than Python 3.10. The new parser is based on PEG."
-    chunk = Chunk("c", "3.11.html", "What's New In Python 3.11", "Faster CPython", text, 0, len(text), sentence_spans(text))
-    passages = [Passage(chunk, 1.0, 1.0, 1.0, [0.8, 0.5])]
-    question = "How much faster is the JIT in Python 3.11?"
-    assert ExtractiveGenerator().generate(question, Retrieval(question, passages, unknown_terms=["jit"])).abstained
-    question = "How much faster is Python 3.11?"
-    assert not ExtractiveGenerator().generate(question, Retrieval(question, passages)).abstained
+    where = ("What's New In Python 3.11", "Faster CPython")
+    assert answer_from("How much faster is the JIT in Python 3.11?", text, *where, unknown_terms=["jit"]).abstained
+    assert not answer_from("How much faster is Python 3.11?", text, *where).abstained
 
 
 def test_an_ordinal_meets_its_number():
@@ -337,18 +327,11 @@ def test_a_version_wildcard_states_every_version_of_its_series():
 
 
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
-    from rag.answer import ExtractiveGenerator
-    from rag.chunk import Chunk
-    from rag.retrieve import Passage, Retrieval
-    from rag.text import sentence_spans
-
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
             "Provincial Committee and the People's Government of Sichuan Province.")
-    chunk = Chunk("c", "pilots.txt", "Pilot cities", "", text, 0, len(text), sentence_spans(text))
     question = "Who is the deputy head of the Industrial Sector Group of the Decision-making Advisory Committee?"
-    answer = ExtractiveGenerator().generate(question, Retrieval(question, [Passage(chunk, 1.0, 1.0, 1.0, [0.8])]))
-    assert "Sheng Yi" in answer.answer
+    assert "Sheng Yi" in answer_from(question, text, "Pilot cities").answer
 
 
 def test_what_is_asked_about_is_read_from_how_much_is_the_x_of_y():
