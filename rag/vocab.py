@@ -29,6 +29,10 @@ UNITS = (["%", "percent", "percentage point", "percentage points", "times", "uni
           "hours", "minutes", "seconds", "bytes", "kb", "mb", "gb", "tb", "km", "kg", "mw", "gw", "kwh"]
          + MAGNITUDES + CURRENCIES)
 MONTHS = """January February March April May June July August September October November December""".split()
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+# "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".
+OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each time", "every time", "as soon as",
+                  "at startup", "on startup", "at the end of", "at the start of"]
 # Words that place a question in time ("in the first quarter", "annually"): context, not what it is about.
 TIME_WORDS = """first second third fourth quarter half year month week day annual annually yearly period end
 start beginning recent recently current currently latest previous""".split()

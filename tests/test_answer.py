@@ -367,3 +367,17 @@ def test_a_name_written_as_code_answers_which_function():
     q = analyse("Which function frees a closure?")
     assert _type_evidence(q, "Deallocate it with ffi_closure_free().") == 1.0
     assert _type_evidence(q, "it must be freed after use.") == 0.0
+
+
+def test_when_is_answered_by_a_time_of_day_or_for_a_present_event_by_its_occasion():
+    from rag.answer import _type_evidence, analyse
+
+    assert answer_from("When does the night train to the coast depart?",
+                       "The night train to the coast departs at 23:15.").answer.startswith("The night train")
+    departs = analyse("When does the ferry leave?")
+    assert _type_evidence(departs, "It leaves at 9 a.m. on Sunday.") == 1.0
+    assert _type_evidence(departs, "Version 3.14.15 added it.") == 0.0  # no time in a version number
+    checkpoint = analyse("When does the database run a checkpoint?")
+    assert _type_evidence(checkpoint, "It checkpoints whenever a commit makes the log 1000 pages long.") == 0.5
+    # A past event wants a date: the occasion is no answer to "When was …?"
+    assert _type_evidence(analyse("When was the checkpoint added?"), "It runs after each commit.") == 0.0

@@ -93,6 +93,23 @@ def test_index_command_reports_and_is_incremental(tmp_path, small_corpus):
     assert "up to date" in second.stderr
 
 
+def test_an_index_answers_from_its_own_documents(tmp_path):
+    # `rag index FOLDER --index DIR` then `rag ask --index DIR` must not swap FOLDER for the bundled corpus.
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "boats.md").write_text("# Harbour\n\nThe harbour ferry leaves every 40 minutes from pier 7.\n")
+    index = ["--index", str(tmp_path / "idx")]
+    env = {"RAG_CORPUS": ""}
+    assert rag("index", str(folder), *index, env=env).returncode == 0
+    result = rag("ask", "--json", "How often does the harbour ferry leave?", *index, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "40 minutes" in json.loads(result.stdout)["answer"] and "updating" not in result.stderr
+    (folder / "trains.md").write_text("# Station\n\nThe night train to the coast departs at 23:15.\n")
+    result = rag("ask", "--json", "When does the night train to the coast depart?", *index, env=env)
+    assert "23:15" in json.loads(result.stdout)["answer"]  # the index followed its own folder
+    assert "up to date" in rag("index", *index, env=env).stderr
+
+
 def test_index_with_nothing_usable_fails(tmp_path):
     folder = tmp_path / "junk"
     folder.mkdir()
