@@ -213,6 +213,7 @@ class Question:
     checked: list[str] = field(default_factory=list)
     acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
     occasion: bool = False  # a date may be given as an occasion ("When does X run?": "… after each commit")
+    person: bool = False  # "Who …?": only a sentence that names someone answers
 
 
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
@@ -238,6 +239,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
+    analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", as_question(text), re.I))
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -529,12 +531,17 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
     return found
 
 
+# A sentence that asks (an FAQ entry, "(9) What is …?"), not one that only ends on a "?" glued to it.
+_ASKING = re.compile(rf"\W*(?:\d+[.)]\s*)?{_alt(vocab.WH_WORDS + vocab.AUXILIARIES)}\b", re.I)
+
+
 def _context_only(sentence: str, chunk) -> bool:
     """Page furniture that may set the context but never answers: the document's title or the section
     heading repeated in the body, a bare number, a sentence about the document itself ("This article
-    explains …")."""
+    explains …"), a question (an FAQ's "What is the maximum size of a VARCHAR?")."""
     plain = sentence.strip().rstrip(".:").strip().lower()
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None
+            or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 
@@ -687,7 +694,7 @@ class ExtractiveGenerator:
             return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
-                or (q.kind in ("version", "expansion") and f["type"] == 0):
+                or ((q.kind in ("version", "expansion") or q.person) and f["type"] == 0):
             return False
         # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
         return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))

@@ -229,6 +229,11 @@ class _BlockParser(HTMLParser):
         self._columns: list[str] = []  # the table's column names, from its header row
         self._term = ""  # a definition term (<dt>) waiting for its definition
         self._in_term = False
+        # A paragraph that is one short bold phrase is a heading by its look ("<p><b>Maximum Depth Of An
+        # Expression Tree</b></p>"): these count the bold elements open and the text read in and out of them.
+        self._block_tag = ""
+        self._bold = 0
+        self._bold_text = self._plain_text = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
@@ -247,12 +252,15 @@ class _BlockParser(HTMLParser):
                 self._header_row &= tag == "th"
         elif tag in _BLOCK_TAGS:
             self.flush()
+            self._block_tag = tag
             self._heading = tag[0] == "h" and tag[1:].isdigit()
             self._in_term = tag == "dt"
             self._cells = [] if tag == "tr" else None
             self._header_row = True
             if tag == "table":
                 self._columns = []
+        elif tag in ("b", "strong"):
+            self._bold += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -264,6 +272,8 @@ class _BlockParser(HTMLParser):
         if self._cells is not None and tag not in ("tr", "table"):
             if tag in ("td", "th"):
                 self._end_cell()
+        elif tag in ("b", "strong"):
+            self._bold = max(0, self._bold - 1)
         elif tag in _BLOCK_TAGS:
             if tag == "h1" and not self.h1:
                 self.h1 = _clean_heading("".join(self._parts))
@@ -274,6 +284,11 @@ class _BlockParser(HTMLParser):
             self.page_title += data
         elif not self._skip:
             self._parts.append(data)
+            if data.strip():
+                if self._bold:
+                    self._bold_text = True
+                else:
+                    self._plain_text = True
 
     def _end_cell(self) -> None:
         cell = " ".join("".join(self._parts).split())
@@ -296,6 +311,8 @@ class _BlockParser(HTMLParser):
         else:
             text = " ".join("".join(self._parts).split())
         text = _PERMALINKS.sub("", text)
+        self._heading = self._heading or (self._block_tag in ("p", "div") and self._bold_text and not self._plain_text
+                                          and _words(text) <= 12 and not text.endswith(_SENTENCE_END))
         if self._heading:
             text = _clean_heading(text)
         if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
@@ -308,6 +325,7 @@ class _BlockParser(HTMLParser):
             self._add_term()
             self.blocks.append((self._heading, text))
         self._parts, self._heading, self._in_term = [], False, False
+        self._block_tag, self._bold_text, self._plain_text = "", False, False
 
     def _add_term(self) -> None:
         """A term nothing defined is a unit of its own."""
@@ -405,6 +423,7 @@ def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?$")
 _MD_SETEXT = re.compile(r"^(?:=+|-+)$")
 _MD_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_BOLD_LINE = re.compile(r"(\*\*|__)[^*_]+\1:?")
 _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # a link or image: its text
               (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
@@ -437,7 +456,10 @@ def _markdown_blocks(text: str) -> tuple[str, list[tuple[bool, str]]]:
 
     def flush() -> None:
         if paragraph:
-            blocks.append((False, _md_inline(" ".join(paragraph))))
+            text = _md_inline(" ".join(paragraph))
+            # A lone short bold line is a heading by its look ("**Limits**"), as in HTML.
+            bold = len(paragraph) == 1 and _MD_BOLD_LINE.fullmatch(paragraph[0]) is not None
+            blocks.append((bold and _words(text) <= 12 and not text.endswith(_SENTENCE_END), text))
             paragraph.clear()
 
     i = 0

@@ -381,3 +381,14 @@ def test_when_is_answered_by_a_time_of_day_or_for_a_present_event_by_its_occasio
     assert _type_evidence(checkpoint, "It checkpoints whenever a commit makes the log 1000 pages long.") == 0.5
     # A past event wants a date: the occasion is no answer to "When was …?"
     assert _type_evidence(analyse("When was the checkpoint added?"), "It runs after each commit.") == 0.0
+
+
+def test_an_faq_question_in_the_text_is_no_answer_and_who_wants_someone_named():
+    faq = "(9) What is the maximum size of a VARCHAR in SQLite? SQLite does not enforce the length of a VARCHAR."
+    assert "(9)" not in answer_from("What is the maximum length of a table name in SQLite?", faq).answer
+    # A "?" glued to a run-on PDF line does not make its fact a question.
+    assert "2.19" in answer_from("What value did the comparison give for the unknown resistor?",
+                                 "Unknown resistor value = 2.746 1.254mA = 2.19kΩ What is the limitation of this method ?").answer
+    assert answer_from("Who started the SQLite project?", "The SQLite project was started on 2000-05-09.").abstained
+    assert "Richard Hipp" in answer_from("Who started the SQLite project?",
+                                         "The SQLite project was started by D. Richard Hipp in 2000.").answer

@@ -128,6 +128,17 @@ def test_a_heading_that_only_numbers_the_next_joins_it_and_an_outer_heading_give
     assert under == {"Output grew 5%.": "01 Intensive Actions", "There is new syntax.": "Assignment expressions"}
 
 
+def test_a_paragraph_that_is_one_short_bold_phrase_is_a_heading(tmp_path):
+    page = written(tmp_path, "limits.html", "<h1>Limits</h1><ul><li><p><b>Maximum Depth Of A Tree</b></p>"
+                   "<p>The default value is 1000.</p><li><p><b>Note:</b> a bold label in a sentence.</p>"
+                   "<p><strong>A bold sentence is still text.</strong></p></ul>")
+    notes = written(tmp_path, "notes.md", "# Limits\n\n**Maximum Depth Of A Tree**\n\nThe default value is 1000.\n")
+    for d in (page, notes):
+        under = {d.text[p.start:p.end]: p.heading for p in d.paragraphs if not p.is_heading}
+        assert under["The default value is 1000."] == "Maximum Depth Of A Tree"
+    assert not any(p.is_heading for p in page.paragraphs if "bold" in page.text[p.start:p.end])
+
+
 def test_running_headers_and_footers_leave_a_pdfs_pages():
     from rag.ingest import _without_running_lines
 
