@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .vocab import ABBREVIATIONS, STOPWORDS
+from .vocab import ABBREVIATIONS, SHORT_FORMS, STOPWORDS
 
 Span = tuple[int, int]
 
@@ -103,9 +103,10 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 
 @lru_cache(maxsize=1 << 16)  # the answerer stems the same few thousand words for every candidate
 def stem(word: str) -> str:
-    """A tiny suffix stripper, so 'cities'/'city', 'manufacturing'/'manufacture' and '28th'/'28' meet."""
+    """A tiny suffix stripper, so 'cities'/'city', 'manufacturing'/'manufacture', '28th'/'28' and 'max'/'maximum' meet."""
     if _ORDINAL.fullmatch(word):
         return word[:-2]
+    word = SHORT_FORMS.get(word, word)
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies"):

@@ -163,5 +163,9 @@ INSTRUCTIONS_TO_A_MODEL = [
 
 # Abbreviations a question may use for what documents usually write out; used only when the corpus
 # never uses the abbreviation itself.
+# Short forms that mean the same word ("Max DB size" is the maximum database size), for matching only.
+SHORT_FORMS = {"max": "maximum", "min": "minimum", "db": "database", "dbs": "database", "config": "configuration",
+               "info": "information", "dir": "directory", "approx": "approximately", "avg": "average",
+               "repo": "repository", "admin": "administrator", "spec": "specification", "specs": "specification"}
 SPELT_OUT = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
              "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}

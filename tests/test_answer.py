@@ -392,3 +392,10 @@ def test_an_faq_question_in_the_text_is_no_answer_and_who_wants_someone_named():
     assert answer_from("Who started the SQLite project?", "The SQLite project was started on 2000-05-09.").abstained
     assert "Richard Hipp" in answer_from("Who started the SQLite project?",
                                          "The SQLite project was started by D. Richard Hipp in 2000.").answer
+
+
+def test_a_short_form_meets_its_word():
+    from rag.text import terms
+
+    assert terms("Max DB size") == terms("maximum database size")
+    assert "2 MB" in answer_from("What is the maximum configuration file size?", "Max config file size: 2 MB.").answer
