@@ -176,21 +176,34 @@ _EDGE_LINES = 2  # how many lines at the top and at the bottom of a page may be 
 def _without_running_lines(pages: list[str]) -> list[str]:
     """The pages without their running headers and footers: a line near a page's top or bottom that
     recurs (page numbers aside) near the edge of a third or more of the pages ("Chapter 3: Utilities
-    6", "Shared MIME-info Database"). The first page keeps its lines: there such a line is the title.
-    A label that recurs inside pages ("Objective", "Procedure") is content and stays."""
+    6", "Shared MIME-info Database"), or a short one that holds a phrase recurring so ("1.2. Getting
+    Set Up Ubuntu Packaging Guide", where the section changes by chapter but the book's name recurs).
+    The first page keeps its lines: there such a line is the title. A label that recurs inside pages
+    ("Objective", "Procedure") is content and stays."""
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()))
 
+    def phrases(line: str) -> set[str]:
+        words = key(line).split()
+        return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+
     pages_lines = [[line for line in page.splitlines() if line.strip()] for page in pages]
-    edges = Counter(k for lines in pages_lines
-                    for k in {key(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]})
-    running = {k for k, n in edges.items() if n >= max(3, len(pages) // 3)}
-    if not running:
+    edges = [lines[:_EDGE_LINES] + lines[-_EDGE_LINES:] for lines in pages_lines]
+    enough = max(3, len(pages) // 3)
+    running = {k for k, n in Counter(k for lines in edges for k in {key(line) for line in lines}).items() if n >= enough}
+    recurring = {p for p, n in Counter(p for lines in edges for p in set().union(*map(phrases, lines))).items()
+                 if n >= enough}
+    if not running and not recurring:
         return pages
+
+    def is_running(line: str) -> bool:
+        return key(line) in running or (_words(line) <= 12 and not line.rstrip().endswith(_SENTENCE_END)
+                                        and bool(phrases(line) & recurring))
+
     kept = [pages[0]]
     for lines in pages_lines[1:]:
         edge = set(range(_EDGE_LINES)) | set(range(len(lines) - _EDGE_LINES, len(lines)))
-        kept.append("\n".join(line for i, line in enumerate(lines) if not (i in edge and key(line) in running)))
+        kept.append("\n".join(line for i, line in enumerate(lines) if not (i in edge and is_running(line))))
     return kept
 
 
@@ -411,8 +424,7 @@ def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
     for is_heading, text in blocks:
         if is_heading and merged and merged[-1][0]:
             outer = merged[-1][1]
-            numbers = len(outer.split()) <= 2 and re.search(r"\d|\b[IVXLC]+\b", outer)
-            merged[-1] = (True, f"{outer} {text}" if numbers else text)
+            merged[-1] = (True, f"{outer} {text}" if _only_numbers(outer) else text)
         else:
             merged.append((is_heading, text))
     return merged
@@ -565,11 +577,14 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
             if current:
                 blocks.append((False, _join_wrapped(current)))
                 current = []
-            if blocks and blocks[-1][0]:  # "Chapter 2" / "Electricity" is one heading
+            # "Chapter 2" / "Electricity" and "CHAPTER" / "ONE" are one heading; a cover's lines are not.
+            if blocks and blocks[-1][0] and (_only_numbers(blocks[-1][1])
+                                             or (" " not in blocks[-1][1] and _only_numbers(line.split()[0]))):
                 blocks[-1] = (True, f"{blocks[-1][1]} {line}")
             else:
                 blocks.append((True, line))
-        elif len(line) < 120 and _NUMBERED_HEADING.match(line) and (at_start or (_SUBSECTION.match(line) and len(line) < 80)):
+        elif len(line) < 120 and _NUMBERED_HEADING.match(line) and (at_start or (_SUBSECTION.match(line) and len(line) < 80)) \
+                and (_words(line) <= 8 or _title_cased(line)):  # not a numbered step ("1. Build your package and …")
             if current:
                 blocks.append((False, _join_wrapped(current)))
                 current = []
@@ -589,6 +604,18 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     if current:
         blocks.append((False, _join_wrapped(current)))
     return blocks
+
+
+def _only_numbers(heading: str) -> bool:
+    """The heading only numbers what follows it ("01", "Chapter 2", "CHAPTER ONE", "Part IV")."""
+    words = heading.split()
+    return len(words) <= 2 and any(re.fullmatch(r"\d+[.:]?|[IVXLC]+[.:]?", w) or w.lower() in vocab.NUMBER_WORDS for w in words)
+
+
+def _title_cased(line: str) -> bool:
+    """Most of the line's content words are capitalised, as in a heading."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if w.lower() not in vocab.STOPWORDS]
+    return bool(words) and sum(w[0].isupper() for w in words) >= len(words) / 2
 
 
 def _is_label(line: str, after: str) -> bool:

@@ -153,6 +153,28 @@ def test_running_headers_and_footers_leave_a_pdfs_pages():
     assert all(page.count("Objective") == 1 and "Connect it to A1." in page for page in kept)
 
 
+def test_a_running_header_that_changes_by_chapter_still_leaves_the_pages():
+    from rag.ingest import _without_running_lines
+
+    words = "Launchpad hosts the code of every project and also tracks its bugs and its translations".split()
+    bodies = [" ".join(words[i:] + words[:i]) + f".\nSee {words[i]}." for i in range(9)]
+    pages = ["Ubuntu Packaging Guide\nRelease 1.0"] + [f"1.{i}. {words[i].title()} Ubuntu Packaging Guide\n{body}\n{i}"
+                                                      for i, body in enumerate(bodies)]
+    assert _without_running_lines(pages) == [pages[0]] + bodies
+
+
+def test_a_cover_is_lines_and_a_numbered_step_is_no_heading():
+    from rag.ingest import _reflow
+
+    wrapped = "Each line of this paragraph is long enough to count as wrapped text, and it ends open\n"
+    lines = ("Packaging Guide\nRelease 1.0.4\nUbuntu Developers\nCHAPTER\nONE\n" + wrapped * 5 +
+             "and then stops.\n1. Build your package and verify that it compiles without error and without any\n"
+             "added compiler warnings.\n").splitlines()
+    blocks = _reflow(lines)
+    assert [text for heading, text in blocks if heading] == ["Packaging Guide", "Release 1.0.4", "Ubuntu Developers",
+                                                             "CHAPTER ONE"]
+
+
 def test_a_pdf_is_titled_by_its_first_short_line():
     from rag.ingest import _assemble
 
