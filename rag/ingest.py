@@ -161,13 +161,39 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
-        return "\n".join(_without_running_lines([page.extract_text() or "" for page in reader.pages]))
+        return _unglued("\n".join(_without_running_lines([page.extract_text() or "" for page in reader.pages])))
     except UnreadableFile:
         raise
     # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on
     # deep nesting, AssertionError, NotImplementedError…): any of them means this one file is unreadable.
     except Exception as exc:
         raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
+
+
+# Runs of letters this long with no space in them are words glued together: a justified PDF line may set
+# its spaces by moving the text, and the extraction then loses them ("Thisisusefulforanumberofpurposes").
+_GLUED = re.compile(r"(?<![A-Za-z])[A-Za-z]{12,}(?![A-Za-z])")
+_SURELY_GLUED = 18  # letters: shorter runs are often real words ("optoelectronics")
+_SENTENCE_RUN = 25  # letters: no English word is this long
+
+
+def _unglued(text: str) -> str:
+    """Glued English words split apart by word frequencies (wordninja's list of 125k words), in a
+    document that shows the fault: three or more runs of 18 letters that split into three words or
+    more. A split into fewer words, or with a fragment, is more likely one long word cut wrongly."""
+    runs = set(_GLUED.findall(text))
+    if sum(len(run) >= _SURELY_GLUED for run in runs) < 3:
+        return text
+    import wordninja
+
+    splits = {run: wordninja.split(run) for run in runs}
+    # In a run too short to be a sentence, a piece of one or two letters that is no function word means
+    # a long word was cut ("op to electronics"); in a longer one it is a name wordninja does not know ("dch").
+    splits = {run: words for run, words in splits.items() if len(words) >= 3 and (
+              len(run) >= _SENTENCE_RUN or all(len(w) > 2 or w.lower() in vocab.STOPWORDS for w in words))}
+    if sum(len(run) >= _SURELY_GLUED for run in splits) < 3:
+        return text
+    return _GLUED.sub(lambda m: " ".join(splits[m[0]]) if m[0] in splits else m[0], text)
 
 
 _EDGE_LINES = 2  # how many lines at the top and at the bottom of a page may be its header or footer

@@ -217,3 +217,15 @@ def test_a_manuals_page_links_are_chrome_but_a_sentence_about_the_page_is_not(tm
                 "<p>Next: configure the server.</p></body></html>")
     assert "Simple Example" not in d.text
     assert "This page describes how to call a function." in d.text and "Next: configure the server." in d.text
+
+
+def test_words_a_pdf_extraction_glued_together_are_split_apart_and_long_words_stay():
+    from rag.ingest import _unglued
+
+    glued = ("Thisisusefulforanumberofpurposes. BesideshostingUbuntu, LaunchpadcanhostanyFreeSoftwareproject. "
+             "GNUPrivacyGuardcontainstoolsyouwillneed. The optoelectronics industry grew.")
+    assert _unglued(glued) == ("This is useful for a number of purposes. Besides hosting Ubuntu, Launchpad can host any "
+                               "Free Software project. GNU Privacy Guard contains tools you will need. "
+                               "The optoelectronics industry grew.")
+    clean = "The optoelectronics and internationalization of Xi'an's manufacturing industry."
+    assert _unglued(clean) == clean  # a document without the fault is left exactly as it is
