@@ -441,7 +441,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
 
 def _expands(question: str, text: str) -> bool:
     """text spells out the acronym the question asks about: "Distinguished Encoding Rules (DER)",
-    "PHOENIX (Physics with Home-made Equipment …)"."""
+    "PHOENIX (Physics with Home-made Equipment …)", "GPG stands for GNU Privacy Guard"."""
     asked = _EXPANSION_ASKED.search(question)
     if not asked:
         return False
@@ -449,7 +449,9 @@ def _expands(question: str, text: str) -> bool:
     initial = re.escape(acronym[0])
     # Words that start with the acronym's first letter: "DER (der[0]..der[len-1])" is no expansion.
     return re.search(rf"\b{re.escape(acronym)}s?\s*\((?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,10}}\)"
-                     rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}s?\s*\)", text) is not None
+                     rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}s?\s*\)"
+                     rf"|\b{re.escape(acronym)}\s+(?:stands\s+for|is\s+short\s+for|is\s+an\s+abbreviation\s+(?:of|for))"
+                     rf"\s+(?:the\s+)?[\"“']?(?i:{initial})", text) is not None
 
 
 def _sort_of(text: str, number: re.Match) -> str:

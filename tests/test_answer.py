@@ -269,6 +269,9 @@ def test_an_acronym_is_answered_by_its_expansion():
     assert _type_evidence(q, "Der len: number of meaningful bytes of DER (der[0]..der[ans len-1]).") == 0.0
     assert _type_evidence(analyse("What does the name PHOENIX stand for?"),
                           "The PHOENIX (Physics with Home-made Equipment & Innovative Experiments) project") == 1.0
+    gpg = analyse("What does GPG stand for?")
+    assert _type_evidence(gpg, "GPG stands for GNU Privacy Guard and it implements the OpenPGP standard.") == 1.0
+    assert _type_evidence(gpg, "GPG stands for a way to sign files.") == 0.0  # no words that spell it
 
 
 def test_a_sentence_that_names_its_own_version_takes_no_referent():
