@@ -477,6 +477,10 @@ def _measure_match(q: Question, text: str) -> float:
     return 1.0 if not q.measures or q.units is not None or q.measures & _measures(text) else 0.0
 
 
+# Capitalised words in a row, a name; acronyms ("MIIT", "H1") are left to _unknown_acronym.
+_NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
+
+
 def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     """The thing asked about is named with words the corpus never uses, so no passage can answer it:
     the "unemployment rate" asked about, the "charging stations" counted in a corpus about industrial
@@ -484,6 +488,14 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     more often the asker's own wording ("Which firm spearheads …")."""
     unknown = set(unknown_terms)
     if unknown & set(q.about + q.counted):
+        return True
+    # A name the question is about that the corpus never uses ("Ubuntu" in a corpus on Xi'an), unless it
+    # is part of a longer name the corpus partly knows ("Microsoft Windows" where it writes "MS Windows").
+    names = (terms(m[0]) for m in _NAME_RUN.finditer(q.text) if m.start() > 0)
+    if any(name and set(name) <= unknown for name in names):
+        return True
+    # Half the question's words or more are foreign to the corpus: it is about something else.
+    if len(unknown & set(q.checked)) >= max(2, len(set(q.checked)) / 2):
         return True
     run = 0
     for word in re.findall(r"[\w'’-]+", q.text):

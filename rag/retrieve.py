@@ -13,7 +13,7 @@ from . import vocab
 from .chunk import Chunk
 from .stores.base import Store
 from .stores.bm25 import idf
-from .text import ACRONYM, STOPWORDS, mostly_han, stem, terms
+from .text import ACRONYM, STOPWORDS, is_common_word, mostly_han, stem, terms
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
@@ -59,6 +59,9 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
 
+_WORD = re.compile(r"[a-z]+")
+
+
 class Retriever:
     """Hybrid search over a Store: its dense and its keyword ranking, fused by reciprocal rank."""
 
@@ -75,7 +78,8 @@ class Retriever:
         question_terms = list(dict.fromkeys(terms(question)))
         df = self.store.document_frequency(question_terms)
         unknown = [t for t in question_terms if not df[t]]
-        corrections = {t: c for t in unknown if (c := self.correct(t))}
+        written = {stem(w): w for w in _WORD.findall(question.lower())}
+        corrections = {t: c for t in unknown if (c := self.correct(t, written.get(t, t)))}
         unknown = [t for t in unknown if t not in corrections]
         lexical = self.store.keyword_search(" ".join([self.expand_acronyms(question)] + list(corrections.values())), self.depth)
         rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
@@ -107,12 +111,14 @@ class Retriever:
         stored = self.store.fetch([i for i, _ in found])
         return [s.chunk.chunk_id for s in stored if s is not None and mostly_han(s.chunk.text)][: self.depth]
 
-    def correct(self, term: str) -> str:
+    def correct(self, term: str, written: str = "") -> str:
         """The corpus term a misspelt one most likely means: one letter dropped, added or two swapped
         ("sichaun" for "sichuan"), the most widely used if several; "" when there is none. A changed
         letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone, and so are
         very long ones: no word is that long, and the edits of a term grow with the square of its length.
-        An abbreviation the corpus does not use is read written out ("q1": "first quarter")."""
+        An abbreviation the corpus does not use is read written out ("q1": "first quarter"). A common
+        English word (as written) is no typo: it meets only its own shorter form ("largest": "large"),
+        never a neighbour ("patch" is not "path")."""
         if term in vocab.SPELT_OUT:
             return vocab.SPELT_OUT[term]
         if not 4 <= len(term) <= MAX_CORRECTED or not term.isalpha():
@@ -130,7 +136,9 @@ class Retriever:
         edits |= {term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1)}
         edits |= {term[:i] + ch + term[i:] for i in range(len(term) + 1) for ch in letters}
         df = self.store.document_frequency({t for t in map(stem, edits) if len(t) >= 4})
-        known = [(-count, t) for t, count in df.items() if count]
+        # A real word only meets its own other form ("largest": "large"), not a neighbour ("patch": "path").
+        word = is_common_word(written or term)
+        known = [(-count, t) for t, count in df.items() if count and (not word or term.startswith(t))]
         return min(known)[1] if known else ""  # the most widely used (the lowest idf)
 
     def expand_acronyms(self, question: str) -> str:

@@ -118,3 +118,23 @@ def stem(word: str) -> str:
     elif word.endswith("ed") and len(word) > 4:
         word = word[:-2]
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+_COMMON_WORDS = 30_000  # the most used English words; the list's rarer entries include misspellings ("recieve")
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    import gzip
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    # wordninja is one module with its list in a folder beside it; importing it would build its model.
+    path = Path(find_spec("wordninja").origin).parent / "wordninja" / "wordninja_words.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return frozenset(f.read().split()[:_COMMON_WORDS])
+
+
+def is_common_word(word: str) -> bool:
+    """word is one of the 30,000 most used English words (by wordninja's frequency list): no typo."""
+    return word.lower() in _common_words()

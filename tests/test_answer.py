@@ -402,3 +402,15 @@ def test_a_short_form_meets_its_word():
 
     assert terms("Max DB size") == terms("maximum database size")
     assert "2 MB" in answer_from("What is the maximum configuration file size?", "Max config file size: 2 MB.").answer
+
+
+def test_a_question_about_something_the_corpus_never_names_abstains():
+    text = "In the pilot programs, seek a path that better suits the development of the local manufacturing sector."
+    assert answer_from("What is the most important upstream for Ubuntu?", text, unknown_terms=["ubuntu"]).abstained
+    # Half its words foreign to the corpus: the question is about something else.
+    assert answer_from("Which path is updated in the security bug example?", text,
+                       unknown_terms=["updat", "bug"]).abstained
+    # A name the corpus writes differently in part ("MS Windows") is still the name asked about.
+    windows = "To install it on MS Windows, you need the MCP2200 drivers."
+    assert not answer_from("What do you need to install it on Microsoft Windows?", windows,
+                           unknown_terms=["microsoft"]).abstained

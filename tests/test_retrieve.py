@@ -33,6 +33,8 @@ def test_misspelt_terms_are_corrected_to_corpus_terms(assistant):
     assert retriever.correct("sichaun") == "sichuan"  # two letters swapped
     assert retriever.correct("xian") == "xi an"  # "Xi'an" run together
     assert retriever.correct("changshu") == ""  # a changed letter is another name, not a typo
+    assert retriever.correct("patch", "patch") == ""  # a common English word is no typo for "path"
+    assert retriever.correct("pathh", "pathh") == "path"
     retrieval = assistant.retrieve("By how much did Suinnig's lithium battery revenue grow in 2021?", k=8)
     assert retrieval.corrections == {"suinnig": "suin"} and not retrieval.unknown_terms
     answer = assistant.ask("By how much did Suinnig's lithium battery revenue grow in 2021?")
