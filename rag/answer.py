@@ -108,7 +108,9 @@ _PATTERNS = {
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"
                        r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
-    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?![\w.])|(?<![\w.])\d{4}[a-z](?!\w)|\b[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
+    # ("Chapter 6" or "Figure 2" names no version)
+    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?![\w.])|(?<![\w.])\d{4}[a-z](?!\w)"
+                          rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 # "When does/is X …" (not "when did/was") may be answered by the occasion rather than a date.

@@ -258,6 +258,9 @@ def test_a_version_is_answered_by_a_version_of_what_is_asked():
     assert _versions_of(python, "What’s New In Python 3.10") and not _versions_of(python, "E.19. Release 15")
     assert not _versions_of(analyse("Which LZ4 library version is required?"), "E.19. Release 15")
     assert _versions_of(analyse("Which version added the walrus operator?"), "What’s New In Python 3.8")
+    lintian = analyse("Which version of lintian is required?")
+    assert _type_evidence(lintian, "Chapter 6. Building the package: run the latest lintian.") == 0.0  # no version
+    assert _type_evidence(lintian, "It needs lintian 2.5 or later.") == 1.0
 
 
 def test_an_acronym_is_answered_by_its_expansion():
