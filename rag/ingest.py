@@ -172,7 +172,8 @@ def _pdf_text(data: bytes) -> str:
 
 # Runs of letters this long with no space in them are words glued together: a justified PDF line may set
 # its spaces by moving the text, and the extraction then loses them ("Thisisusefulforanumberofpurposes").
-_GLUED = re.compile(r"(?<![A-Za-z])[A-Za-z]{12,}(?![A-Za-z])")
+# (A glued line is at most a line long; a longer run is no text, and splitting it would cost seconds.)
+_GLUED = re.compile(r"(?<![A-Za-z])[A-Za-z]{12,200}(?![A-Za-z])")
 _SURELY_GLUED = 18  # letters: shorter runs are often real words ("optoelectronics")
 _SENTENCE_RUN = 25  # letters: no English word is this long
 
