@@ -113,6 +113,12 @@ _PATTERNS = {
                           rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
+# "What is X?", "What are Xs?", "What does X do?", "What is X used for?": a term to define (a few
+# words, none a question word or a quantity: "What is the population of Xi'an?" asks a number).
+_DEFINITION_ASKED = re.compile(r"^\W*what\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?"
+                               r"([\w.+/'’-]+(?:\s+[\w.+/'’-]+){0,3}?)\s*(?:\s+(?:do|used\s+for|for))?\s*\??\s*$", re.I)
+_REASON_ASKED = re.compile(r"^\W*(?:why|for\s+what\s+reason|what\s+is\s+the\s+reason)\b", re.I)
+_REASON = re.compile(rf"\b{_alt(vocab.REASON_MARKERS)}\b", re.I)
 # "When does/is X …" (not "when did/was") may be answered by the occasion rather than a date.
 _OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|can|will|would)\b", re.I)
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
@@ -216,6 +222,8 @@ class Question:
     acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
     occasion: bool = False  # a date may be given as an occasion ("When does X run?": "… after each commit")
     person: bool = False  # "Who …?": only a sentence that names someone answers
+    defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
+    reason: bool = False  # "Why …?": a sentence that gives a reason answers best
 
 
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
@@ -242,6 +250,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", as_question(text), re.I))
+    if kind == "other":
+        analysed.defines = _definition_of(text)
+        analysed.reason = bool(_REASON_ASKED.match(text))
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -341,6 +352,22 @@ def _corrected(question: str, corrections: dict[str, str]) -> str:
     return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, question)
 
 
+def _definition_of(question: str) -> re.Pattern | None:
+    """For "What is X?", what a sentence that defines X looks like: X, its subject, then a defining
+    verb ("SQLite is …", "Pbuilder allows …"), X as a term with its definition ("pbuilder – a tool …"),
+    or X named ("… are called “Upstreams”")."""
+    asked = _DEFINITION_ASKED.match(question)
+    if not asked or any(w.lower() in STOPWORDS for w in asked.group(1).split()):
+        return None
+    words = asked.group(1).split()
+    if len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
+        words[-1] = words[-1][:-1]  # "Upstreams" is defined as "An Upstream is …" too
+    term = r"\s+".join(re.escape(w) for w in words)
+    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{term}s?\b(?:\s*\([^)]*\))?"
+                      rf"(?:\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—,]\s+\w|\s+-\s+\w)"
+                      rf"|\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?{term}", re.I)
+
+
 def answer_type(question: str) -> str:
     question = as_question(question)
     for kind, pattern in _QUESTION_TYPES:
@@ -414,7 +441,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     (a growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
     kind = kind or q.kind
     if kind == "other":
-        return 0.0
+        if q.defines:
+            return float(q.defines.search(text) is not None)
+        return float(q.reason and _REASON.search(text) is not None)
     if kind == "expansion":
         return float(_expands(q.text, text))
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]

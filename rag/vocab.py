@@ -30,6 +30,15 @@ UNITS = (["%", "percent", "percentage point", "percentage points", "times", "uni
          + MAGNITUDES + CURRENCIES)
 MONTHS = """January February March April May June July August September October November December""".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+# "What is X?" is answered by a sentence that defines X: "X is …", "X allows …".
+DEFINING_VERBS = ["is", "are", "was", "were", "refers to", "means", "stands for", "allows", "lets", "provides",
+                  "implements", "contains", "helps", "can be", "is used", "are used"]
+# … or by one that names it: "These projects are called “Upstreams”".
+NAMING_WORDS = ["called", "known as", "referred to as", "named"]
+# "Why …?" is answered by a sentence that gives a reason.
+REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a result", "therefore", "thus",
+                  "otherwise", "which means", "to avoid", "to prevent", "to ensure", "to allow", "to make sure",
+                  "for this reason", "the reason", "purposes", "purpose"]
 # "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".
 OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each time", "every time", "as soon as",
                   "at startup", "on startup", "at the end of", "at the start of"]

@@ -417,3 +417,25 @@ def test_a_question_about_something_the_corpus_never_names_abstains():
     windows = "To install it on MS Windows, you need the MCP2200 drivers."
     assert not answer_from("What do you need to install it on Microsoft Windows?", windows,
                            unknown_terms=["microsoft"]).abstained
+
+
+def test_what_is_x_is_answered_by_a_sentence_that_defines_x():
+    from rag.answer import _type_evidence, analyse
+
+    text = ("Set up Launchpad. What Launchpad is and creating a Launchpad account. "
+            "Launchpad is the central piece of infrastructure we use in Ubuntu.")
+    assert answer_from("What is Launchpad?", text).answer.startswith("Launchpad is the central piece")
+    upstreams = analyse("What are Upstreams?")
+    assert _type_evidence(upstreams, "These projects are called “Upstreams”, because their code flows into Ubuntu.") == 1.0
+    assert _type_evidence(upstreams, "The relationship to Upstreams is important.") == 0.0
+    assert _type_evidence(analyse("What is pbuilder?"), "• pbuilder – a tool to do reproducible builds.") == 1.0
+    assert _type_evidence(analyse("What is SQLite?"), "SQLite is not a client/server database.") == 0.0
+    assert analyse("What is the population of Xi'an?").defines is None  # a number, not a term to define
+
+
+def test_why_prefers_a_sentence_that_gives_a_reason():
+    from rag.answer import _type_evidence, analyse
+
+    q = analyse("Why are limits tested in SQLite?")
+    assert _type_evidence(q, "Because the upper bounds were not well defined, they were not tested.") == 1.0
+    assert _type_evidence(q, "Limits are tested as part of the test suite.") == 0.0
