@@ -139,6 +139,7 @@ _QUESTION_TYPES = [
 _LIST_QUESTION = re.compile(
     rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)+\w+s\b"
     rf"|\b(?:which|what) (?:\w+ )?{_alt(vocab.LIST_NOUNS)}\b"
+    rf"|^\W*what\s+are\s+the\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)?(?:\w+\s+)?\w+s\b"
     r"|\b(?:list|name (?:the|all))\b", re.I)
 _WH = _alt(vocab.WH_WORDS)
 _SECOND_QUESTION = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
@@ -759,6 +760,10 @@ class ExtractiveGenerator:
         for c in chosen:
             passage = passages[c.passage]
             sentence = _as_sentence(passage.chunk.text, c.span, c.sentence)
+            span = c.span
+            items, end = _items_after(passage.chunk.text, c.span[1])
+            if items:  # "… one of the following storage classes:" is answered by what follows
+                sentence, span = f"{sentence[:-1]}: {', '.join(items)}.", (c.span[0], end)
             if c.referent:
                 sentence = f"{c.referent} {sentence}"
             if pieces and (len(" ".join(pieces + [sentence])) > self.max_chars or sentence in " ".join(pieces)):
@@ -766,7 +771,7 @@ class ExtractiveGenerator:
             existing = next((x for x in citations if x.chunk_id == passage.chunk.chunk_id), None)
             n = existing.n if existing else len(citations) + 1
             if not existing:
-                citations.append(_citation(n, passage, c.span, c.score))
+                citations.append(_citation(n, passage, span, c.score))
             pieces.append(f"{sentence} [{n}]")
         return Answer(question, " ".join(pieces), False, citations)
 
@@ -792,6 +797,8 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     shared, before = memo[key]
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
     kind = _type_evidence(q, text, idf=stats[0])
+    if q.listing and _items_after(chunk.text, c.span[1])[0]:
+        kind = 1.0  # the sentence introduces a list, and a list is asked for
     c.referent = ""
     # "This release introduced …" answers "which version/release" with what "this release" refers to,
     # and so does "The city …" answer "which city".
@@ -1048,6 +1055,32 @@ def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     words = terms(text)
     acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text))
     return frozenset(words), "".join(w[0] for w in words), acronyms
+
+
+_MAX_ITEMS = 12
+_ITEM_WORDS = 40  # an item longer than this is prose, not a list item
+_ITEM_LABEL = re.compile(r"^(.{1,60}?)(?:\.\s|:\s|\s[–—-]\s)")
+
+
+def _items_after(text: str, end: int) -> tuple[list[str], int]:
+    """When the sentence ending at end introduces a list ("… the following storage classes:"), the
+    list's items as short labels ("NULL", "INTEGER" …: an item's term before its definition), and
+    where the list ends; else ([], end)."""
+    if not text[:end].rstrip().endswith(":"):
+        return [], end
+    items, position, labelled = [], end, None
+    for match in re.finditer(r"\n\n([^\n]+)", text[end:]):
+        item = match.group(1).strip()
+        label = _ITEM_LABEL.match(item)
+        label = label.group(1) if label and len(label.group(1).split()) <= 5 else ""
+        # The items of a list are alike: all a term with its definition, or all short lines.
+        if len(items) == _MAX_ITEMS or len(item.split()) > _ITEM_WORDS or match.start() != position - end \
+                or labelled not in (None, bool(label)):
+            break
+        labelled = bool(label)
+        items.append((label or item).rstrip(".;,"))
+        position = end + match.end()
+    return (items, position) if len(items) >= 2 else ([], end)
 
 
 def _as_sentence(text: str, span: Span, sentence: Span) -> str:

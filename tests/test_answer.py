@@ -13,7 +13,9 @@ EXAMPLE = "What is Xi'an's 2030 NEV output target?"
 
 def passage_of(text, title="", heading="", similarity=0.8):
     """A retrieved passage of a small document: its text under a title and a section heading."""
-    chunk = Chunk("c", "doc", title, heading, text, 0, len(text), sentence_spans(text))
+    paragraphs = [m.span() for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text)]  # as the chunker splits them
+    spans = [span for start, end in paragraphs for span in sentence_spans(text, start, end)]
+    chunk = Chunk("c", "doc", title, heading, text, 0, len(text), spans)
     return Passage(chunk, 1.0, 1.0, 1.0, [similarity] * len(chunk.sentences))
 
 
@@ -439,3 +441,13 @@ def test_why_prefers_a_sentence_that_gives_a_reason():
     q = analyse("Why are limits tested in SQLite?")
     assert _type_evidence(q, "Because the upper bounds were not well defined, they were not tested.") == 1.0
     assert _type_evidence(q, "Limits are tested as part of the test suite.") == 0.0
+
+
+def test_a_sentence_that_introduces_a_list_is_answered_with_its_items():
+    text = ("Each value has one of the following storage classes:\n\nNULL. The value is a NULL value.\n\n"
+            "INTEGER. The value is a signed integer.\n\nTEXT. The value is a text string.\n\n"
+            "A storage class is more general than a datatype, and it is what a value is stored as.")
+    answer = answer_from("What are the three storage classes?", text)
+    assert answer.answer.startswith("Each value has one of the following storage classes: NULL, INTEGER, TEXT. [1]")
+    cited = answer.citations[0]
+    assert cited.text[cited.start:cited.end].endswith("The value is a text string.")  # the list is cited too
