@@ -269,6 +269,7 @@ class _BlockParser(HTMLParser):
         self._columns: list[str] = []  # the table's column names, from its header row
         self._term = ""  # a definition term (<dt>) waiting for its definition
         self._in_term = False
+        self._definitions = 0  # <dd> elements open: a definition's paragraphs are one unit with its term
         # A paragraph that is one short bold phrase is a heading by its look ("<p><b>Maximum Depth Of An
         # Expression Tree</b></p>"): these count the bold elements open and the text read in and out of them.
         self._block_tag = ""
@@ -290,8 +291,11 @@ class _BlockParser(HTMLParser):
             if tag in ("td", "th"):  # inside a row only its cells divide
                 self._end_cell()
                 self._header_row &= tag == "th"
+        elif tag in ("p", "div") and self._definitions:
+            self._parts.append(" ")
         elif tag in _BLOCK_TAGS:
             self.flush()
+            self._definitions += tag == "dd"
             self._block_tag = tag
             self._heading = tag[0] == "h" and tag[1:].isdigit()
             self._in_term = tag == "dt"
@@ -314,10 +318,13 @@ class _BlockParser(HTMLParser):
                 self._end_cell()
         elif tag in ("b", "strong"):
             self._bold = max(0, self._bold - 1)
+        elif tag in ("p", "div") and self._definitions:
+            self._parts.append(" ")
         elif tag in _BLOCK_TAGS:
             if tag == "h1" and not self.h1:
                 self.h1 = _clean_heading("".join(self._parts))
             self.flush()
+            self._definitions -= tag == "dd" and self._definitions > 0
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -356,8 +363,7 @@ class _BlockParser(HTMLParser):
         if self._heading:
             text = _clean_heading(text)
         if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
-            self._add_term()
-            self._term = text
+            self._term = f"{self._term}, {text}" if self._term else text  # "-u, --include-untracked: …"
         elif text:
             if self._term and not self._heading:
                 text = f"{self._term.rstrip(':')}: {text}"

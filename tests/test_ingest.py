@@ -139,6 +139,15 @@ def test_a_paragraph_that_is_one_short_bold_phrase_is_a_heading(tmp_path):
     assert not any(p.is_heading for p in page.paragraphs if "bold" in page.text[p.start:p.end])
 
 
+def test_a_definition_is_one_unit_with_all_its_terms(tmp_path):
+    d = written(tmp_path, "stash.html", "<h2>OPTIONS</h2><dl><dt>-u</dt><dt>--include-untracked</dt><dd><p>Only for push."
+                "</p><div><p>All untracked files are also stashed.</p></div></dd><dt>--index</dt><dd><p>Tries to "
+                "reinstate the index.</p></dd></dl>")
+    units = [d.text[p.start:p.end] for p in d.paragraphs if not p.is_heading]
+    assert units == ["-u, --include-untracked: Only for push. All untracked files are also stashed.",
+                     "--index: Tries to reinstate the index."]
+
+
 def test_running_headers_and_footers_leave_a_pdfs_pages():
     from rag.ingest import _without_running_lines
 
