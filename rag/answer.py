@@ -363,14 +363,22 @@ def _definition_of(question: str) -> re.Pattern | None:
     words = asked.group(1).split()
     if len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
         words[-1] = words[-1][:-1]  # "Upstreams" is defined as "An Upstream is …" too
+    # (or its last word alone, in a list of a command's subcommands: "drop [-q] [<stash>]: Remove …")
     term = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{term}s?\b(?:\s*\([^)]*\))?"
+    head = f"(?:{term}|{re.escape(words[-1])})" if len(words) > 1 else term
+    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{head}s?\b(?:\s*\([^)]*\)|\s*\[[^\]]*\])*"
                       rf"(?:\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—,]\s+\w|\s+-\s+\w)"
                       rf"|\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?{term}", re.I)
 
 
+# "What does X do?" and "What is X used for?" ask what X is for, whatever X is called ("git stash drop").
+_PURPOSE_ASKED = re.compile(r"^\W*what\s+(?:does|do)\s+.+\s+do\s*\??\s*$|\bused\s+for\s*\??\s*$", re.I)
+
+
 def answer_type(question: str) -> str:
     question = as_question(question)
+    if _PURPOSE_ASKED.search(question):
+        return "other"
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
@@ -581,13 +589,21 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
 _ASKING = re.compile(rf"\W*(?:\d+[.)]\s*)?{_alt(vocab.WH_WORDS + vocab.AUXILIARIES)}\b", re.I)
 
 
+def _is_synopsis(sentence: str) -> bool:
+    """A command's usage line ("git stash show [-u | --include-untracked] [<stash>] …"), not prose: many
+    brackets (a table's bars are data: "develop | 11 | 5200")."""
+    marks = sum(sentence.count(ch) for ch in "[]<>{}")
+    return marks >= 8 and marks >= 0.05 * len(sentence)
+
+
 def _context_only(sentence: str, chunk) -> bool:
     """Page furniture that may set the context but never answers: the document's title or the section
     heading repeated in the body, a bare number, a sentence about the document itself ("This article
-    explains …"), a question (an FAQ's "What is the maximum size of a VARCHAR?")."""
+    explains …"), a question (an FAQ's "What is the maximum size of a VARCHAR?"), a usage synopsis."""
     plain = sentence.strip().rstrip(".:").strip().lower()
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
+            or _is_synopsis(sentence)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 

@@ -451,3 +451,16 @@ def test_a_sentence_that_introduces_a_list_is_answered_with_its_items():
     assert answer.answer.startswith("Each value has one of the following storage classes: NULL, INTEGER, TEXT. [1]")
     cited = answer.citations[0]
     assert cited.text[cited.start:cited.end].endswith("The value is a text string.")  # the list is cited too
+
+
+def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
+    from rag.answer import _type_evidence, analyse
+
+    synopsis = ("git stash list [<log-options>] git stash show [-u | --include-untracked] [<stash>] "
+                "git stash drop [-q | --quiet] [<stash>]\n\ndrop [-q|--quiet] [<stash>]: Remove a single stash entry.")
+    assert answer_from("What does git stash drop do?", synopsis).answer.startswith("Drop [-q|--quiet] [<stash>]: Remove")
+    drop = analyse("What does git stash drop do?")
+    assert drop.kind == "other"  # "drop" is no quantity here
+    assert _type_evidence(drop, "drop [-q|--quiet] [<stash>]: Remove a single stash entry.") == 1.0
+    table = "depname | empno | salary | avg ---------+-------+--------+------ sales | 3 | 4800 | 4866.6666666666666667"
+    assert "4866" in answer_from("What is the average salary of the sales department?", table).answer  # data, not usage
