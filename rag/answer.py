@@ -824,7 +824,11 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
         and bool(set(q.target) & set(opening)) and not (q.kind in ("version", "number", "date") and kind >= 1)
     # A version is often named only by the section or document the sentence is in ("What's New In
     # Python 3.10": "PEP 634, Structural Pattern Matching").
-    if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)) or (kind == 0 and q.kind == "version"):
+    # And a section may be headed by the very thing asked for ("Certify your work by adding your
+    # Signed-off-by trailer" above "We ask you to certify that you wrote the patch …").
+    if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)) or (kind == 0 and q.kind == "version") \
+            or (kind == 0 and q.kind in ("name", "other") and set(q.target) & set(terms(chunk.heading))
+                and _type_evidence(q, chunk.heading, "name", idf=stats[0]) >= 1):
         title = chunk.title if q.kind == "version" and _versions_of(q, chunk.title) else ""
         c.referent, referred = _referent(q, chunk.heading or chunk.title, before, title)
         kind = max(kind, referred)

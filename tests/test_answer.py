@@ -464,3 +464,14 @@ def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     assert _type_evidence(drop, "drop [-q|--quiet] [<stash>]: Remove a single stash entry.") == 1.0
     table = "depname | empno | salary | avg ---------+-------+--------+------ sales | 3 | 4800 | 4866.6666666666666667"
     assert "4866" in answer_from("What is the average salary of the sales department?", table).answer  # data, not usage
+
+
+def test_a_section_headed_by_the_thing_asked_for_answers_with_its_heading():
+    answer = answer_from("What trailer certifies that you wrote the patch?",
+                         "We ask you to certify that you wrote the patch or have the right to pass it on.",
+                         heading="Certify your work by adding your Signed-off-by trailer")
+    assert answer.answer.startswith("Certify your work by adding your Signed-off-by trailer: We ask you")
+    # A heading that is not about what is asked for stays out of the answer.
+    other = answer_from("In which fields has the city built advantages?", "The city leverages its advantages in the "
+                        "field of advanced manufacturing.", heading="01 Intensive Actions")
+    assert not other.answer.startswith("01")
