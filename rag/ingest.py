@@ -252,6 +252,9 @@ _VOID_TAGS = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", 
 _CHROME_ROLES = {"navigation", "search", "banner", "contentinfo", "complementary", "menu", "toolbar"}
 
 
+_EMPTY_BRACKETS = re.compile(r"\s?\[\s*\](?!\()")  # what a dropped footnote mark leaves ("…[29]" without 29)
+
+
 class _BlockParser(HTMLParser):
     """HTML body text as (is_heading, text) blocks; the page's <title> and first <h1> on the side."""
 
@@ -270,6 +273,7 @@ class _BlockParser(HTMLParser):
         self._term = ""  # a definition term (<dt>) waiting for its definition
         self._in_term = False
         self._definitions = 0  # <dd> elements open: a definition's paragraphs are one unit with its term
+        self._in_link_here = False  # inside <a href="#…">: a bare number there is a footnote mark
         # A paragraph that is one short bold phrase is a heading by its look ("<p><b>Maximum Depth Of An
         # Expression Tree</b></p>"): these count the bold elements open and the text read in and out of them.
         self._block_tag = ""
@@ -305,6 +309,8 @@ class _BlockParser(HTMLParser):
                 self._columns = []
         elif tag in ("b", "strong"):
             self._bold += 1
+        elif tag == "a":
+            self._in_link_here = (dict(attrs).get("href") or "").startswith("#")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -318,6 +324,8 @@ class _BlockParser(HTMLParser):
                 self._end_cell()
         elif tag in ("b", "strong"):
             self._bold = max(0, self._bold - 1)
+        elif tag == "a":
+            self._in_link_here = False
         elif tag in ("p", "div") and self._definitions:
             self._parts.append(" ")
         elif tag in _BLOCK_TAGS:
@@ -329,6 +337,8 @@ class _BlockParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.page_title += data
+        elif self._in_link_here and re.fullmatch(r"\[?\d{1,3}\]?", data.strip()):
+            return  # a footnote mark ("fields. 2 The stanzas …", "[29]"): no number of the text
         elif not self._skip:
             self._parts.append(data)
             if data.strip():
@@ -357,7 +367,7 @@ class _BlockParser(HTMLParser):
             text, self._cells = self._row(self._cells), None
         else:
             text = " ".join("".join(self._parts).split())
-        text = _PERMALINKS.sub("", text)
+        text = _EMPTY_BRACKETS.sub("", _PERMALINKS.sub("", text))
         self._heading = self._heading or (self._block_tag in ("p", "div") and self._bold_text and not self._plain_text
                                           and _words(text) <= 12 and not text.endswith(_SENTENCE_END))
         if self._heading:

@@ -148,6 +148,14 @@ def test_a_definition_is_one_unit_with_all_its_terms(tmp_path):
                      "--index: Tries to reinstate the index."]
 
 
+def test_a_footnote_mark_is_no_number_of_the_text(tmp_path):
+    d = written(tmp_path, "policy.html", '<p>A control file has stanzas of fields. <a class="footnote-reference" '
+                'href="#id17">2</a> The stanzas are separated by empty lines.</p><p>Line 3 says how important it is. '
+                '<a href="#ftn.x" class="footnote"><sup>[29]</sup></a></p><p>See <a href="#s2">section 2</a>.</p>')
+    assert d.text == ("A control file has stanzas of fields. The stanzas are separated by empty lines.\n\n"
+                      "Line 3 says how important it is.\n\nSee section 2.")
+
+
 def test_running_headers_and_footers_leave_a_pdfs_pages():
     from rag.ingest import _without_running_lines
 
