@@ -171,7 +171,7 @@ _IDENTIFIER = re.compile(r"\b([A-Za-z][\w'’-]*)\s+v?((?!(?:19|20)\d\d\b)\d+(?:
 # "Who took over after Stefano Zacchiroli?" asks for the one next to a name.
 _NEIGHBOUR = re.compile(rf"\b((?i:{_alt(vocab.FOLLOWING_WORDS + vocab.PRECEDING_WORDS)}))\s+([A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*))*)")
 # The kind of thing "which/what X" asks for: "version" in "Which version introduced …".
-_TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)", re.I)
+_TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)(?:\s+([\w'’-]+))?", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
 _POINTER = re.compile(rf"\b{_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
@@ -227,6 +227,20 @@ class Question:
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
 
 
+def _target(question: str) -> list[str]:
+    """The terms of X in "What/Which X …", the kind of thing asked for; none when X is a verb ("What
+    separates stanzas", "What makes Xi'an …"): a word in -s followed by a determiner, a name or another
+    word in -s, where a noun would be followed by its verb ("What cities have …")."""
+    asked = _TARGET.search(question)
+    if not asked:
+        return []
+    word, after = asked.group(1), asked.group(2) or ""
+    if word.lower().endswith("s") and after and after.lower() not in vocab.AUXILIARIES and (
+            after.lower() in vocab.DETERMINERS or after[0].isupper() or after.lower().endswith("s")):
+        return []
+    return terms(word)
+
+
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
     """Read a question once: what kind of answer it wants, its specific terms, measure and parts."""
     text = _corrected(question, corrections or {})
@@ -239,7 +253,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         counted=terms(how_many.group(1)) if how_many else [],
         specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
         about=terms(match.group(1)) if match else [],
-        target=terms(target.group(1)) if (target := _TARGET.search(text)) else [],
+        target=_target(text),
         versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
         listing=is_list_question(text))

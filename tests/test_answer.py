@@ -475,3 +475,14 @@ def test_a_section_headed_by_the_thing_asked_for_answers_with_its_heading():
     other = answer_from("In which fields has the city built advantages?", "The city leverages its advantages in the "
                         "field of advanced manufacturing.", heading="01 Intensive Actions")
     assert not other.answer.startswith("01")
+
+
+def test_a_verb_after_what_is_no_kind_of_answer():
+    from rag.answer import analyse
+
+    assert analyse("What separates stanzas in a control file?").target == []  # "separates" is asked about
+    assert analyse("What makes Xi'an special?").target == []
+    assert analyse("What cities have a GDP over 2 trillion yuan?").target == ["city"]
+    assert analyse("Which groups of cities rank first?").target == ["group"]
+    assert answer_from("What separates stanzas in a control file?", "A control file consists of one or more "
+                       "stanzas of fields. The stanzas are separated by empty lines.").answer.startswith("The stanzas")
