@@ -142,10 +142,22 @@ def decode(data: bytes) -> str:
         raise UnreadableFile("binary file, not text")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            return _without_terminal_markup(data.decode(encoding))
         except UnicodeDecodeError:
             continue
     raise UnreadableFile("not UTF-8 or GB18030 text")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_OVERSTRUCK = re.compile(r"[^\n\x08]\x08(?=[^\n\x08])")  # "b\bb" bold, "_\bx" underline: the last one shows
+
+
+def _without_terminal_markup(text: str) -> str:
+    """Text as a terminal shows it: a manual page saved from `man` or groff holds colour and bold
+    escapes ("\x1b[1m") and overstruck letters, which would otherwise split its words and headings."""
+    if "\x1b" not in text and "\x08" not in text:
+        return text
+    return _OVERSTRUCK.sub("", _ANSI.sub("", text.replace("+\x08o", "•")))
 
 
 def _pdf_text(data: bytes) -> str:

@@ -156,6 +156,14 @@ def test_a_footnote_mark_is_no_number_of_the_text(tmp_path):
                       "Line 3 says how important it is.\n\nSee section 2.")
 
 
+def test_a_manual_page_saved_from_a_terminal_reads_as_its_text():
+    from rag.ingest import decode
+
+    saved = (b"\x1b[1m1.1. man-db\x1b[0m\n\n\x1b[1m+\x08o man \x1b[22m- an interface to the manuals\n\n"
+             b"The b\x08bo\x08ol\x08ld and _\x08u_\x08n words.\n")
+    assert decode(saved) == "1.1. man-db\n\n• man - an interface to the manuals\n\nThe bold and un words.\n"
+
+
 def test_running_headers_and_footers_leave_a_pdfs_pages():
     from rag.ingest import _without_running_lines
 
