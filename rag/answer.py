@@ -424,7 +424,8 @@ _CODE_NAME = re.compile(r"[a-z0-9]_[a-z0-9]|^[a-z]+[A-Z]")
 def specific_terms(question: str) -> list[list[str]]:
     """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th", "3.5".
     Acronyms ("API", "Q1") are left out: passages often spell them differently."""
-    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+", question)]
+    # (a dotted name is one word, read as the text's terms read it: "man-1.1B")
+    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+(?:\.[\w'’-]+)*", question)]
     words = [w for w in words if w.strip("'’-")]
     # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
     specific = [w for i, w in enumerate(words)

@@ -134,7 +134,19 @@ def load_document(path: Path, doc_id: str) -> Document:
     if path.suffix.lower() in (".html", ".htm") or _SPACED_TAG.search(text) or _HTML_TAG.search(text):
         title, blocks = _html_page(text)
         return _assemble(doc_id, blocks, title)
-    return _assemble(doc_id, _text_blocks(text))
+    return _assemble(doc_id, _text_blocks(_without_page_furniture(text)))
+
+
+def _without_page_furniture(text: str) -> str:
+    """Plain text paginated for print: its page footers ("man-db v2.11.2 2023-01-08", with numbers that
+    may change) recur as short lines; dropped, they no longer split the paragraphs they fall into."""
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()))
+
+    lines = text.splitlines()
+    counts = Counter(key(line) for line in lines if line.strip())
+    furniture = {k for k, n in counts.items() if n >= 3 and "#" in k and re.search(r"[^\W\d_]", k) and len(k.split()) <= 6}
+    return "\n".join(line for line in lines if key(line) not in furniture) if furniture else text
 
 
 def decode(data: bytes) -> str:

@@ -16,6 +16,11 @@ _SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?[A
 _ABBREVIATION_WINDOW = 2 + max(map(len, ABBREVIATIONS))
 
 
+# An initial inside a name: a capital letter alone after a capitalised word ("John W. Eaton") or
+# opening the sentence ("D. Richard Hipp").
+_INITIAL = re.compile(r"(?:\b[A-Z][a-z]+\s+|^\s*)[A-Z]$")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Character spans of the sentences in text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end
@@ -26,6 +31,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         # quadratic on a long run of letters before the stop.
         word = re.search(r"([\w.]+)\.$", text[max(begin, match.start() - _ABBREVIATION_WINDOW):match.start() + 1])
         if word and word.group(1).lower() in ABBREVIATIONS:
+            continue
+        if text[match.start()] == "." and _INITIAL.search(text[begin:match.start()][-40:]):
             continue
         spans.append((begin, match.end()))
         begin = match.end()

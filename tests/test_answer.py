@@ -486,3 +486,15 @@ def test_a_verb_after_what_is_no_kind_of_answer():
     assert analyse("Which groups of cities rank first?").target == ["group"]
     assert answer_from("What separates stanzas in a control file?", "A control file consists of one or more "
                        "stanzas of fields. The stanzas are separated by empty lines.").answer.count("separated by empty") == 1
+
+
+def test_an_initial_ends_no_sentence_and_a_dotted_name_is_one_word():
+    from rag.answer import specific_terms
+    from rag.text import sentence_spans
+
+    text = "It was written by John W. Eaton and kept by Rik Faith. D. Richard Hipp wrote SQLite. It grew."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "It was written by John W. Eaton and kept by Rik Faith.", "D. Richard Hipp wrote SQLite.", "It grew."]
+    assert specific_terms("Who wrote the man-1.1B program suite?") == [["man", "1.1", "b"]]
+    assert "John W. Eaton" in answer_from("Who wrote the man-1.1B program suite?", "man-db started out life as "
+                                          "program suite man-1.1B, written by John W. Eaton.").answer

@@ -164,6 +164,13 @@ def test_a_manual_page_saved_from_a_terminal_reads_as_its_text():
     assert decode(saved) == "1.1. man-db\n\n• man - an interface to the manuals\n\nThe bold and un words.\n"
 
 
+def test_a_paginated_text_file_loses_its_page_footers(tmp_path):
+    para = "The manual is split up into sections to ease access and to cater for manual pages that share\n"
+    pages = [f"{para * 3}the same name.\n\n                 {n}\nman-db   v2.11.{n}   2023-01-0{n}\n" for n in range(1, 5)]
+    d = written(tmp_path, "manual.txt", "".join(pages))
+    assert "v2.11" not in d.text and d.text.count("the same name.") == 4
+
+
 def test_running_headers_and_footers_leave_a_pdfs_pages():
     from rag.ingest import _without_running_lines
 
