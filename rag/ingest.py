@@ -626,9 +626,22 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     width = statistics.quantiles([len(line) for line in lines], n=10)[-1] if len(lines) > 1 else len(lines[0])
     blocks: list[tuple[bool, str]] = []
     current: list[str] = []
+    columns: list[str] = []  # the header of the text table being read ("|Section | Section contents |")
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _TEXT_ROW.match(line):  # a row of a table drawn in text is a unit: "Section: 2; Section contents: …"
+            if current:
+                blocks.append((False, _join_wrapped(current)))
+                current = []
+            cells = [" ".join(cell.split()) for cell in line.strip().strip("|").split("|")]
+            if columns:
+                blocks.append((False, _table_row(columns, cells)))
+            else:
+                columns = cells
+            i += 1
+            continue
+        columns = []
         if current and len(current[-1]) < 0.6 * width and not current[-1].endswith(_TERMINAL + (",", ";")):
             # A short line that ends no sentence did not wrap: it stands alone (a cover's title, an
             # address line), and what follows starts afresh ("Preface" / "The PHOENIX project …").
@@ -671,6 +684,9 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     if current:
         blocks.append((False, _join_wrapped(current)))
     return blocks
+
+
+_TEXT_ROW = re.compile(r"^\|.*\|.*\|$")
 
 
 def _only_numbers(heading: str) -> bool:

@@ -171,6 +171,17 @@ def test_a_paginated_text_file_loses_its_page_footers(tmp_path):
     assert "v2.11" not in d.text and d.text.count("the same name.") == 4
 
 
+def test_a_table_drawn_in_text_is_read_row_by_row():
+    from rag.ingest import _reflow
+
+    wrapped = "The manual is split up into sections to ease access and to cater for pages sharing a name,\n"
+    lines = (wrapped * 4 + "as the table below shows.\n+----+----+\n|Section | Section contents |\n+---+---+\n"
+             "|   1    | user executable programs      |\n|   2    | system calls (kernel functions) |\n").splitlines()
+    blocks = [text for _, text in _reflow(lines)]
+    assert blocks[-2:] == ["Section: 1; Section contents: user executable programs",
+                           "Section: 2; Section contents: system calls (kernel functions)"]
+
+
 def test_running_headers_and_footers_leave_a_pdfs_pages():
     from rag.ingest import _without_running_lines
 
