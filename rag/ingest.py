@@ -137,16 +137,30 @@ def load_document(path: Path, doc_id: str) -> Document:
     return _assemble(doc_id, _text_blocks(_without_page_furniture(text)))
 
 
+_FOOTNOTE_RULE = re.compile(r"^\s*_{10,}\s*$")
+
+
 def _without_page_furniture(text: str) -> str:
     """Plain text paginated for print: its page footers ("man-db v2.11.2 2023-01-08", with numbers that
-    may change) recur as short lines; dropped, they no longer split the paragraphs they fall into."""
+    may change) recur as short lines, and a page's footnotes follow a rule of underscores up to a blank
+    line. The footers are dropped and the footnotes moved to the end, so that neither splits the
+    paragraph it falls into."""
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()))
 
     lines = text.splitlines()
     counts = Counter(key(line) for line in lines if line.strip())
     furniture = {k for k, n in counts.items() if n >= 3 and "#" in k and re.search(r"[^\W\d_]", k) and len(k.split()) <= 6}
-    return "\n".join(line for line in lines if key(line) not in furniture) if furniture else text
+    body, notes, in_note = [], [], False
+    for line in lines:
+        if _FOOTNOTE_RULE.match(line):
+            in_note = True
+            notes.append("")
+        elif in_note and not line.strip():
+            in_note = False
+        elif key(line) not in furniture:
+            (notes if in_note else body).append(line)
+    return "\n".join(body + notes)
 
 
 def decode(data: bytes) -> str:

@@ -169,6 +169,11 @@ def test_a_paginated_text_file_loses_its_page_footers(tmp_path):
     pages = [f"{para * 3}the same name.\n\n                 {n}\nman-db   v2.11.{n}   2023-01-0{n}\n" for n in range(1, 5)]
     d = written(tmp_path, "manual.txt", "".join(pages))
     assert "v2.11" not in d.text and d.text.count("the same name.") == 4
+    noted = written(tmp_path, "noted.txt", para * 3 + "and by default the system-wide cache files will be owned by user man.  Use  this\n____________________\n"
+                    "   3 similar in some aspects to TeX\n\n\n                 3\n"
+                    "option to change the owner, and the other options to change the rest of what they own.\n" + para * 3)
+    assert "user man. Use this option to change the owner" in noted.text  # the footnote no longer splits it
+    assert noted.text.rstrip().endswith("3 similar in some aspects to TeX") and "TeX option" not in noted.text
 
 
 def test_a_table_drawn_in_text_is_read_row_by_row():
