@@ -113,6 +113,8 @@ _PATTERNS = {
                           rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
+# "Debian Buster release": a release named by a word between the product and "release".
+_CODENAME = re.compile(rf"\b([A-Z][\w+-]*)\s+[A-Z][a-z]+\s+{_alt(vocab.VERSION_WORDS)}\b")
 # "What is X?", "What are Xs?", "What does X do?", "What is X used for?": a term to define (a few
 # words, none a question word or a quantity: "What is the population of Xi'an?" asks a number).
 _DEFINITION_ASKED = re.compile(r"^\W*what\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?"
@@ -470,6 +472,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         return float(q.reason and _REASON.search(text) is not None)
     if kind == "expansion":
         return float(_expands(q.text, text))
+    if kind == "version" and _CODENAME.search(text) and any(t in q.versioned for t in terms(_CODENAME.search(text).group(1))):
+        return 1.0  # a release known by its name: "the Debian Buster release"
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
     # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity
     if kind == "number":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .vocab import ABBREVIATIONS, SHORT_FORMS, STOPWORDS
+from .vocab import ABBREVIATIONS, IRREGULAR_FORMS, SHORT_FORMS, STOPWORDS
 
 Span = tuple[int, int]
 
@@ -113,7 +113,7 @@ def stem(word: str) -> str:
     """A tiny suffix stripper, so 'cities'/'city', 'manufacturing'/'manufacture', '28th'/'28' and 'max'/'maximum' meet."""
     if _ORDINAL.fullmatch(word):
         return word[:-2]
-    word = SHORT_FORMS.get(word, word)
+    word = IRREGULAR_FORMS.get(word) or SHORT_FORMS.get(word, word)
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies"):

@@ -173,6 +173,25 @@ INSTRUCTIONS_TO_A_MODEL = [
 
 # Abbreviations a question may use for what documents usually write out; used only when the corpus
 # never uses the abbreviation itself.
+# Irregular verb forms, read as their base form so "Who wrote X?" meets "written by" (for matching only;
+# forms that are also common other words are left out: "left", "won", "saw", "rose").
+IRREGULAR_FORMS = {
+    "wrote": "write", "written": "write", "began": "begin", "begun": "begin", "built": "build", "bought": "buy",
+    "brought": "bring", "chose": "choose", "chosen": "choose", "came": "come", "did": "do", "done": "do",
+    "drew": "draw", "drawn": "draw", "drove": "drive", "driven": "drive", "fell": "fall", "fallen": "fall",
+    "felt": "feel", "found": "find", "gave": "give", "given": "give", "went": "go", "gone": "go", "grew": "grow",
+    "grown": "grow", "held": "hold", "kept": "keep", "knew": "know", "known": "know", "led": "lead", "lost": "lose",
+    "made": "make", "meant": "mean", "met": "meet", "paid": "pay", "ran": "run", "risen": "rise", "said": "say",
+    "seen": "see", "sold": "sell", "sent": "send", "shown": "show",
+    "spent": "spend", "stood": "stand", "took": "take", "taken": "take", "taught": "teach", "thought": "think",
+    "told": "tell", "understood": "understand", "wore": "wear", "broke": "break", "broken": "break",
+    "spoke": "speak", "spoken": "speak", "stole": "steal", "stolen": "steal", "forgot": "forget",
+    "forgotten": "forget", "got": "get", "gotten": "get", "hid": "hide", "hidden": "hide", "laid": "lay",
+    "lent": "lend", "sought": "seek", "shot": "shoot", "slid": "slide", "struck": "strike", "swore": "swear",
+    "sworn": "swear", "threw": "throw", "thrown": "throw", "woke": "wake", "woken": "wake", "withdrew": "withdraw",
+    "withdrawn": "withdraw", "undertook": "undertake", "undertaken": "undertake", "overtook": "overtake",
+    "overtaken": "overtake", "fed": "feed", "fled": "flee", "fought": "fight", "froze": "freeze", "frozen": "freeze",
+}
 # Short forms that mean the same word ("Max DB size" is the maximum database size), for matching only.
 SHORT_FORMS = {"max": "maximum", "min": "minimum", "db": "database", "dbs": "database", "config": "configuration",
                "info": "information", "dir": "directory", "approx": "approximately", "avg": "average",

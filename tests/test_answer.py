@@ -260,6 +260,9 @@ def test_a_version_is_answered_by_a_version_of_what_is_asked():
     assert _versions_of(python, "What’s New In Python 3.10") and not _versions_of(python, "E.19. Release 15")
     assert not _versions_of(analyse("Which LZ4 library version is required?"), "E.19. Release 15")
     assert _versions_of(analyse("Which version added the walrus operator?"), "What’s New In Python 3.8")
+    debian = analyse("Which Debian release is this document made available for?")
+    assert _type_evidence(debian, "It is made available for the Debian Buster release.") == 1.0  # a release's name
+    assert _type_evidence(python, "It is made available for the Debian Buster release.") == 0.0
     lintian = analyse("Which version of lintian is required?")
     assert _type_evidence(lintian, "Chapter 6. Building the package: run the latest lintian.") == 0.0  # no version
     assert _type_evidence(lintian, "It needs lintian 2.5 or later.") == 1.0
@@ -498,3 +501,12 @@ def test_an_initial_ends_no_sentence_and_a_dotted_name_is_one_word():
     assert specific_terms("Who wrote the man-1.1B program suite?") == [["man", "1.1", "b"]]
     assert "John W. Eaton" in answer_from("Who wrote the man-1.1B program suite?", "man-db started out life as "
                                           "program suite man-1.1B, written by John W. Eaton.").answer
+
+
+def test_an_irregular_verb_meets_its_other_forms():
+    from rag.text import terms
+
+    assert terms("Who wrote it?") == terms("Who has written it?") and terms("It grew") == terms("it grows")
+    assert terms("the founded firm") != terms("the found firm")  # "founded" is no form of "find"
+    assert "John W. Eaton" in answer_from("Who wrote the program suite?", "The program suite was written by "
+                                          "John W. Eaton and maintained by Rik Faith.").answer
