@@ -644,7 +644,7 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _TEXT_ROW.match(line):  # a row of a table drawn in text is a unit: "Section: 2; Section contents: …"
+        if _is_text_row(line):  # a row of a table drawn in text is a unit: "Section: 2; Section contents: …"
             if current:
                 blocks.append((False, _join_wrapped(current)))
                 current = []
@@ -700,7 +700,10 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     return blocks
 
 
-_TEXT_ROW = re.compile(r"^\|.*\|.*\|$")
+def _is_text_row(line: str) -> bool:
+    """A row of a table drawn in text: "|  2  | system calls |" (no regex: a long line of bars made one
+    quadratic)."""
+    return line.startswith("|") and line.endswith("|") and line.count("|") >= 3
 
 
 def _only_numbers(heading: str) -> bool:
