@@ -245,7 +245,8 @@ def _target(question: str) -> list[str]:
 
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
     """Read a question once: what kind of answer it wants, its specific terms, measure and parts."""
-    text = _corrected(question, corrections or {})
+    corrected = _corrected(question, corrections or {})
+    text = as_question(corrected)  # "List the cities …" is read as "Which cities …"
     top = kind is None
     kind = kind or answer_type(text)
     how_many = _HOW_MANY.search(text)
@@ -258,7 +259,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         target=_target(text),
         versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
-        listing=is_list_question(text))
+        listing=is_list_question(corrected) or is_list_question(text))
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
     described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
     analysed.terms = terms(text)

@@ -510,3 +510,11 @@ def test_an_irregular_verb_meets_its_other_forms():
     assert terms("the founded firm") != terms("the found firm")  # "founded" is no form of "find"
     assert "John W. Eaton" in answer_from("Who wrote the program suite?", "The program suite was written by "
                                           "John W. Eaton and maintained by Rik Faith.").answer
+
+
+def test_a_request_is_analysed_as_the_question_it_stands_for():
+    from rag.answer import analyse
+
+    listed = analyse("List the storage classes of SQLite.")
+    assert "list" not in listed.terms and listed.listing  # the request word is no word of the subject
+    assert analyse("What's the largest number of attached databases?").kind == "number"
