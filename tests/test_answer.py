@@ -409,6 +409,7 @@ def test_a_short_form_meets_its_word():
     from rag.text import terms
 
     assert terms("Max DB size") == terms("maximum database size")
+    assert terms("the smallest database") == terms("the minimum database")
     assert "2 MB" in answer_from("What is the maximum configuration file size?", "Max config file size: 2 MB.").answer
 
 
