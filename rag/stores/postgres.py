@@ -148,7 +148,7 @@ class PostgresStore(Store):
         score. Once the most the unread terms could still add (`rest`: each term's bound, from its largest
         tf and smallest chunk length) is below the n-th best score so far, no chunk outside the ones scored
         can reach the top n, and of those only the ones within `rest` of it are kept and completed, their
-        postings of the next term looked up by chunk when they are fewer than the term's postings.
+        postings of the next term looked up by chunk when that is cheaper than reading all the term's.
         Nothing stored depends on the chunk count or the average length, which every document written
         changes: idf and length normalisation are computed here, from the counts of the same snapshot."""
         conn = self.conn
@@ -175,10 +175,10 @@ class PostgresStore(Store):
                 ids, where = np.unique(np.concatenate([ids, chunks]), return_inverse=True)
                 scores = np.bincount(where, weights=np.concatenate([scores, more]), minlength=len(ids))
                 rest = sum(bounds[read:])
-                best = np.partition(scores, len(scores) - n)[len(scores) - n] if len(scores) >= n else 0.0
+                best = np.partition(scores, len(scores) - n)[len(scores) - n] if len(scores) >= n > 0 else 0.0
                 if rest < best:
-                    pruned = True
-                    ids, scores = ids[scores + rest >= best], scores[scores + rest >= best]
+                    pruned, keep = True, scores + rest >= best
+                    ids, scores = ids[keep], scores[keep]
             top = np.lexsort((ids, -scores))[:n]  # equal scores in chunk order
             names = dict(conn.execute("SELECT id, chunk_id FROM rag_chunks WHERE id = ANY(%s)",
                                       (ids[top].tolist(),)).fetchall())
