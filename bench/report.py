@@ -96,9 +96,11 @@ def tables() -> str:
         if "met" in run:
             out.append(f"\nTargets {run['target']}: {'met' if run['met'] else '**not all met**'}.")
         out.append("")
-    pg = load("scale_postgres")
-    if pg:
-        out += ["### Scale: PostgreSQL + pgvector store", "", when(pg), "",
+    pg_runs = [run for run in (load("scale_postgres"), load("scale_postgres_1m")) if run]  # 1M: a file of its own too
+    if pg_runs:
+        out += ["### Scale: PostgreSQL + pgvector store", ""]
+    for pg in pg_runs:
+        out += [when(pg), "",
                 "| Chunks | build (vectors given) | database size | open | search p50 / p95 | ask p50 / p95 | recall@10 (HNSW vs exact) |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in pg["sizes"]:

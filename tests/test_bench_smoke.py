@@ -9,7 +9,7 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.slow  # subprocesses, a browser or a server under load; see conftest
 
-BENCHES = ["cold_ask", "warm_ask", "indexing", "scale", "server_load", "llm"]
+BENCHES = ["cold_ask", "warm_ask", "indexing", "scale", "server_load", "llm", "store_eval"]
 
 
 @pytest.mark.parametrize("name", BENCHES)

@@ -4,6 +4,7 @@ Quick: the chunks come from the bundled corpus through the real build pipeline, 
 encoder (tests/fakes.py) instead of the model."""
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -16,7 +17,7 @@ from rag.retrieve import Retriever
 from rag.stores import IndexMissing, StoredChunk, namespaced, open_store
 from rag.text import terms
 
-from conftest import CORPUS
+from conftest import CORPUS, ROOT
 from fakes import HashEncoder
 
 # Starting PostgreSQL costs seconds: its runs are in the full suite (CI), not the quick loop.
@@ -172,6 +173,24 @@ def test_hybrid_retrieval_is_the_same_on_every_store(location, tmp_path):
 
 
 @pytest.mark.parametrize("location", STORES, indirect=True)
+def test_keyword_ranking_is_the_same_on_every_store(location, tmp_path):
+    """BM25 of every gold question, at depths where PostgreSQL stops reading frequent terms' postings early
+    and looks some up by chunk (n 1 and 5) and where it reads them all: the in-memory store's scores, rank by
+    rank, each for the same chunk (chunks with equal scores may come in another order)."""
+    store = location()
+    fill(store)
+    reference = open_store("memory", tmp_path, create=True)
+    fill(reference)
+    gold = (ROOT / "eval" / "suites" / "bundled" / "gold.jsonl").read_text().splitlines()
+    for question in [json.loads(line)["question"] for line in gold]:
+        every = dict(reference.keyword_search(question, len(reference)))
+        for n in (1, 5, 50):
+            got, want = store.keyword_search(question, n), reference.keyword_search(question, n)
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5), (question, n)
+            assert [every[i] for i, _ in got] == pytest.approx([s for _, s in got], rel=1e-5), (question, n)
+
+
+@pytest.mark.parametrize("location", STORES, indirect=True)
 def test_build_index_fills_the_empty_store_it_is_given(location, tmp_path):
     from rag.assistant import build_index
 
@@ -187,3 +206,16 @@ def test_postgres_schemas_keep_two_indexes_apart_in_one_database(postgres_url, s
     second = open_store(namespaced(postgres_url, "eval_two"), tmp_path, create=True)
     assert len(first) > 0 and len(second) == 0 and second.fetch([f"{docs(small_corpus)[0]}:0"]) == [None]
     assert len(open_store(namespaced(postgres_url, "eval_one"), tmp_path)) == len(first)
+
+
+@pytest.mark.slow  # starts PostgreSQL
+def test_postgres_upgrades_an_index_written_before_term_statistics(postgres_url, small_corpus, tmp_path):
+    store = open_store(postgres_url, tmp_path, create=True)
+    fill(store, small_corpus)
+    before = store.keyword_search("Deyang turbine plants near the river", 5), store.document_frequency(["deyang", "zzz"])
+    store.conn.execute("DROP TABLE rag_terms; DROP INDEX rag_postings_term_chunk; "  # the tables as the first release made them
+                       "CREATE INDEX rag_postings_term ON rag_postings (term) INCLUDE (chunk, tf, length); "
+                       "ALTER TABLE rag_postings ADD FOREIGN KEY (chunk) REFERENCES rag_chunks ON DELETE CASCADE")
+    again = open_store(postgres_url, tmp_path)
+    assert (again.keyword_search("Deyang turbine plants near the river", 5), again.document_frequency(["deyang", "zzz"])) == before
+    fill(again, small_corpus)  # and it stays writable
