@@ -487,6 +487,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         question_terms = set(q.terms)
         found = [m for m in found if not set(terms(m.group(0))) <= question_terms and not _PATTERNS["date"].fullmatch(m.group(0))
                  and not (idf and max((idf.get(t, math.inf) for t in terms(m.group(0))), default=0) < _TOPICAL_IDF)]
+        words = text.split()
+        if q.person and sum(bool(re.fullmatch(r"[\d.,%]+", w)) for w in words) > 0.4 * len(words):
+            return 0.0  # a table of figures names no one, whatever its row labels ("read_dict 19.7 24.3 …")
     if not found:
         return 0.5 if kind == "date" and q.occasion and _OCCASION.search(text) else 0.0
     if kind == "number" and q.units is not None:
