@@ -721,7 +721,7 @@ class ExtractiveGenerator:
         if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
-        chosen = [supported[0]]
+        chosen = [_list_introducer(q, supported, passages) or supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
         # sentence for each side.
@@ -1098,6 +1098,15 @@ def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     words = terms(text)
     acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text))
     return frozenset(words), "".join(w[0] for w in words), acronyms
+
+
+def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Passage]) -> _Candidate | None:
+    """For a question that asks for a list, a sentence nearly as good as the best that introduces one
+    ("… one of the following storage classes:"): its items are the answer the best sentence only mentions."""
+    if not q.listing:
+        return None
+    return next((c for c in supported[:5] if c.score >= 0.95 * supported[0].score
+                 and _items_after(passages[c.passage].chunk.text, c.span[1])[0]), None)
 
 
 _MAX_ITEMS = 12

@@ -457,6 +457,8 @@ def test_a_sentence_that_introduces_a_list_is_answered_with_its_items():
     assert answer.answer.startswith("Each value has one of the following storage classes: NULL, INTEGER, TEXT. [1]")
     cited = answer.citations[0]
     assert cited.text[cited.start:cited.end].endswith("The value is a text string.")  # the list is cited too
+    mentions = "Any column in an SQLite database may store a value of any storage class.\n\n" + text
+    assert "NULL, INTEGER, TEXT" in answer_from("List the storage classes of SQLite.", mentions).answer.split("[1]")[0]
 
 
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
