@@ -612,6 +612,15 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
 _ASKING = re.compile(rf"\W*(?:\d+[.)]\s*)?{_alt(vocab.WH_WORDS + vocab.AUXILIARIES)}\b", re.I)
 
 
+def _is_code(sentence: str) -> bool:
+    """A run of program code ("import asyncio async def main(): await …"), not prose: many brackets
+    and operators, few function words."""
+    words = sentence.split()
+    marks = sum(sentence.count(ch) for ch in "(){}=;")
+    stops = sum(w.lower() in STOPWORDS for w in words)
+    return len(words) >= 6 and marks >= 0.04 * len(sentence) and stops < 0.15 * len(words)
+
+
 def _is_synopsis(sentence: str) -> bool:
     """A command's usage line ("git stash show [-u | --include-untracked] [<stash>] …"), not prose: many
     brackets (a table's bars are data: "develop | 11 | 5200")."""
@@ -626,7 +635,7 @@ def _context_only(sentence: str, chunk) -> bool:
     plain = sentence.strip().rstrip(".:").strip().lower()
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
-            or _is_synopsis(sentence)
+            or _is_synopsis(sentence) or _is_code(sentence)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 

@@ -195,8 +195,6 @@ IRREGULAR_FORMS = {
 # Short forms that mean the same word ("Max DB size" is the maximum database size), for matching only.
 SHORT_FORMS = {"max": "maximum", "min": "minimum", "db": "database", "dbs": "database", "config": "configuration",
                "info": "information", "dir": "directory", "approx": "approximately", "avg": "average",
-               "repo": "repository", "admin": "administrator", "spec": "specification", "specs": "specification",
-               # a superlative of size is the maximum or minimum ("the largest number of attached databases")
-               "largest": "maximum", "biggest": "maximum", "smallest": "minimum", "fewest": "minimum"}
+               "repo": "repository", "admin": "administrator", "spec": "specification", "specs": "specification"}
 SPELT_OUT = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
              "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}

@@ -411,7 +411,6 @@ def test_a_short_form_meets_its_word():
     from rag.text import terms
 
     assert terms("Max DB size") == terms("maximum database size")
-    assert terms("the smallest database") == terms("the minimum database")
     assert "2 MB" in answer_from("What is the maximum configuration file size?", "Max config file size: 2 MB.").answer
 
 
@@ -470,6 +469,8 @@ def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     drop = analyse("What does git stash drop do?")
     assert drop.kind == "other"  # "drop" is no quantity here
     assert _type_evidence(drop, "drop [-q|--quiet] [<stash>]: Remove a single stash entry.") == 1.0
+    code = "loop = asyncio.new_event_loop(); task = asyncio.async(main()); name = task.get_name(); loop.close()"
+    assert answer_from("What is the new name of the asyncio.async() function?", code).abstained
     table = "depname | empno | salary | avg ---------+-------+--------+------ sales | 3 | 4800 | 4866.6666666666666667"
     assert "4866" in answer_from("What is the average salary of the sales department?", table).answer  # data, not usage
 
