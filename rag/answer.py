@@ -267,7 +267,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
-    analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", as_question(text), re.I))
+    analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
     if kind == "other":
         analysed.defines = _definition_of(text)
         analysed.reason = bool(_REASON_ASKED.match(text))
@@ -473,7 +473,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         return float(q.reason and _REASON.search(text) is not None)
     if kind == "expansion":
         return float(_expands(q.text, text))
-    if kind == "version" and _CODENAME.search(text) and any(t in q.versioned for t in terms(_CODENAME.search(text).group(1))):
+    if kind == "version" and (named := _CODENAME.search(text)) and set(terms(named.group(1))) & set(q.versioned):
         return 1.0  # a release known by its name: "the Debian Buster release"
     found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
     # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity

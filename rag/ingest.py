@@ -140,16 +140,18 @@ def load_document(path: Path, doc_id: str) -> Document:
 _FOOTNOTE_RULE = re.compile(r"^\s*_{10,}\s*$")
 
 
+def _line_key(line: str) -> str:
+    """A line as page furniture recurs: spacing collapsed, numbers (page, date, version) alike."""
+    return re.sub(r"\d+", "#", " ".join(line.split()))
+
+
 def _without_page_furniture(text: str) -> str:
     """Plain text paginated for print: its page footers ("man-db v2.11.2 2023-01-08", with numbers that
     may change) recur as short lines, and a page's footnotes follow a rule of underscores up to a blank
     line. The footers are dropped and the footnotes moved to the end, so that neither splits the
     paragraph it falls into."""
-    def key(line: str) -> str:
-        return re.sub(r"\d+", "#", " ".join(line.split()))
-
     lines = text.splitlines()
-    counts = Counter(key(line) for line in lines if line.strip())
+    counts = Counter(_line_key(line) for line in lines if line.strip())
     furniture = {k for k, n in counts.items() if n >= 3 and "#" in k and re.search(r"[^\W\d_]", k) and len(k.split()) <= 6}
     body, notes, in_note = [], [], False
     for line in lines:
@@ -158,7 +160,7 @@ def _without_page_furniture(text: str) -> str:
             notes.append("")
         elif in_note and not line.strip():
             in_note = False
-        elif key(line) not in furniture:
+        elif _line_key(line) not in furniture:
             (notes if in_note else body).append(line)
     return "\n".join(body + notes)
 
@@ -245,24 +247,21 @@ def _without_running_lines(pages: list[str]) -> list[str]:
     Set Up Ubuntu Packaging Guide", where the section changes by chapter but the book's name recurs).
     The first page keeps its lines: there such a line is the title. A label that recurs inside pages
     ("Objective", "Procedure") is content and stays."""
-    def key(line: str) -> str:
-        return re.sub(r"\d+", "#", " ".join(line.split()))
-
     def phrases(line: str) -> set[str]:
-        words = key(line).split()
+        words = _line_key(line).split()
         return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
 
     pages_lines = [[line for line in page.splitlines() if line.strip()] for page in pages]
     edges = [lines[:_EDGE_LINES] + lines[-_EDGE_LINES:] for lines in pages_lines]
     enough = max(3, len(pages) // 3)
-    running = {k for k, n in Counter(k for lines in edges for k in {key(line) for line in lines}).items() if n >= enough}
+    running = {k for k, n in Counter(k for lines in edges for k in {_line_key(line) for line in lines}).items() if n >= enough}
     recurring = {p for p, n in Counter(p for lines in edges for p in set().union(*map(phrases, lines))).items()
                  if n >= enough}
     if not running and not recurring:
         return pages
 
     def is_running(line: str) -> bool:
-        return key(line) in running or (_words(line) <= 12 and not line.rstrip().endswith(_SENTENCE_END)
+        return _line_key(line) in running or (_words(line) <= 12 and not line.rstrip().endswith(_SENTENCE_END)
                                         and bool(phrases(line) & recurring))
 
     kept = [pages[0]]
@@ -290,7 +289,10 @@ _VOID_TAGS = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", 
 _CHROME_ROLES = {"navigation", "search", "banner", "contentinfo", "complementary", "menu", "toolbar"}
 
 
-_EMPTY_BRACKETS = re.compile(r"\s?\[\s*\](?!\()")  # what a dropped footnote mark leaves ("…[29]" without 29)
+# A dropped footnote mark leaves this in the text, to be removed with the brackets around it ("[<a>29</a>]"),
+# so that the text's own empty brackets ("String[] args") stay.
+_MARK = "\x00"
+_DROPPED_MARK = re.compile(rf"\s?\[?{_MARK}\]?")
 
 
 class _BlockParser(HTMLParser):
@@ -375,9 +377,11 @@ class _BlockParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.page_title += data
+        elif self._skip:
+            return
         elif self._in_link_here and re.fullmatch(r"\[?\d{1,3}\]?", data.strip()):
-            return  # a footnote mark ("fields. 2 The stanzas …", "[29]"): no number of the text
-        elif not self._skip:
+            self._parts.append(_MARK)  # a footnote mark ("fields. 2 The stanzas …", "[29]"): no number of the text
+        else:
             self._parts.append(data)
             if data.strip():
                 if self._bold:
@@ -405,7 +409,7 @@ class _BlockParser(HTMLParser):
             text, self._cells = self._row(self._cells), None
         else:
             text = " ".join("".join(self._parts).split())
-        text = _EMPTY_BRACKETS.sub("", _PERMALINKS.sub("", text))
+        text = _DROPPED_MARK.sub("", _PERMALINKS.sub("", text))
         self._heading = self._heading or (self._block_tag in ("p", "div") and self._bold_text and not self._plain_text
                                           and _words(text) <= 12 and not text.endswith(_SENTENCE_END))
         if self._heading:
@@ -449,7 +453,7 @@ _PERMALINKS = re.compile(r"(?:\s+[¶§#])+$")  # the link signs documentation ge
 
 def _clean_heading(text: str) -> str:
     """A heading without the permalink sign documentation generators append ("Tutorial¶")."""
-    return " ".join(text.split()).rstrip("¶#§ ").strip()
+    return " ".join(_DROPPED_MARK.sub("", text).split()).rstrip("¶#§ ").strip()
 
 
 def _html_blocks(text: str) -> list[tuple[bool, str]]:

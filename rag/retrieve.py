@@ -78,7 +78,7 @@ class Retriever:
         question_terms = list(dict.fromkeys(terms(question)))
         df = self.store.document_frequency(question_terms)
         unknown = [t for t in question_terms if not df[t]]
-        written = {stem(w): w for w in _WORD.findall(question.lower())}
+        written = {stem(w): w for w in _WORD.findall(question.lower())} if unknown else {}
         corrections = {t: c for t in unknown if (c := self.correct(t, written.get(t, t)))}
         unknown = [t for t in unknown if t not in corrections]
         lexical = self.store.keyword_search(" ".join([self.expand_acronyms(question)] + list(corrections.values())), self.depth)
@@ -136,9 +136,11 @@ class Retriever:
         edits |= {term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1)}
         edits |= {term[:i] + ch + term[i:] for i in range(len(term) + 1) for ch in letters}
         df = self.store.document_frequency({t for t in map(stem, edits) if len(t) >= 4})
-        # A real word only meets its own other form ("largest": "large"), not a neighbour ("patch": "path").
-        word = is_common_word(written or term)
-        known = [(-count, t) for t, count in df.items() if count and (not word or term.startswith(t))]
+        known = [(-count, t) for t, count in df.items() if count]
+        # A real word only meets its own other form ("largest": "large"), not a neighbour ("patch": "path");
+        # the word list is read only when there is a candidate to check.
+        if known and is_common_word(written or term):
+            known = [(count, t) for count, t in known if term.startswith(t)]
         return min(known)[1] if known else ""  # the most widely used (the lowest idf)
 
     def expand_acronyms(self, question: str) -> str:

@@ -32,7 +32,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         word = re.search(r"([\w.]+)\.$", text[max(begin, match.start() - _ABBREVIATION_WINDOW):match.start() + 1])
         if word and word.group(1).lower() in ABBREVIATIONS:
             continue
-        if text[match.start()] == "." and _INITIAL.search(text[begin:match.start()][-40:]):
+        if text[match.start()] == "." and _INITIAL.search(text[max(begin, match.start() - 40):match.start()]):
             continue
         spans.append((begin, match.end()))
         begin = match.end()

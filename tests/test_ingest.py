@@ -151,9 +151,11 @@ def test_a_definition_is_one_unit_with_all_its_terms(tmp_path):
 def test_a_footnote_mark_is_no_number_of_the_text(tmp_path):
     d = written(tmp_path, "policy.html", '<p>A control file has stanzas of fields. <a class="footnote-reference" '
                 'href="#id17">2</a> The stanzas are separated by empty lines.</p><p>Line 3 says how important it is. '
-                '<a href="#ftn.x" class="footnote"><sup>[29]</sup></a></p><p>See <a href="#s2">section 2</a>.</p>')
+                '<a href="#ftn.x" class="footnote"><sup>[29]</sup></a></p><p>See <a href="#s2">section 2</a>.</p>'
+                '<p>Notes go last.[<a href="#fn1">1</a>] Declare main(String[] args) as usual.</p>')
     assert d.text == ("A control file has stanzas of fields. The stanzas are separated by empty lines.\n\n"
-                      "Line 3 says how important it is.\n\nSee section 2.")
+                      "Line 3 says how important it is.\n\nSee section 2.\n\n"
+                      "Notes go last. Declare main(String[] args) as usual.")  # the text's own brackets stay
 
 
 def test_a_manual_page_saved_from_a_terminal_reads_as_its_text():

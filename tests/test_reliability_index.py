@@ -235,6 +235,7 @@ ADVERSARIAL = {
     "a table row of 300 000 cells": ("word " * 12 + "\n") * 6 + "|" + "ab|" * (MB // 3) + "x\n",
     "runs of 160 letters": ("word " * 12 + "\n") * 6 + ("thisisusefulforanumberofpurposes" * 5 + " ") * (MB // 161),
     "terminal escapes and overstrikes": ("\x1b[1mb\bbo\bol\bld\x1b[0m " * (MB // 20)),
+    "'Ab C. ' repeated (initials)": "Ab C. " * (MB // 6),
     "footnote rules": ("text of a page that goes on\n____________________\n 1 a note\n" * (MB // 60)),
 }
 
