@@ -201,7 +201,8 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
-        return _unglued("\n".join(_without_running_lines([page.extract_text() or "" for page in reader.pages])))
+        pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
+        return _unglued("\n".join(_footnotes_last(pages)))
     except UnreadableFile:
         raise
     # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on
@@ -269,6 +270,29 @@ def _without_running_lines(pages: list[str]) -> list[str]:
         edge = set(range(_EDGE_LINES)) | set(range(len(lines) - _EDGE_LINES, len(lines)))
         kept.append("\n".join(line for i, line in enumerate(lines) if not (i in edge and is_running(line))))
     return kept
+
+
+# A footnote at a page's foot: its mark glued to its first word or link ("2For information …",
+# "1http://expeyes.in/…"), as a superscript extracts.
+_PDF_FOOTNOTE = re.compile(r"\s*\d{1,2}(?=[A-Z][a-z]+\b|https?://|www\.)")
+
+
+def _footnotes_last(pages: list[str]) -> list[str]:
+    """The pages with the footnotes at their foot (from the first footnote line in the page's last
+    third) moved after the last page, each as a paragraph of its own without its mark: left in place,
+    a footnote runs into the sentence that the page break cut ("differentiated to 4http://…") or into
+    the next page's first sentence."""
+    kept, notes = [], []
+    for page in pages:
+        lines = page.splitlines()
+        start = next((i for i in range(max(1, len(lines) * 2 // 3), len(lines)) if _PDF_FOOTNOTE.match(lines[i])), len(lines))
+        kept.append("\n".join(lines[:start]))
+        for line in lines[start:]:
+            mark = _PDF_FOOTNOTE.match(line)
+            if mark:
+                notes.append("")
+            notes.append(line[mark.end():] if mark else line)
+    return kept + (["\n".join(notes)] if notes else [])
 
 
 # --- HTML, including HTML whose tags were escaped with spaces ("< p >", "< / p >") ---

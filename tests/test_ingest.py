@@ -213,6 +213,21 @@ def test_a_running_header_that_changes_by_chapter_still_leaves_the_pages():
     assert _without_running_lines(pages) == [pages[0]] + bodies
 
 
+def test_a_pdfs_footnotes_leave_their_page_and_the_sentence_the_page_break_cut():
+    from rag.ingest import _footnotes_last
+
+    body = ["The input is amplified by an inverting amplifier.", "RC circuits can integrate a square wave,",
+            "which is then differentiated to", "2For information about all the commands, see the manual"]
+    pages = ["\n".join(body) + "\n4http://en.wikiversity.org/wiki/RLC circuit",
+             "a spike at each edge.\nThe 2010 figures are given in Table 3.\n1Beyond that, use the Python function."]
+    kept = _footnotes_last(pages)
+    assert kept[0].endswith("differentiated to") and kept[1] == "a spike at each edge.\nThe 2010 figures are given in Table 3."
+    # (each note a paragraph: a blank line before each, once the pages are joined by lines)
+    assert kept[2] == ("\nFor information about all the commands, see the manual\n\n"
+                       "http://en.wikiversity.org/wiki/RLC circuit\n\nBeyond that, use the Python function.")
+    assert _footnotes_last(["1Introduction\nWord one.\nWord two."]) == ["1Introduction\nWord one.\nWord two."]
+
+
 def test_a_cover_is_lines_and_a_numbered_step_is_no_heading():
     from rag.ingest import _reflow
 
