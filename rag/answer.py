@@ -747,7 +747,7 @@ class ExtractiveGenerator:
             for best in bests:
                 self._cover(chosen, best)
         if len(chosen) == 1:
-            chosen += self._second(supported[0], supported)
+            chosen += self._enumeration(q, chosen[0], supported, passages) or self._second(supported[0], supported)
         return self._compose(question, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
@@ -792,6 +792,18 @@ class ExtractiveGenerator:
             return False
         # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
         return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))
+
+    @staticmethod
+    def _enumeration(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+        """For a question that asks for a list, the next sentence when it enumerates what the best one
+        only names ("Add regular expression functions …" then "The new functions are regexp_count(),
+        regexp_instr(), …") and is nearly as good."""
+        chunk = passages[best.passage].chunk
+        if not q.listing or _ENUMERATION.search(chunk.text[best.sentence[0]:best.sentence[1]]):
+            return []
+        after = next((s for s in chunk.sentences if s[0] >= best.sentence[1]), None)
+        return [c for c in candidates[:6] if c.passage == best.passage and c.sentence == after
+                and c.score >= _ENUMERATION_SHARE * best.score and _ENUMERATION.search(chunk.text[c.span[0]:c.span[1]])][:1]
 
     def _second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
         """A second sentence only when it is nearly as good and says something else."""
@@ -1116,6 +1128,11 @@ def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Pa
         return None
     return next((c for c in supported[:5] if c.score >= 0.95 * supported[0].score
                  and _items_after(passages[c.passage].chunk.text, c.span[1])[0]), None)
+
+
+# Three or more items: "a, b, and c", "a, b or c".
+_ENUMERATION = re.compile(r"(?:[^,;:]+,\s){2,}[^,;:]*\b(?:and|or)\s\S")
+_ENUMERATION_SHARE = 0.8  # of the best sentence's score
 
 
 _MAX_ITEMS = 12

@@ -460,6 +460,17 @@ def test_a_sentence_that_introduces_a_list_is_answered_with_its_items():
     assert "NULL, INTEGER, TEXT" in answer_from("List the storage classes of SQLite.", mentions).answer.split("[1]")[0]
 
 
+def test_a_list_question_takes_the_next_sentence_when_it_enumerates_what_the_best_only_names():
+    text = ("Add regular expression functions for compatibility with other relational systems (Gilles Darold). "
+            "The new functions are regexp_count(), regexp_instr(), regexp_like(), and regexp_substr(). "
+            "Some new optional arguments were also added to regexp_replace().")
+    answer = answer_from("Name the regular expression functions added for compatibility with other systems.", text).answer
+    assert "regexp_count(), regexp_instr(), regexp_like(), and regexp_substr()" in answer
+    assert answer.startswith("Add regular expression functions")
+    # A question that asks for one thing is not given the enumeration.
+    assert "regexp_count" not in answer_from("Why were regular expression functions added?", text).answer
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
