@@ -173,7 +173,8 @@ _IDENTIFIER = re.compile(r"\b([A-Za-z][\w'’-]*)\s+v?((?!(?:19|20)\d\d\b)\d+(?:
 # "Who took over after Stefano Zacchiroli?" asks for the one next to a name.
 _NEIGHBOUR = re.compile(rf"\b((?i:{_alt(vocab.FOLLOWING_WORDS + vocab.PRECEDING_WORDS)}))\s+([A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*))*)")
 # The kind of thing "which/what X" asks for: "version" in "Which version introduced …".
-_TARGET = re.compile(r"\b(?:which|what)\s+([a-z][\w'’-]*)(?:\s+([\w'’-]+))?", re.I)
+# ("Which nine cities" asks for cities: a count is no kind of thing.)
+_TARGET = re.compile(rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)?([a-z][\w'’-]*)(?:\s+([\w'’-]+))?", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
 _POINTER = re.compile(rf"\b{_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
@@ -730,7 +731,8 @@ class ExtractiveGenerator:
         if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
-        chosen = [_list_introducer(q, supported, passages) or supported[0]]
+        follow = self._enumeration(q, supported[0], supported, passages)
+        chosen = [supported[0] if follow else _list_introducer(q, supported, passages) or supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
         # sentence for each side.
@@ -747,7 +749,7 @@ class ExtractiveGenerator:
             for best in bests:
                 self._cover(chosen, best)
         if len(chosen) == 1:
-            chosen += self._enumeration(q, chosen[0], supported, passages) or self._second(supported[0], supported)
+            chosen += follow or self._second(supported[0], supported)
         return self._compose(question, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
@@ -803,7 +805,7 @@ class ExtractiveGenerator:
             return []
         after = next((s for s in chunk.sentences if s[0] >= best.sentence[1]), None)
         return [c for c in candidates[:6] if c.passage == best.passage and c.sentence == after
-                and c.score >= _ENUMERATION_SHARE * best.score and _ENUMERATION.search(chunk.text[c.span[0]:c.span[1]])][:1]
+                and c.score >= _ENUMERATION_SHARE * best.score and _enumerates(c, passages)][:1]
 
     def _second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
         """A second sentence only when it is nearly as good and says something else."""
@@ -1126,8 +1128,15 @@ def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Pa
     ("… one of the following storage classes:"): its items are the answer the best sentence only mentions."""
     if not q.listing:
         return None
-    return next((c for c in supported[:5] if c.score >= 0.95 * supported[0].score
-                 and _items_after(passages[c.passage].chunk.text, c.span[1])[0]), None)
+    introducer = next((c for c in supported[:5] if c.score >= 0.95 * supported[0].score
+                       and _items_after(passages[c.passage].chunk.text, c.span[1])[0]), None)
+    if introducer or _enumerates(supported[0], passages):
+        return introducer
+    return next((c for c in supported[:5] if c.score >= _ENUMERATION_SHARE * supported[0].score and _enumerates(c, passages)), None)
+
+
+def _enumerates(c: _Candidate, passages: list[Passage]) -> bool:
+    return _ENUMERATION.search(passages[c.passage].chunk.text[c.span[0]:c.span[1]]) is not None
 
 
 # Three or more items: "a, b, and c", "a, b or c".

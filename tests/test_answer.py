@@ -471,6 +471,17 @@ def test_a_list_question_takes_the_next_sentence_when_it_enumerates_what_the_bes
     assert "regexp_count" not in answer_from("Why were regular expression functions added?", text).answer
 
 
+def test_a_list_question_prefers_a_sentence_that_enumerates_and_a_count_is_no_kind_of_thing():
+    from rag.answer import analyse
+
+    assert analyse("Which nine cities have crossed the 2 trillion mark?").target == ["city"]
+    text = ("To reach 2 trillion yuan in 2030 the city must cross seven steps of 100 billion yuan in five years, "
+            "the mark that other cities have crossed. "
+            "Four cities including Shanghai, Beijing, Shenzhen, and Wuhan have exceeded 2 trillion yuan.")
+    answer = answer_from("Which four cities have already crossed the 2 trillion yuan mark?", text).answer
+    assert answer.startswith("Four cities including Shanghai, Beijing, Shenzhen, and Wuhan")
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
