@@ -165,12 +165,17 @@ def _without_page_furniture(text: str) -> str:
     return "\n".join(body + notes)
 
 
+# Typeset ligatures as their letters: "ampliﬁer" is the "amplifier" a question asks about.
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+
+
 def decode(data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise UnreadableFile("binary file, not text")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return _without_terminal_markup(data.decode(encoding))
+            return _without_terminal_markup(data.decode(encoding)).translate(_LIGATURES)
         except UnicodeDecodeError:
             continue
     raise UnreadableFile("not UTF-8 or GB18030 text")
@@ -202,7 +207,7 @@ def _pdf_text(data: bytes) -> str:
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
         pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
-        return _unglued("\n".join(_footnotes_last(pages)))
+        return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
     except UnreadableFile:
         raise
     # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on

@@ -294,3 +294,8 @@ def test_words_a_pdf_extraction_glued_together_are_split_apart_and_long_words_st
                                "The optoelectronics industry grew.")
     clean = "The optoelectronics and internationalization of Xi'an's manufacturing industry."
     assert _unglued(clean) == clean  # a document without the fault is left exactly as it is
+
+
+def test_typeset_ligatures_read_as_their_letters(tmp_path):
+    d = written(tmp_path, "amp.txt", "The inverting ampliﬁer has a gain of 51, set by the eﬀective feedback resistor.\n")
+    assert "amplifier" in d.text and "effective" in d.text
