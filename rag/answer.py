@@ -142,7 +142,7 @@ _LIST_QUESTION = re.compile(
     rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)+\w+s\b"
     rf"|\b(?:which|what) (?:\w+ )?{_alt(vocab.LIST_NOUNS)}\b"
     rf"|^\W*what\s+are\s+the\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)?(?:\w+\s+)?\w+s\b"
-    r"|\b(?:list|name (?:the|all))\b", re.I)
+    r"|\bname (?:the|all)\b|^\W*(?:(?:please|can you|could you)\s+)?list\b", re.I)  # a request, not "the mailing list"
 _WH = _alt(vocab.WH_WORDS)
 _SECOND_QUESTION = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
 _MAGNITUDE = re.compile(rf"\b{_alt(vocab.MAGNITUDE_WORDS)}\b", re.I)
@@ -644,7 +644,7 @@ def _clause_windows(text: str, start: int, end: int, commas: bool) -> list[Span]
     """Each clause alone and with the next one; a short lead-in ("By 2030,") is not a window of
     its own, since _as_sentence puts it back in front of whichever clause is chosen. A window that
     would end mid-sentence ("… and is") is no answer."""
-    clauses = clause_spans(text, start, end, commas)
+    clauses = _paired(text, clause_spans(text, start, end, commas))
     if len(clauses) > 1 and _is_lead_in(text, clauses[0]):
         clauses = clauses[1:]
     windows = []
@@ -656,6 +656,22 @@ def _clause_windows(text: str, start: int, end: int, commas: bool) -> list[Span]
     return windows
 
 
+def _paired(text: str, clauses: list[Span]) -> list[Span]:
+    """The clauses, a clause that opens a pair joined with those up to the one that closes it: "not only
+    Linux," and "but other UNIX-like systems …" are one clause, since either alone says something else."""
+    joined: list[Span] = []
+    for clause in clauses:
+        if joined and _opens_pair(text[joined[-1][0]:joined[-1][1]]):
+            joined[-1] = (joined[-1][0], clause[1])
+        else:
+            joined.append(clause)
+    return joined
+
+
+def _opens_pair(span: str) -> bool:
+    return any((first := pattern.search(span)) and not second.search(span, first.end()) for pattern, second in _CORRELATIVES)
+
+
 def _dangles(span: str) -> bool:
     """The span stops mid-sentence: it ends on a word that needs more after it ("… and is")."""
     last = _LAST_WORD.search(span[-40:])
@@ -663,6 +679,8 @@ def _dangles(span: str) -> bool:
 
 
 _DANGLING_WORDS = frozenset(vocab.DANGLING_WORDS)
+_CORRELATIVES = [(re.compile(rf"\b{first}\b", re.I), re.compile(rf"\b{second}\b", re.I))
+                 for first, second in vocab.CORRELATIVES.items()]
 
 
 def _is_lead_in(text: str, clause: Span) -> bool:

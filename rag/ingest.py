@@ -635,7 +635,8 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][^.!?]*\??$")  # "1.2. What is this spec?" too
+# "1.2. What is this spec?" too, and "3.18. /tmp : Temporary files"
+_NUMBERED_HEADING = re.compile(r"^\d+(?:\.\d+)*\.?\s+(?:[A-Z]|/\w)[^.!?]*\??$")
 _TERMINAL = ('.', '!', '?', '"', '”', '。', '！', '？', ':')
 _SENTENCE_END = (".", "!", "?", '"', "”", "。", "！", "？")
 

@@ -482,6 +482,24 @@ def test_a_list_question_prefers_a_sentence_that_enumerates_and_a_count_is_no_ki
     assert answer.startswith("Four cities including Shanghai, Beijing, Shenzhen, and Wuhan")
 
 
+def test_a_list_is_asked_for_by_a_request_not_by_the_word_list():
+    from rag.answer import is_list_question
+
+    assert is_list_question("List the storage classes of SQLite.") and is_list_question("Can you list the options?")
+    assert is_list_question("Name the leading automakers of Xi'an.")
+    assert not is_list_question("What is the address of the FHS mailing list?")
+
+
+def test_a_clause_that_opens_a_pair_without_closing_it_is_no_answer():
+    from rag.answer import _clause_windows
+
+    text = ("In early 1995, the goal of developing a more comprehensive version of FSSTND to address not only Linux, "
+            "but other UNIX-like systems was adopted with the help of members of the BSD development community.")
+    windows = [text[a:b] for a, b in _clause_windows(text, 0, len(text), commas=True)]
+    # (here the pair spans the whole sentence, so no shorter window is left)
+    assert not any(("not only Linux" in w) != ("but other" in w) for w in windows)
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 

@@ -240,6 +240,14 @@ def test_a_cover_is_lines_and_a_numbered_step_is_no_heading():
                                                              "CHAPTER ONE"]
 
 
+def test_a_numbered_heading_may_name_a_path():
+    from rag.ingest import _reflow
+
+    wrapped = "Each line of this paragraph is long enough to count as wrapped text, and it ends open\n"
+    lines = (wrapped * 4 + "and then stops.\n3.18. /tmp : Temporary files\n" + wrapped * 2 + "and stops.\n").splitlines()
+    assert [text for heading, text in _reflow(lines) if heading] == ["3.18. /tmp : Temporary files"]
+
+
 def test_a_pdf_is_titled_by_its_first_short_line():
     from rag.ingest import _assemble
 
