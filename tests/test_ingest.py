@@ -203,6 +203,20 @@ def test_running_headers_and_footers_leave_a_pdfs_pages():
     assert all(page.count("Objective") == 1 and "Connect it to A1." in page for page in kept)
 
 
+def test_a_chapters_running_header_leaves_its_pages_and_a_recurring_label_stays():
+    from rag.ingest import _without_running_lines
+
+    body = ["Some text about the files in this directory that wraps", "onto a second line of the page.",
+            "Another sentence that stands in the middle of the page.", "A last one to close the page."]
+    pages = ["Filesystem Standard\nVersion 3.0"] + [f"{n}\n" + "\n".join(body) for n in range(1, 12)]
+    pages += [f"The Root Filesystem\n{n}\n" + "\n".join(body) for n in range(12, 16)]  # 4 of 20 pages
+    pages += [f"Objective\n{n}\n" + "\n".join(body) for n in range(16, 19)]  # a label that also stands inside
+    pages += ["\n".join(body[:2] + ["Objective"] + body[2:])]
+    kept = _without_running_lines(pages)
+    assert not any("The Root Filesystem" in page for page in kept)
+    assert sum(page.count("Objective") for page in kept) == 4
+
+
 def test_a_running_header_that_changes_by_chapter_still_leaves_the_pages():
     from rag.ingest import _without_running_lines
 
