@@ -764,11 +764,17 @@ def _is_label(line: str, after: str) -> bool:
             and bool(after) and (after[:1].isupper() or after.startswith(_BULLETS)))
 
 
+_PATH_GOES_ON = re.compile(r"[\w$.-]*[\w)][/.][\w*$(]")
+
+
 def _join_wrapped(lines: list[str]) -> str:
     parts = [lines[0]]
     for previous, line in zip(lines, lines[1:]):
-        # "high- caliber" was one word broken at the line end.
-        parts.append(line if re.search(r"[a-z]-$", previous[-2:]) and line[:1].islower() else f" {line}")
+        # "high- caliber" was one word broken at the line end, and so was a path ("/usr/ share/doc/…",
+        # "/run/ crond.pid") when it goes on into more of a path.
+        glued = (re.search(r"[a-z]-$", previous[-2:]) and line[:1].islower()) \
+            or (previous.endswith("/") and _PATH_GOES_ON.match(line))
+        parts.append(line if glued else f" {line}")
     return "".join(parts)
 
 

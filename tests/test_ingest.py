@@ -321,3 +321,11 @@ def test_words_a_pdf_extraction_glued_together_are_split_apart_and_long_words_st
 def test_typeset_ligatures_read_as_their_letters(tmp_path):
     d = written(tmp_path, "amp.txt", "The inverting ampliﬁer has a gain of 51, set by the eﬀective feedback resistor.\n")
     assert "amplifier" in d.text and "effective" in d.text
+
+
+def test_a_path_broken_at_a_line_end_is_one_word_again():
+    from rag.ingest import _join_wrapped
+
+    assert _join_wrapped(["The crond PID file is named /run/", "crond.pid and lives in /usr/", "share/doc for good."]) \
+        == "The crond PID file is named /run/crond.pid and lives in /usr/share/doc for good."
+    assert _join_wrapped(["It has the leading debian/", "for simplicity."]) == "It has the leading debian/ for simplicity."
