@@ -123,6 +123,9 @@ _REASON_ASKED = re.compile(r"^\W*(?:why|for\s+what\s+reason|what\s+is\s+the\s+re
 _REASON = re.compile(rf"\b{_alt(vocab.REASON_MARKERS)}\b", re.I)
 # "When does/is X …" (not "when did/was") may be answered by the occasion rather than a date.
 _OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|can|will|would)\b", re.I)
+_DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
+_DURATION = re.compile(rf"(?:\d|\b(?:{_alt(vocab.DURATION_QUANTIFIERS + vocab.NUMBER_WORDS)}))\s*"
+                       rf"{_alt(vocab.DURATION_UNITS)}\b|\b{_alt(vocab.FREQUENCY_WORDS)}\b", re.I)
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
 _VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
@@ -228,6 +231,7 @@ class Question:
     person: bool = False  # "Who …?": only a sentence that names someone answers
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
+    duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
 
 
 def _target(question: str) -> list[str]:
@@ -266,6 +270,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.terms = terms(text)
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
     analysed.units = _units_asked(text) if kind == "number" else None
+    analysed.duration = kind == "number" and bool(_DURATION_ASKED.search(text))
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
@@ -491,6 +496,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         words = text.split()
         if q.person and sum(bool(re.fullmatch(r"[\d.,%]+", w)) for w in words) > 0.4 * len(words):
             return 0.0  # a table of figures names no one, whatever its row labels ("read_dict 19.7 24.3 …")
+    if kind == "number" and q.duration:
+        return 1.0 if _DURATION.search(text) else 0.5 if found else 0.0
     if not found:
         return 0.5 if kind == "date" and q.occasion and _OCCASION.search(text) else 0.0
     if kind == "number" and q.units is not None:

@@ -42,6 +42,10 @@ REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a 
 # "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".
 OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each time", "every time", "as soon as",
                   "at startup", "on startup", "at the end of", "at the start of"]
+# "How long / how often …?" is answered by a stretch of time ("every 5 seconds", "several weeks", "daily").
+DURATION_UNITS = "second seconds minute minutes hour hours day days week weeks month months year years".split()
+DURATION_QUANTIFIERS = ["a few", "several", "many", "every", "each", "some", "a couple of"]
+FREQUENCY_WORDS = "hourly daily nightly weekly monthly yearly annually regularly periodically".split()
 # Words that place a question in time ("in the first quarter", "annually"): context, not what it is about.
 TIME_WORDS = """first second third fourth quarter half year month week day annual annually yearly period end
 start beginning recent recently current currently latest previous""".split()
@@ -150,7 +154,7 @@ CORRELATIVES = {"not only": "but", "neither": "nor"}
 # ("when" asks for a date only where it opens the question: "… seen when measuring" does not.)
 DATE_PHRASES = ["what year", "which year", "in what year", "what date", "since when", "how long ago"]
 RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
-HOW_QUANTITY = "much many big large high fast far sharply steeply".split()  # "how much", "how fast" …
+HOW_QUANTITY = "much many big large high fast far sharply steeply often frequently long".split()  # "how much", "how fast" …
 NAME_PHRASES = ["which", "who", "whom"]
 WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to what", "from what", "by how",
             "by what", "in what", "in which"]

@@ -128,6 +128,8 @@ def test_no_passages_means_abstention():
     ("Which tzdata release does 15.2 ship?", "version"),
     ("What is the release date of 15.1?", "other"),
     ("Is the new parser in Python 3.9 optional?", "other"),  # a version number is no quantity asked about
+    ("How often is the average speed updated?", "number"),  # "every 5 seconds"
+    ("How long does a checkpoint take?", "number"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
@@ -498,6 +500,16 @@ def test_a_clause_that_opens_a_pair_without_closing_it_is_no_answer():
     windows = [text[a:b] for a, b in _clause_windows(text, 0, len(text), commas=True)]
     # (here the pair spans the whole sentence, so no shorter window is left)
     assert not any(("not only Linux" in w) != ("but other" in w) for w in windows)
+
+
+def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
+    text = ("Once you have received a review, your patch is either uploaded or needs work. "
+            "You will then receive a review anywhere between several hours from submitting the patch to several weeks. "
+            "Reviews are tracked in 2 queues.")
+    assert "several weeks" in answer_from("How long can it take to receive a review of a patch?", text).answer
+    speed = ("The second last element is the instantaneous average speed. "
+             "This value is updated every 5 seconds and reflects the rate of data transfer for that period.")
+    assert "every 5 seconds" in answer_from("How often is the instantaneous average speed updated?", speed).answer
 
 
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
