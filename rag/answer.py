@@ -180,6 +180,9 @@ _NEIGHBOUR = re.compile(rf"\b((?i:{_alt(vocab.FOLLOWING_WORDS + vocab.PRECEDING_
 _TARGET = re.compile(rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)?([a-z][\w'’-]*)(?:\s+([\w'’-]+))?", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
+# … unless "it" stands for what follows: "It is not possible to have two mail transport agents …".
+_EXPLETIVE = re.compile(r"^it\s+(?:is|was|will be|would be|may be|might be|can be|could be|seems|appears)\s+"
+                        r"(?:not\s+)?(?:[\w-]+\s+){1,2}?(?:to|that|whether|if)\b", re.I)
 _POINTER = re.compile(rf"\b{_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
 _DAY_BEFORE = re.compile(rf"\b{_alt(vocab.MONTHS)}\.?\s+$", re.I)
 _DAY_AFTER = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?{_alt(vocab.MONTHS)}\b", re.I)
@@ -242,6 +245,12 @@ def _target(question: str) -> list[str]:
     if not asked:
         return []
     word, after = asked.group(1), asked.group(2) or ""
+    # The head of a noun phrase is its last word before the verb: "Which network port do …" asks for a
+    # port, "What historic role does …" for a role.
+    phrase = re.match(r"((?:[a-z][\w'’-]*\s+){1,2}?)([a-z][\w'’-]*)\s+(\w+)\b", question[asked.start(1):])
+    if phrase and phrase.group(3).lower() in vocab.AUXILIARIES \
+            and not any(w.lower() in STOPWORDS for w in phrase.group(1).split() + [phrase.group(2)]):
+        return terms(phrase.group(2))
     if word.lower().endswith("s") and after and after.lower() not in vocab.AUXILIARIES and (
             after.lower() in vocab.DETERMINERS or after[0].isupper() or after.lower().endswith("s")):
         return []
@@ -891,13 +900,14 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     # and so does "The city …" answer "which city".
     opening = terms(" ".join(sentence.split()[:3]))
     # ("This is version 0.21 …" names its own version: it needs no referent.)
-    asks_referent = bool(q.target) and (_REFERRING.match(sentence) or sentence.lower().startswith("the ")) \
+    refers = bool(_REFERRING.match(sentence)) and not _EXPLETIVE.match(sentence)
+    asks_referent = bool(q.target) and (refers or sentence.lower().startswith("the ")) \
         and bool(set(q.target) & set(opening)) and not (q.kind in ("version", "number", "date") and kind >= 1)
     # A version is often named only by the section or document the sentence is in ("What's New In
     # Python 3.10": "PEP 634, Structural Pattern Matching").
     # And a section may be headed by the very thing asked for ("Certify your work by adding your
     # Signed-off-by trailer" above "We ask you to certify that you wrote the patch …").
-    if asks_referent or (kind == 0 and q.kind != "other" and _REFERRING.match(sentence)) or (kind == 0 and q.kind == "version") \
+    if asks_referent or (kind == 0 and q.kind != "other" and refers) or (kind == 0 and q.kind == "version") \
             or (kind == 0 and q.kind in ("name", "other") and set(q.target) & set(terms(chunk.heading))
                 and _type_evidence(q, chunk.heading, "name", idf=stats[0]) >= 1):
         title = chunk.title if q.kind == "version" and _versions_of(q, chunk.title) else ""

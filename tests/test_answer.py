@@ -512,6 +512,16 @@ def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
     assert "every 5 seconds" in answer_from("How often is the instantaneous average speed updated?", speed).answer
 
 
+def test_the_thing_asked_for_is_the_head_of_its_phrase_and_an_expletive_it_refers_to_nothing():
+    from rag.answer import analyse
+
+    assert analyse("Which network port do mail transport agents listen on?").target == ["port"]
+    assert analyse("Which op-amp implements the inverting amplifier?").target == ["op", "amp"]
+    text = "It is not possible to have two mail transport agents installed because both need to listen to the network."
+    answer = answer_from("Which network do mail transport agents listen to?", text, heading="1.1. Anatomy of the Package System")
+    assert not answer.answer.startswith("1.1. Anatomy")  # "It" here stands for what follows, not for the section
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
