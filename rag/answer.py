@@ -765,7 +765,7 @@ class ExtractiveGenerator:
         if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
-        follow = self._enumeration(q, supported[0], supported, passages)
+        follow = self._enumeration(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages)
         chosen = [supported[0] if follow else _list_introducer(q, supported, passages) or supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
@@ -1168,6 +1168,26 @@ def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Pa
     if introducer or _enumerates(supported[0], passages):
         return introducer
     return next((c for c in supported[:5] if c.score >= _ENUMERATION_SHARE * supported[0].score and _enumerates(c, passages)), None)
+
+
+def _ordinal_items(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+    """For a question that asks for a list, the sentences after the best one that are the items it
+    counts: "There are two ways a system can get into a broken state." then "The first is …" and
+    "The second is …"."""
+    chunk = passages[best.passage].chunk
+    if not q.listing or not _COUNTED.search(chunk.text[best.sentence[0]:best.sentence[1]]):
+        return []
+    items = []
+    for sentence in [s for s in chunk.sentences if s[0] >= best.sentence[1]][:_MAX_ITEMS]:
+        item = next((c for c in candidates if c.passage == best.passage and c.span == sentence), None)
+        if item is None or not _ORDINAL_OPENING.match(chunk.text[sentence[0]:sentence[1]]):
+            break
+        items.append(item)
+    return items if len(items) >= 2 else []
+
+
+_COUNTED = re.compile(rf"\b(?:\d+|{_alt(vocab.NUMBER_WORDS)})\s+(?:[\w-]+\s+)?[\w-]+s\b", re.I)
+_ORDINAL_OPENING = re.compile(rf"^\W*(?:the\s+)?(?:{_alt(vocab.ORDINALS)})\b", re.I)
 
 
 def _enumerates(c: _Candidate, passages: list[Passage]) -> bool:

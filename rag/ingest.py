@@ -327,7 +327,8 @@ _CHROME_ROLES = {"navigation", "search", "banner", "contentinfo", "complementary
 # A dropped footnote mark leaves this in the text, to be removed with the brackets around it ("[<a>29</a>]"),
 # so that the text's own empty brackets ("String[] args") stay.
 _MARK = "\x00"
-_DROPPED_MARK = re.compile(rf"\s?\[?{_MARK}\]?")
+# (with the full stop a mark after a sentence's own stop was followed by: "upgrades. [3]. The second")
+_DROPPED_MARK = re.compile(rf"(?<=[.!?])\s?\[?{_MARK}\]?\.(?!\.)|\s?\[?{_MARK}\]?")
 
 
 class _BlockParser(HTMLParser):

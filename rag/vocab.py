@@ -42,6 +42,8 @@ REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a 
 # "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".
 OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each time", "every time", "as soon as",
                   "at startup", "on startup", "at the end of", "at the start of"]
+# Words that open the items of a list written as sentences ("The first is … The second is …").
+ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 # "How long / how often …?" is answered by a stretch of time ("every 5 seconds", "several weeks", "daily").
 DURATION_UNITS = "second seconds minute minutes hour hours day days week weeks month months year years".split()
 DURATION_QUANTIFIERS = ["a few", "several", "many", "every", "each", "some", "a couple of"]

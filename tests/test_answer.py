@@ -522,6 +522,15 @@ def test_the_thing_asked_for_is_the_head_of_its_phrase_and_an_expletive_it_refer
     assert not answer.answer.startswith("1.1. Anatomy")  # "It" here stands for what follows, not for the section
 
 
+def test_a_list_question_takes_the_items_a_counting_sentence_announces():
+    text = ("There are two ways a system can get into a broken state like this. The first is caused by dpkg missing "
+            "some relationships between packages. The second is if a package installation fails. "
+            "APT can repair both.")
+    answer = answer_from("What are the two ways a system can get into a broken state?", text).answer
+    assert "The first is caused by dpkg" in answer and "The second is if a package installation fails" in answer
+    assert "APT can repair" not in answer
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 

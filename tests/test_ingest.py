@@ -152,10 +152,13 @@ def test_a_footnote_mark_is_no_number_of_the_text(tmp_path):
     d = written(tmp_path, "policy.html", '<p>A control file has stanzas of fields. <a class="footnote-reference" '
                 'href="#id17">2</a> The stanzas are separated by empty lines.</p><p>Line 3 says how important it is. '
                 '<a href="#ftn.x" class="footnote"><sup>[29]</sup></a></p><p>See <a href="#s2">section 2</a>.</p>'
-                '<p>Notes go last.[<a href="#fn1">1</a>] Declare main(String[] args) as usual.</p>')
+                '<p>Notes go last.[<a href="#fn1">1</a>] Declare main(String[] args) as usual.</p>'
+                '<p>The first is a bad upgrade. <a href="#ftn.id1" class="footnote"><sup>[3]</sup></a>. The second is '
+                'a failed install.</p>')
     assert d.text == ("A control file has stanzas of fields. The stanzas are separated by empty lines.\n\n"
                       "Line 3 says how important it is.\n\nSee section 2.\n\n"
-                      "Notes go last. Declare main(String[] args) as usual.")  # the text's own brackets stay
+                      "Notes go last. Declare main(String[] args) as usual.\n\n"  # the text's own brackets stay
+                      "The first is a bad upgrade. The second is a failed install.")  # and so does no stray stop
 
 
 def test_a_manual_page_saved_from_a_terminal_reads_as_its_text():
