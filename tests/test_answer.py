@@ -531,6 +531,17 @@ def test_a_list_question_takes_the_items_a_counting_sentence_announces():
     assert "APT can repair" not in answer
 
 
+def test_a_commands_option_is_a_name_the_answer_must_give():
+    text = ("apt-get has several command line options that are detailed in its man page. "
+            "Supplying the -f option to apt-get will cause APT to deduce a possible solution to the problem.")
+    def answer(question):  # as retrieval over a corpus of many passages would give it: an unseen term is rare
+        retrieval = Retrieval(question, [passage_of(text)], idf={"option": 1.0, "apt": 1.0, "get": 1.0}, max_idf=6.0)
+        return ExtractiveGenerator().generate(question, retrieval)
+
+    assert answer("What does the -z option of apt-get do?").abstained
+    assert "-f option" in answer("What does the -f option of apt-get do?").answer
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
