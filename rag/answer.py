@@ -24,7 +24,7 @@ from typing import Iterator, Protocol
 
 from . import vocab
 from .retrieve import Passage, Retrieval
-from .text import ACRONYM, STOPWORDS, Span, clause_spans, stem, terms
+from .text import ACRONYM, STOPWORDS, Span, clause_spans, is_code, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -633,15 +633,6 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
 _ASKING = re.compile(rf"\W*(?:\d+[.)]\s*)?{_alt(vocab.WH_WORDS + vocab.AUXILIARIES)}\b", re.I)
 
 
-def _is_code(sentence: str) -> bool:
-    """A run of program code ("import asyncio async def main(): await …"), not prose: many brackets
-    and operators, few function words."""
-    words = sentence.split()
-    marks = sum(sentence.count(ch) for ch in "(){}=;")
-    stops = sum(w.lower() in STOPWORDS for w in words)
-    return len(words) >= 6 and marks >= 0.04 * len(sentence) and stops < 0.15 * len(words)
-
-
 def _is_synopsis(sentence: str) -> bool:
     """A command's usage line ("git stash show [-u | --include-untracked] [<stash>] …"), not prose: many
     brackets (a table's bars are data: "develop | 11 | 5200")."""
@@ -652,11 +643,12 @@ def _is_synopsis(sentence: str) -> bool:
 def _context_only(sentence: str, chunk) -> bool:
     """Page furniture that may set the context but never answers: the document's title or the section
     heading repeated in the body, a bare number, a sentence about the document itself ("This article
-    explains …"), a question (an FAQ's "What is the maximum size of a VARCHAR?"), a usage synopsis."""
+    explains …"), a question (an FAQ's "What is the maximum size of a VARCHAR?"), a usage synopsis, a
+    preformatted block (its lines kept: program code, a terminal session)."""
     plain = sentence.strip().rstrip(".:").strip().lower()
-    return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None
+    return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None or "\n" in sentence
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
-            or _is_synopsis(sentence) or _is_code(sentence)
+            or _is_synopsis(sentence) or is_code(sentence)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 
@@ -857,6 +849,7 @@ class ExtractiveGenerator:
     def _compose(self, question: str, chosen: list[_Candidate], passages: list[Passage]) -> Answer:
         citations: list[Citation] = []
         pieces: list[str] = []
+        shown: list[str] = []  # the sentences so far, without their markers
         for c in chosen:
             passage = passages[c.passage]
             sentence = _as_sentence(passage.chunk.text, c.span, c.sentence)
@@ -866,8 +859,11 @@ class ExtractiveGenerator:
                 sentence, span = f"{sentence[:-1]}: {', '.join(items)}.", (c.span[0], end)
             if c.referent:
                 sentence = f"{c.referent} {sentence}"
-            if pieces and (len(" ".join(pieces + [sentence])) > self.max_chars or sentence in " ".join(pieces)):
+            # (Chunks overlap, so a second sentence may hold the first whole: "A. B." after "A.")
+            if pieces and (len(" ".join(pieces + [sentence])) > self.max_chars
+                           or any(sentence in seen or seen.rstrip(".") in sentence for seen in shown)):
                 break
+            shown.append(sentence)
             existing = next((x for x in citations if x.chunk_id == passage.chunk.chunk_id), None)
             n = existing.n if existing else len(citations) + 1
             if not existing:
@@ -1204,6 +1200,7 @@ _ENUMERATION = re.compile(r"(?:[^,;:]+,\s){2,}[^,;:]*\b(?:and|or)\s\S")
 _ENUMERATION_SHARE = 0.8  # of the best sentence's score
 
 
+_PROGRAM_CHARS = 160
 _MAX_ITEMS = 12
 _ITEM_WORDS = 40  # an item longer than this is prose, not a list item
 _ITEM_LABEL = re.compile(r"^(.{1,60}?)(?:\.\s|:\s|\s[–—-]\s)")
@@ -1215,6 +1212,11 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
     where the list ends; else ([], end)."""
     if not text[:end].rstrip().endswith(":"):
         return [], end
+    # A short block of code or a terminal session ("… you use the following command:" / "$ createdb
+    # mydb") is what the sentence announces: it is context only as a unit of its own.
+    program = re.match(r"\n\n([^\n]+(?:\n[^\n]+)+)", text[end:])
+    if program and len(program.group(1)) <= _PROGRAM_CHARS:
+        return [" ".join(program.group(1).split())], end + program.end()
     items, position, labelled = [], end, None
     for match in re.finditer(r"\n\n([^\n]+)", text[end:]):
         item = match.group(1).strip()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import vocab
 from .errors import RagError
+from .text import is_code
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 << 20  # larger files would take hours to embed on a laptop; they are skipped, with the reason
@@ -440,6 +441,11 @@ class _BlockParser(HTMLParser):
         return _table_row(self._columns, cells)
 
     def flush(self) -> None:
+        if self._block_tag == "pre" and self._cells is None:
+            self._add_term()
+            self.blocks += [(False, block) for block in _preformatted("".join(self._parts))]
+            self._parts, self._heading, self._in_term, self._block_tag = [], False, False, ""
+            return
         if self._cells is not None:
             self._end_cell()
             text, self._cells = self._row(self._cells), None
@@ -474,6 +480,31 @@ def _table_row(columns: list[str], cells: list[str]) -> str:
     if len(cells) == len(columns):
         return "; ".join(f"{name}: {cell}" for name, cell in zip(columns, cells))
     return "; ".join(cells)
+
+
+_RULE_ROW = re.compile(r"^\s*-+(?:\+-+)+\s*$")  # "-----------+-----------" under a query result's header
+
+
+def _preformatted(text: str) -> list[str]:
+    """A <pre> block as units: a query result's rows ("name: Las Vegas; elevation: 2174"); program code as
+    one unit that keeps its lines (context, never an answer: "APT { /* This is not necessary if …"); else
+    (a program's output, "ERROR: … violates foreign key constraint …") as a paragraph."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if len(lines) >= 3 and _RULE_ROW.match(lines[1]) and "|" in lines[0]:
+        columns = [cell.strip() for cell in lines[0].split("|")]
+        rows = [line for line in lines[2:] if line.count("|") == len(columns) - 1]
+        return [_table_row(columns, [cell.strip() for cell in row.split("|")]) for row in rows]
+    return [("\n" if _is_program(lines) else " ").join(lines)] if lines else []
+
+
+_PROMPT = re.compile(r"^(?:[$#%>]|>>>)\s")  # a terminal's or an interpreter's prompt: "$ make", "# apt-get check"
+
+
+def _is_program(lines: list[str]) -> bool:
+    """Lines of program code or configuration, or a terminal session: code by its marks, or lines that
+    end as statements and blocks do ("Architecture "i386";", "};"), or a session that starts at a prompt."""
+    ends = sum(line.endswith((";", "{", "}", "(", ")", "\\", "};")) for line in lines)
+    return is_code(" ".join(lines)) or 3 * ends >= len(lines) or bool(_PROMPT.match(lines[0]))
 
 
 def _is_chrome(attrs: list) -> bool:

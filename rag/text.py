@@ -145,3 +145,12 @@ def _common_words() -> frozenset[str]:
 def is_common_word(word: str) -> bool:
     """word is one of the 30,000 most used English words (by wordninja's frequency list): no typo."""
     return word.lower() in _common_words()
+
+
+def is_code(text: str) -> bool:
+    """A run of program code ("import asyncio async def main(): await …"), not prose: many brackets
+    and operators, few function words."""
+    words = text.split()
+    marks = sum(text.count(ch) for ch in "(){}=;")
+    stops = sum(w.lower() in STOPWORDS for w in words)
+    return len(words) >= 6 and marks >= 0.04 * len(text) and stops < 0.15 * len(words)

@@ -542,6 +542,15 @@ def test_a_commands_option_is_a_name_the_answer_must_give():
     assert "-f option" in answer("What does the -f option of apt-get do?").answer
 
 
+def test_program_code_is_context_and_the_sentence_that_announces_it_shows_it():
+    config = ("Create a configuration file like this:\n\nAPT\n{\n/* Not necessary if the two machines are the same "
+              "arch */\nArchitecture \"i386\";\n};\n\nAPT uses one download queue per host by default.")
+    answer = answer_from("How many machines share the architecture?", config)
+    assert "/*" not in answer.answer.split(":")[0]  # a comment in the code is no sentence of the text
+    session = "To create a new database named mydb, you use the following command:\n\n$ createdb mydb\nCREATE DATABASE"
+    assert "following command: $ createdb mydb CREATE DATABASE." in answer_from("How do you create a database?", session).answer
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
