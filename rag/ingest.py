@@ -608,7 +608,7 @@ def _md_cells(line: str) -> list[str]:
 def _markdown_blocks(text: str) -> tuple[str, list[tuple[bool, str]]]:
     """Markdown as (is_heading, text) blocks, and its first top-level heading as the title: headings
     without their marks, a paragraph's soft-wrapped lines joined, each list item and table row a unit
-    of its own (a row as "Setting: port; Default: 8080"), a fenced code block one unit, and inline
+    of its own (a row as "Setting: port; Default: 8080"), a fenced code block as an HTML <pre> is, and inline
     markup (links, emphasis, code spans) reduced to its text. YAML front matter is left out."""
     lines = [line.strip() for line in text.splitlines()]
     if lines and lines[0] == "---":
@@ -633,9 +633,7 @@ def _markdown_blocks(text: str) -> tuple[str, list[tuple[bool, str]]]:
         if line.startswith(("```", "~~~")):
             flush()
             end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith(line[:3])), len(lines))
-            code = " ".join(" ".join(lines[i + 1:end]).split())
-            if code:
-                blocks.append((False, code))
+            blocks += [(False, block) for block in _preformatted("\n".join(lines[i + 1:end]))]
             i = end
         elif heading or (line and not paragraph and _MD_SETEXT.match(after)):
             flush()

@@ -285,7 +285,7 @@ def test_markdown_headings_lists_tables_and_code_are_read_as_structure(tmp_path)
     d = written(tmp_path, "guide.md", "---\nlayout: page\n---\n# Widget Server Guide\n\nWidget Server is a *small* HTTP "
                 "server,\nwritten in [Python](https://python.org).\n\nSetup\n-----\n\n| Setting | Default |\n|---|---:|\n"
                 "| `port` | 8080 |\n| `workers` | 4 |\n\n- The log level defaults to `info`.\n- The maximum body is\n"
-                "  10 MB.\n\n```\nwidget-server --port 9000\n```\n")
+                "  10 MB.\n\n```\nwidget-server --port 9000\n```\n\n```\n$ widget-server --check\nconfig OK\n```\n")
     units = [(p.is_heading, d.text[p.start:p.end], p.heading) for p in d.paragraphs]
     assert d.title == "Widget Server Guide" and "layout" not in d.text
     assert units == [
@@ -297,6 +297,7 @@ def test_markdown_headings_lists_tables_and_code_are_read_as_structure(tmp_path)
         (False, "The log level defaults to info.", "Setup"),
         (False, "The maximum body is 10 MB.", "Setup"),
         (False, "widget-server --port 9000", "Setup"),
+        (False, "$ widget-server --check\nconfig OK", "Setup"),  # a session keeps its lines, as in HTML
     ]
 
 
