@@ -449,11 +449,12 @@ def specific_terms(question: str) -> list[list[str]]:
     specific = [w for i, w in enumerate(words)
                 if not w.isupper() and ((i > 0 and w[0].isupper()) or _CODE_NAME.search(w)
                                         or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
-    # A command's option ("-s", "--print-uris") is a name the answer must give as written.
-    return [t for t in (terms(w) for w in specific) if t] + [[flag.lower()] for flag in _OPTION.findall(question)]
+    # A command's option ("-s", "--print-uris") or a path ("/tmp", "/var/backups") is a name the
+    # answer must give as written.
+    return [t for t in (terms(w) for w in specific) if t] + [[name.lower()] for name in _LITERAL.findall(question)]
 
 
-_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
+_LITERAL = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*|(?<![\w/.])/[A-Za-z][\w-]*(?:[./][\w*-]+)*")
 
 
 def key_phrases(question: str) -> list[list[list[str]]]:
@@ -1155,8 +1156,8 @@ def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     """text's terms, the initials of its terms in order, and its upper-case acronyms (lower-cased)."""
     words = terms(text)
     acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text))
-    options = [option.lower() for option in _OPTION.findall(text)] if "-" in text else []
-    return frozenset(words + options), "".join(w[0] for w in words), acronyms
+    literal = [name.lower() for name in _LITERAL.findall(text)] if "-" in text or "/" in text else []
+    return frozenset(words + literal), "".join(w[0] for w in words), acronyms
 
 
 def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Passage]) -> _Candidate | None:

@@ -531,7 +531,7 @@ def test_a_list_question_takes_the_items_a_counting_sentence_announces():
     assert "APT can repair" not in answer
 
 
-def test_a_commands_option_is_a_name_the_answer_must_give():
+def test_a_commands_option_or_a_path_is_a_name_the_answer_must_give():
     text = ("apt-get has several command line options that are detailed in its man page. "
             "Supplying the -f option to apt-get will cause APT to deduce a possible solution to the problem.")
     def answer(question):  # as retrieval over a corpus of many passages would give it: an unseen term is rare
@@ -540,6 +540,9 @@ def test_a_commands_option_is_a_name_the_answer_must_give():
 
     assert answer("What does the -z option of apt-get do?").abstained
     assert "-f option" in answer("What does the -f option of apt-get do?").answer
+    text = "Files in /var/tmp are preserved between reboots. The /run directory holds run-time data."
+    assert answer("Are files in /tmp preserved between reboots?").abstained  # /var/tmp is another directory
+    assert "/var/tmp" in answer("Are files in /var/tmp preserved between reboots?").answer
 
 
 def test_program_code_is_context_and_the_sentence_that_announces_it_shows_it():
