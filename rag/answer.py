@@ -641,6 +641,11 @@ def _is_synopsis(sentence: str) -> bool:
     return marks >= 8 and marks >= 0.05 * len(sentence)
 
 
+# A line of two or three capitalised words and nothing else: a table's header row or a label ("Command
+# Description", "Objective"), never a statement.
+_LABEL = re.compile(r"(?:[A-Z][a-z]+\s){1,2}[A-Z][a-z]+")
+
+
 def _context_only(sentence: str, chunk) -> bool:
     """Page furniture that may set the context but never answers: the document's title or the section
     heading repeated in the body, a bare number, a sentence about the document itself ("This article
@@ -648,6 +653,7 @@ def _context_only(sentence: str, chunk) -> bool:
     preformatted block (its lines kept: program code, a terminal session)."""
     plain = sentence.strip().rstrip(".:").strip().lower()
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None or "\n" in sentence
+            or _LABEL.fullmatch(sentence.strip()) is not None
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
             or _is_synopsis(sentence) or is_code(sentence)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))

@@ -554,6 +554,13 @@ def test_program_code_is_context_and_the_sentence_that_announces_it_shows_it():
     assert "following command: $ createdb mydb CREATE DATABASE." in answer_from("How do you create a database?", session).answer
 
 
+def test_a_tables_header_row_is_no_answer():
+    text = ("Several directories are reserved in the sense that they must not be used arbitrarily.\n\n"
+            "Directory Description\n\n/var/backups holds backup copies of system files.")
+    answer = answer_from("Which directories are reserved?", text).answer
+    assert "Directory Description" not in answer
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
