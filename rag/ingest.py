@@ -726,7 +726,8 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
             i += 1
             continue
         columns = []
-        if current and len(current[-1]) < 0.6 * width and not current[-1].endswith(_TERMINAL + (",", ";")):
+        if current and len(current[-1]) < 0.6 * width and not current[-1].endswith(_TERMINAL + (",", ";")) \
+                and not _ends_open(current[-1]):
             # A short line that ends no sentence did not wrap: it stands alone (a cover's title, an
             # address line), and what follows starts afresh ("Preface" / "The PHOENIX project …").
             blocks.append((False, _join_wrapped(current)))
@@ -768,6 +769,12 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     if current:
         blocks.append((False, _join_wrapped(current)))
     return blocks
+
+
+def _ends_open(line: str) -> bool:
+    """The line stops on a word that needs more after it ("… for X.org versions 7 and"): it goes on."""
+    words = line.split()
+    return bool(words) and words[-1].lower() in vocab.DANGLING_WORDS
 
 
 def _is_text_row(line: str) -> bool:

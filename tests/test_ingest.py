@@ -356,3 +356,11 @@ foreign key constraint "weather_city_fkey"
     assert blocks[1:3] == ["name: Las Vegas; elevation: 2174", "name: Mariposa; elevation: 1953"]
     assert blocks[3] == 'APT\n{\n/* This is not necessary if the two machines are the same arch */\nArchitecture "i386";\n};'
     assert blocks[4] == 'ERROR: insert or update on table "weather" violates foreign key constraint "weather_city_fkey"'
+
+
+def test_a_short_line_that_stops_on_an_open_word_goes_on():
+    from rag.ingest import _reflow
+
+    wrapped = "Each line of this paragraph is long enough to count as wrapped text, and it ends open\n"
+    lines = (wrapped * 4 + "and then stops.\nxorg.conf For X.org 7 and\nlater (optional)\n").splitlines()
+    assert _reflow(lines)[-1] == (False, "xorg.conf For X.org 7 and later (optional)")
