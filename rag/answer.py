@@ -215,6 +215,7 @@ class Question:
     measures: frozenset[int]  # the families of measure asked about (vocab.MEASURE_FAMILIES)
     about: list[str]  # the terms of what is asked about ("unemployment rate")
     target: list[str]  # "which/what X": the terms of X, the kind of thing asked for ("version")
+    qualifiers: list[str]  # the acronyms that qualify X ("lz4" in "Which LZ4 library version …")
     versioned: list[str]  # "Which Python version": the terms of what the version is of ("python")
     given: dict[str, frozenset[str]]  # per kind, the values the question itself already holds
     listing: bool  # asks for several items
@@ -237,24 +238,27 @@ class Question:
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
 
 
-def _target(question: str) -> list[str]:
+_NOUN_PHRASE = re.compile(rf"((?:[A-Za-z][\w'’-]*\s+){{1,2}}?)([a-z][\w'’-]*)\s+(?i:{_alt(vocab.AUXILIARIES)})\b")
+
+
+def _target(question: str) -> tuple[list[str], list[str]]:
     """The terms of X in "What/Which X …", the kind of thing asked for; none when X is a verb ("What
     separates stanzas", "What makes Xi'an …"): a word in -s followed by a determiner, a name or another
-    word in -s, where a noun would be followed by its verb ("What cities have …")."""
+    word in -s, where a noun would be followed by its verb ("What cities have …"). And the terms of the
+    acronyms that qualify X ("LZ4" in "Which LZ4 library version is …")."""
     asked = _TARGET.search(question)
     if not asked:
-        return []
+        return [], []
     word, after = asked.group(1), asked.group(2) or ""
     # The head of a noun phrase is its last word before the verb: "Which network port do …" asks for a
-    # port, "What historic role does …" for a role.
-    phrase = re.match(r"((?:[a-z][\w'’-]*\s+){1,2}?)([a-z][\w'’-]*)\s+(\w+)\b", question[asked.start(1):])
-    if phrase and phrase.group(3).lower() in vocab.AUXILIARIES \
-            and not any(w.lower() in STOPWORDS for w in phrase.group(1).split() + [phrase.group(2)]):
-        return terms(phrase.group(2))
+    # port, "What historic role does …" for a role, "Which HTTP verb does …" for a verb.
+    phrase = _NOUN_PHRASE.match(question, asked.start(1))
+    if phrase and not any(w.lower() in STOPWORDS for w in phrase.group(1).split() + [phrase.group(2)]):
+        return terms(phrase.group(2)), [t for w in phrase.group(1).split() if len(w) > 1 and w.isupper() for t in terms(w)]
     if word.lower().endswith("s") and after and after.lower() not in vocab.AUXILIARIES and (
             after.lower() in vocab.DETERMINERS or after[0].isupper() or after.lower().endswith("s")):
-        return []
-    return terms(word)
+        return [], []
+    return terms(word), []
 
 
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
@@ -270,7 +274,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         counted=terms(how_many.group(1)) if how_many else [],
         specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
         about=terms(match.group(1)) if match else [],
-        target=_target(text),
+        target=(target := _target(text))[0], qualifiers=target[1],
         versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))
@@ -968,8 +972,12 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
-        "target_missing": float(bool(q.target) and set(q.target) <= q.acronyms
-                                and not set(q.target) & _bag(f"{context} {later_text}")[0]),
+        # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
+        # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.
+        "target_missing": float((bool(q.target) and set(q.target) <= q.acronyms
+                                 and not set(q.target) & _bag(f"{context} {later_text}")[0])
+                                or any(stats[0].get(t, stats[1]) >= _TOPICAL_IDF and t not in _bag(context)[0]
+                                       for t in q.qualifiers)),
     }, before
 
 
@@ -1207,7 +1215,7 @@ _ENUMERATION = re.compile(r"(?:[^,;:]+,\s){2,}[^,;:]*\b(?:and|or)\s\S")
 _ENUMERATION_SHARE = 0.8  # of the best sentence's score
 
 
-_PROGRAM_CHARS = 160
+_PROGRAM_CHARS, _PROGRAM_LINES = 160, 3  # a command and its reply, not a session
 _MAX_ITEMS = 12
 _ITEM_WORDS = 40  # an item longer than this is prose, not a list item
 _ITEM_LABEL = re.compile(r"^(.{1,60}?)(?:\.\s|:\s|\s[–—-]\s)")
@@ -1222,7 +1230,7 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
     # A short block of code or a terminal session ("… you use the following command:" / "$ createdb
     # mydb") is what the sentence announces: it is context only as a unit of its own.
     program = re.match(r"\n\n([^\n]+(?:\n[^\n]+)+)", text[end:])
-    if program and len(program.group(1)) <= _PROGRAM_CHARS:
+    if program and len(program.group(1)) <= _PROGRAM_CHARS and program.group(1).count("\n") < _PROGRAM_LINES:
         return [" ".join(program.group(1).split())], end + program.end()
     items, position, labelled = [], end, None
     for match in re.finditer(r"\n\n([^\n]+)", text[end:]):

@@ -516,6 +516,7 @@ def test_the_thing_asked_for_is_the_head_of_its_phrase_and_an_expletive_it_refer
     from rag.answer import analyse
 
     assert analyse("Which network port do mail transport agents listen on?").target == ["port"]
+    assert analyse("For which HTTP verb does Requests not follow redirects?").target == ["verb"]
     assert analyse("Which op-amp implements the inverting amplifier?").target == ["op", "amp"]
     text = "It is not possible to have two mail transport agents installed because both need to listen to the network."
     answer = answer_from("Which network do mail transport agents listen to?", text, heading="1.1. Anatomy of the Package System")
@@ -559,6 +560,18 @@ def test_a_tables_header_row_is_no_answer():
             "Directory Description\n\n/var/backups holds backup copies of system files.")
     answer = answer_from("Which directories are reserved?", text).answer
     assert "Directory Description" not in answer
+
+
+def test_an_acronym_that_qualifies_what_is_asked_must_be_near_unless_the_corpus_is_about_it():
+    text = "By default Requests will perform location redirection for all verbs except HEAD."
+
+    def answer(question, idf):
+        return ExtractiveGenerator().generate(question, Retrieval(question, [passage_of(text)], idf=idf, max_idf=6.0))
+
+    topical = {"http": 0.5, "verb": 3.0, "request": 0.5, "redirect": 3.0}
+    assert "HEAD" in answer("For which HTTP verb does Requests not perform redirection?", topical).answer
+    rare = {**topical, "http": 5.0}  # a corpus that is not about HTTP: the verb of another protocol may be meant
+    assert answer("For which HTTP verb does Requests not perform redirection?", rare).abstained
 
 
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():

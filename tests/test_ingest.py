@@ -364,3 +364,9 @@ def test_a_short_line_that_stops_on_an_open_word_goes_on():
     wrapped = "Each line of this paragraph is long enough to count as wrapped text, and it ends open\n"
     lines = (wrapped * 4 + "and then stops.\nxorg.conf For X.org 7 and\nlater (optional)\n").splitlines()
     assert _reflow(lines)[-1] == (False, "xorg.conf For X.org 7 and later (optional)")
+
+
+def test_a_heading_right_above_another_stays_the_context_of_its_section(tmp_path):
+    d = written(tmp_path, "history.html", "<title>Release History</title><h2>2.28.1 (2022-06-29)</h2>"
+                "<p><strong>Improvements</strong></p><p>Speed optimization in iter_content.</p>")
+    assert [p.heading for p in d.paragraphs if not p.is_heading] == ["2.28.1 (2022-06-29): Improvements"]
