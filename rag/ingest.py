@@ -571,12 +571,15 @@ def _closed_markup(text: str) -> str:
 def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
     """Adjacent headings are one: "01 Intensive Actions" when the first only numbers the second, else
     "2.28.1 (2022-06-29): Improvements", so that what the outer one says (a release and its date) stays
-    the context of the section that holds text."""
+    the context of the section that holds text. The document's first heading is its title, which every
+    section has as context already: it gives way."""
     merged: list[tuple[bool, str]] = []
     for is_heading, text in blocks:
         if is_heading and merged and merged[-1][0]:
             outer = merged[-1][1]
-            merged[-1] = (True, f"{outer} {text}" if _only_numbers(outer) else f"{outer.rstrip(':')}: {text}")
+            title = len(merged) == 1 and outer == blocks[0][1]
+            merged[-1] = (True, f"{outer} {text}" if _only_numbers(outer)
+                          else text if title else f"{outer.rstrip(':')}: {text}")
         else:
             merged.append((is_heading, text))
     return merged

@@ -121,11 +121,11 @@ def test_a_cover_page_stands_apart_from_the_first_paragraph(tmp_path):
     assert [p.heading for p in d.paragraphs if d.text[p.start:p.end] == first] == ["Preface"]
 
 
-def test_a_heading_that_only_numbers_the_next_joins_it_and_an_outer_heading_gives_way(tmp_path):
+def test_a_heading_that_only_numbers_the_next_joins_it_and_the_title_gives_way(tmp_path):
     d = written(tmp_path, "page.html", "<html><body><h1>Notes</h1><h2>01</h2><h3>Intensive Actions</h3><p>Output grew 5%.</p>"
                 "<h2>New Features</h2><h3>Assignment expressions</h3><p>There is new syntax.</p></body></html>")
     under = {d.text[p.start:p.end]: p.heading for p in d.paragraphs if not p.is_heading}
-    assert under == {"Output grew 5%.": "01 Intensive Actions", "There is new syntax.": "Assignment expressions"}
+    assert under == {"Output grew 5%.": "01 Intensive Actions", "There is new syntax.": "New Features: Assignment expressions"}
 
 
 def test_a_paragraph_that_is_one_short_bold_phrase_is_a_heading(tmp_path):
@@ -367,6 +367,6 @@ def test_a_short_line_that_stops_on_an_open_word_goes_on():
 
 
 def test_a_heading_right_above_another_stays_the_context_of_its_section(tmp_path):
-    d = written(tmp_path, "history.html", "<title>Release History</title><h2>2.28.1 (2022-06-29)</h2>"
+    d = written(tmp_path, "history.html", "<h1>Release History</h1><h2>2.28.1 (2022-06-29)</h2>"
                 "<p><strong>Improvements</strong></p><p>Speed optimization in iter_content.</p>")
     assert [p.heading for p in d.paragraphs if not p.is_heading] == ["2.28.1 (2022-06-29): Improvements"]
