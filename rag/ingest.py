@@ -482,18 +482,13 @@ def _table_row(columns: list[str], cells: list[str]) -> str:
     return "; ".join(cells)
 
 
-_RULE_ROW = re.compile(r"^\s*-+(?:\+-+)+\s*$")  # "-----------+-----------" under a query result's header
-
-
 def _preformatted(text: str) -> list[str]:
-    """A <pre> block as units: a query result's rows ("name: Las Vegas; elevation: 2174"); program code as
-    one unit that keeps its lines (context, never an answer: "APT { /* This is not necessary if …"); else
-    (a program's output, "ERROR: … violates foreign key constraint …") as a paragraph."""
+    """A <pre> block as one unit: program code keeps its lines (context, never an answer: "APT { /* This
+    is not necessary if …"); anything else (a program's output, "ERROR: … violates foreign key constraint
+    …", a query's result table) reads as a paragraph. (A result table's rows as units of their own,
+    "name: Las Vegas; elevation: 2174", were tried: a row apart from its header and query was retrieved
+    less often.)"""
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-    if len(lines) >= 3 and _RULE_ROW.match(lines[1]) and "|" in lines[0]:
-        columns = [cell.strip() for cell in lines[0].split("|")]
-        rows = [line for line in lines[2:] if line.count("|") == len(columns) - 1]
-        return [_table_row(columns, [cell.strip() for cell in row.split("|")]) for row in rows]
     return [("\n" if _is_program(lines) else " ").join(lines)] if lines else []
 
 
