@@ -269,12 +269,13 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     kind = kind or answer_type(text)
     how_many = _HOW_MANY.search(text)
     match = _ASKED_ABOUT.search(text) or _HOW_MUCH_OF.search(text)
+    target, qualifiers = _target(text)
     analysed = Question(
         asked=question, text=text, kind=kind, sort=number_sort(text),
         counted=terms(how_many.group(1)) if how_many else [],
         specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
         about=terms(match.group(1)) if match else [],
-        target=(target := _target(text))[0], qualifiers=target[1],
+        target=target, qualifiers=qualifiers,
         versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))
