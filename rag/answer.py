@@ -515,6 +515,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         words = text.split()
         if q.person and sum(bool(re.fullmatch(r"[\d.,%]+", w)) for w in words) > 0.4 * len(words):
             return 0.0  # a table of figures names no one, whatever its row labels ("read_dict 19.7 24.3 …")
+        if q.person:  # a name written as code ("should_bypass_proxies", "iter_content()") or an acronym ("URIs") is no one
+            found = [m for m in found if not (re.search(r"_|\(\)", m.group(0)) or re.fullmatch(r"[A-Z]{2,}s?", m.group(0)))]
     if kind == "number" and q.duration:
         return 1.0 if _DURATION.search(text) else 0.5 if found else 0.0
     if not found:

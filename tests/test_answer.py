@@ -574,6 +574,14 @@ def test_an_acronym_that_qualifies_what_is_asked_must_be_near_unless_the_corpus_
     assert answer("For which HTTP verb does Requests not perform redirection?", rare).abstained
 
 
+def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
+    from rag.answer import _type_evidence, analyse
+
+    q = analyse("Who reported the proxy bug?")
+    assert _type_evidence(q, "should_bypass_proxies now handles URIs without hostnames (e.g. files).") == 0.0
+    assert _type_evidence(q, "The bug was reported by Matthew Daley of BugFuzz.") == 1.0
+
+
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
     from rag.answer import _type_evidence, analyse
 
