@@ -775,7 +775,7 @@ class ExtractiveGenerator:
         if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
-        follow = self._enumeration(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages)
+        follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages)
         chosen = [supported[0] if follow else _list_introducer(q, supported, passages) or supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
@@ -838,18 +838,6 @@ class ExtractiveGenerator:
             return False
         # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
         return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))
-
-    @staticmethod
-    def _enumeration(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
-        """For a question that asks for a list, the next sentence when it enumerates what the best one
-        only names ("Add regular expression functions …" then "The new functions are regexp_count(),
-        regexp_instr(), …") and is nearly as good."""
-        chunk = passages[best.passage].chunk
-        if not q.listing or _ENUMERATION.search(chunk.text[best.sentence[0]:best.sentence[1]]):
-            return []
-        after = next((s for s in chunk.sentences if s[0] >= best.sentence[1]), None)
-        return [c for c in candidates[:6] if c.passage == best.passage and c.sentence == after
-                and c.score >= _ENUMERATION_SHARE * best.score and _enumerates(c, passages)][:1]
 
     def _second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
         """A second sentence only when it is nearly as good and says something else."""
@@ -1189,6 +1177,18 @@ def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Pa
     return next((c for c in supported[:5] if c.score >= _ENUMERATION_SHARE * supported[0].score and _enumerates(c, passages)), None)
 
 
+def _enumeration_after(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+    """For a question that asks for a list, the next sentence when it enumerates what the best one
+    only names ("Add regular expression functions …" then "The new functions are regexp_count(),
+    regexp_instr(), …") and is nearly as good."""
+    chunk = passages[best.passage].chunk
+    if not q.listing or _ENUMERATION.search(chunk.text[best.sentence[0]:best.sentence[1]]):
+        return []
+    after = _sentences_after(chunk, best.sentence)[:1]
+    return [c for c in candidates[:6] if c.passage == best.passage and [c.sentence] == after
+            and c.score >= _ENUMERATION_SHARE * best.score and _enumerates(c, passages)][:1]
+
+
 def _ordinal_items(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
     """For a question that asks for a list, the sentences after the best one that are the items it
     counts: "There are two ways a system can get into a broken state." then "The first is …" and
@@ -1197,12 +1197,16 @@ def _ordinal_items(q: Question, best: _Candidate, candidates: list[_Candidate], 
     if not q.listing or not _COUNTED.search(chunk.text[best.sentence[0]:best.sentence[1]]):
         return []
     items = []
-    for sentence in [s for s in chunk.sentences if s[0] >= best.sentence[1]][:_MAX_ITEMS]:
+    for sentence in _sentences_after(chunk, best.sentence)[:_MAX_ITEMS]:
         item = next((c for c in candidates if c.passage == best.passage and c.span == sentence), None)
         if item is None or not _ORDINAL_OPENING.match(chunk.text[sentence[0]:sentence[1]]):
             break
         items.append(item)
     return items if len(items) >= 2 else []
+
+
+def _sentences_after(chunk, sentence: Span) -> list[Span]:
+    return [s for s in chunk.sentences if s[0] >= sentence[1]]
 
 
 _COUNTED = re.compile(rf"\b(?:\d+|{_alt(vocab.NUMBER_WORDS)})\s+(?:[\w-]+\s+)?[\w-]+s\b", re.I)
