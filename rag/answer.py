@@ -100,8 +100,8 @@ _EDGE_BEFORE, _EDGE_AFTER = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 NUMBER = re.compile(rf"(?<![A-Za-z0-9_.])(?!(?:19|20)\d\d{_EDGE_AFTER})\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\$\s?\d[\d,.]*(?:\s*{_UNIT}(?!\w))?|\b{_NUMBER_WORDS}\b", re.I)
 _PATTERNS = {
     "number": NUMBER,
-    # a year, a month, a weekday, or a time of day ("23:15", "9 a.m.")
-    "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS + vocab.WEEKDAYS)}\b"
+    # a year, a month, a weekday ("on Tuesdays"), or a time of day ("23:15", "9 a.m.")
+    "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b|\b{_alt(vocab.WEEKDAYS)}s?\b"
                        r"|(?<![\d:.])\d{1,2}:\d\d(?![\d:]|\.\d)|\b\d{1,2}(?::\d\d)?\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b)"),
     "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
     # a capitalised name, an acronym, or a name written as code ("regexp_count()", "pg_dump")
@@ -236,6 +236,7 @@ class Question:
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
+    form: re.Pattern | None = None  # the form the thing asked for takes (an email address, a link)
 
 
 _NOUN_PHRASE = re.compile(rf"((?:[A-Za-z][\w'’-]*\s+){{1,2}}?)([a-z][\w'’-]*)\s+(?i:{_alt(vocab.AUXILIARIES)})\b")
@@ -291,6 +292,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     if kind == "other":
         analysed.defines = _definition_of(text)
         analysed.reason = bool(_REASON_ASKED.match(text))
+    asked = set(analysed.about + analysed.target)
+    analysed.form = next((_FORMS[noun] for noun in _FORMS if noun in asked), None)
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -303,6 +306,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
             analysed.comparison = not _SECOND_QUESTION.search(text)
             analysed.parts = [analyse(part, kind=_part_kind(part, text)) for part in parts]
     return analysed
+
+
+_FORMS = {terms(noun)[-1]: re.compile(form) for noun, form in vocab.ANSWER_FORMS.items()}
 
 
 def _part_kind(part: str, question: str) -> str:
@@ -527,6 +533,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         return 1.0
     sorts = {_sort_of(text, m) for m in found}
     if q.sort == "count":
+        if sorts == {"percent"}:
+            return 0.0  # "how many people" is never answered by a share alone ("about 0.0001%")
         return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
 
@@ -830,7 +838,7 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if not f["neighbour"] or f["target_missing"]:
+        if not f["neighbour"] or f["target_missing"] or f["form_missing"]:
             return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
@@ -923,6 +931,7 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
         "rank": 1 / (1 + c.passage),
         "measure": _measure_match(q, text),
         "length": min(len(text), 600) / 300,  # a long span is more often a dumped passage than an answer
+        "form_missing": float(q.form is not None and not q.form.search(text)),
     }
 
 

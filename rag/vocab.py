@@ -87,6 +87,12 @@ THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
 
+# Things asked for whose answer has a fixed form: "What is X's email address?" is answered only by
+# an address, "What is the URL of …" only by a link (regular expressions).
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_LINK = r"\b(?:https?|ftp)://\S+|\bwww\.\S+"
+ANSWER_FORMS = {"email": _EMAIL, "e-mail": _EMAIL, "url": _LINK, "homepage": _LINK, "website": _LINK}
+
 # A price is stated in money: a currency sign before the number ("$40", "Rs. 3000") or a currency
 # after it ("40 yuan", "3 million dollars").
 PRICE_NOUNS = ["cost", "price", "fee", "charge"]
@@ -154,7 +160,8 @@ CORRELATIVES = {"not only": "but", "neither": "nor"}
 # --- question phrases, by the kind of answer they ask for ---
 
 # ("when" asks for a date only where it opens the question: "… seen when measuring" does not.)
-DATE_PHRASES = ["what year", "which year", "in what year", "what date", "since when", "how long ago"]
+DATE_PHRASES = ["what year", "which year", "in what year", "what date", "since when", "how long ago",
+                "what day", "which day", "what month", "which month", "what time of day"]
 RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
 HOW_QUANTITY = "much many big large high fast far sharply steeply often frequently long".split()  # "how much", "how fast" …
 NAME_PHRASES = ["which", "who", "whom"]

@@ -130,6 +130,7 @@ def test_no_passages_means_abstention():
     ("Is the new parser in Python 3.9 optional?", "other"),  # a version number is no quantity asked about
     ("How often is the average speed updated?", "number"),  # "every 5 seconds"
     ("How long does a checkpoint take?", "number"),
+    ("On which day of the week are security releases published?", "date"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
@@ -500,6 +501,27 @@ def test_a_clause_that_opens_a_pair_without_closing_it_is_no_answer():
     windows = [text[a:b] for a, b in _clause_windows(text, 0, len(text), commas=True)]
     # (here the pair spans the whole sentence, so no shorter window is left)
     assert not any(("not only Linux" in w) != ("but other" in w) for w in windows)
+
+
+def test_a_thing_of_fixed_form_is_answered_only_in_that_form():
+    maintainers = ("If you have any questions, feel free to reach out to either Nate Prewitt, Ian Cordasco, "
+                   "or Seth Michael Larson, the primary maintainers.")
+    assert answer_from("What is Nate Prewitt's email address?", maintainers).abstained
+    contact = maintainers + " Nate Prewitt can be reached at nate@example.org for security reports."
+    assert "nate@example.org" in answer_from("What is Nate Prewitt's email address?", contact).answer
+    assert answer_from("What is the URL of the bug tracker?", "Bugs are tracked in the project's bug tracker.").abstained
+    tracker = "Bugs are tracked in the project's bug tracker at https://bugs.example.org/project."
+    assert "https://bugs.example.org" in answer_from("What is the URL of the bug tracker?", tracker).answer
+
+
+def test_a_count_is_not_answered_by_a_share_nor_a_day_by_a_version():
+    authors = ("Disclosure: I'm listed in the requests AUTHORS file but can claim credit for, oh, "
+               "about 0.0001% of the awesomeness.")
+    assert answer_from("How many people are listed in the Requests AUTHORS file?", authors).abstained
+    releases = "The requests[security] extra is officially deprecated and will be removed in Requests v2.26.0."
+    assert answer_from("On which day of the week are security releases published?", releases).abstained
+    weekly = "Security releases are published on Tuesdays, after the advisory is public."
+    assert "Tuesday" in answer_from("On which day of the week are security releases published?", weekly).answer
 
 
 def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
