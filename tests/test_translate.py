@@ -26,6 +26,7 @@ from conftest import CORPUS, ROOT
     ("西安何时被确定为国家制造业创新中心？", None, "date"),
     ("遂宁锂电池产值预计在哪一年突破1000亿元？", None, "date"),
     ("中国在全球创新指数中排名第几？", None, "rank"),
+    ("安全更新在星期几发布？", None, "date"),  # a weekday
     ("谁是四川省决策咨询委员会工业组副组长？", None, "name"),
     ("成都的旗舰产业是什么？", "What is flagship industry of Chengdu?", "other"),
     # 百分之多少 asks for a percentage as one question word, not "how much … percent"
