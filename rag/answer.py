@@ -521,8 +521,11 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         words = text.split()
         if q.person and sum(bool(re.fullmatch(r"[\d.,%]+", w)) for w in words) > 0.4 * len(words):
             return 0.0  # a table of figures names no one, whatever its row labels ("read_dict 19.7 24.3 …")
-        if q.person:  # a name written as code ("should_bypass_proxies", "iter_content()") or an acronym ("URIs") is no one
-            found = [m for m in found if not (re.search(r"_|\(\)", m.group(0)) or re.fullmatch(r"[A-Z]{2,}s?", m.group(0)))]
+        if q.person:  # a name written as code ("should_bypass_proxies", "iter_content()") or an acronym ("URIs") is no one,
+            # nor is a word capitalised only because it opens an item or follows a colon ("• Uploading your keys",
+            # "List [<options>]: List the entries"), an option ("-Wall") or a capitalised "This"
+            found = [m for m in found if not (re.search(r"_|\(\)", m.group(0)) or re.fullmatch(r"[A-Z]{2,}s?", m.group(0))
+                                              or m.group(0).lower() in STOPWORDS or _ITEM_OPENING.search(text, 0, m.start()))]
     if kind == "number" and q.duration:
         return 1.0 if _DURATION.search(text) else 0.5 if found else 0.0
     if not found:
@@ -537,6 +540,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
             return 0.0  # "how many people" is never answered by a share alone ("about 0.0001%")
         return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
+_ITEM_OPENING = re.compile(r"(?:^|[•:]|\d\.)\s*$|(?<!\w)-$")
 
 
 def _expands(question: str, text: str) -> bool:

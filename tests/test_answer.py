@@ -602,6 +602,12 @@ def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
     q = analyse("Who reported the proxy bug?")
     assert _type_evidence(q, "should_bypass_proxies now handles URIs without hostnames (e.g. files).") == 0.0
     assert _type_evidence(q, "The bug was reported by Matthew Daley of BugFuzz.") == 1.0
+    # nor by a word capitalised because it opens an item, follows a colon, is an option or a "This"
+    assert _type_evidence(q, "• Uploading your GPG and SSH keys to the tracker.") == 0.0
+    assert _type_evidence(q, "List [<log-options>]: List the stash entries that you currently have.") == 0.0
+    assert _type_evidence(q, "2. The archive: This manual applies to these packages as well.") == 0.0
+    assert _type_evidence(q, "GROFF calls TROFF with the default options -Wall -mtty-char.") == 0.0
+    assert _type_evidence(q, "Fix the exit status of psql (Peter Eisentraut).") == 1.0
 
 
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
