@@ -237,6 +237,7 @@ class Question:
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
     form: re.Pattern | None = None  # the form the thing asked for takes (an email address, a link)
+    conditions: list[frozenset[str]] = field(default_factory=list)  # per condition asked ("default"), the terms that state it
 
 
 _NOUN_PHRASE = re.compile(rf"((?:[A-Za-z][\w'’-]*\s+){{1,2}}?)([a-z][\w'’-]*)\s+(?i:{_alt(vocab.AUXILIARIES)})\b")
@@ -294,6 +295,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.reason = bool(_REASON_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
     analysed.form = next((_FORMS[noun] for noun in _FORMS if noun in asked), None)
+    analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms]
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -308,6 +310,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     return analysed
 
 
+_CONDITIONS = {stem(word): frozenset(stem(w) for w in words) for word, words in vocab.CONDITIONS.items()}
 _FORMS = {terms(noun)[-1]: re.compile(form) for noun, form in vocab.ANSWER_FORMS.items()}
 
 
@@ -844,7 +847,7 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if not f["neighbour"] or f["target_missing"] or f["form_missing"]:
+        if not f["neighbour"] or f["target_missing"] or f["form_missing"] or f["condition_missing"]:
             return False
         if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
@@ -978,6 +981,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
+        "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
         # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.
         "target_missing": float((bool(q.target) and set(q.target) <= q.acronyms

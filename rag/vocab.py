@@ -87,6 +87,10 @@ THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
 
+# A condition the question puts on its answer, and the words that state it: "What is the default X?"
+# is answered by a sentence that says what X is by default, not by any value of X.
+CONDITIONS = {"default": "default defaults defaulted normally unless otherwise initially".split()}
+
 # Things asked for whose answer has a fixed form: "What is X's email address?" is answered only by
 # an address, "What is the URL of …" only by a link (regular expressions).
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

@@ -514,6 +514,15 @@ def test_a_thing_of_fixed_form_is_answered_only_in_that_form():
     assert "https://bugs.example.org" in answer_from("What is the URL of the bug tracker?", tracker).answer
 
 
+def test_a_default_is_answered_only_by_a_sentence_that_states_one():
+    setting = "This is controlled by the wal_compression server setting. It compresses full-page images."
+    assert answer_from("What is the default setting of wal_compression?", setting).abstained
+    stated = setting + " The wal_compression setting defaults to off."
+    assert "defaults to off" in answer_from("What is the default setting of wal_compression?", stated).answer
+    normally = "The SQLITE_MAX_PAGE_COUNT parameter, which is normally set to 1073741823, caps the pages of a file."
+    assert "1073741823" in answer_from("What is the default SQLITE_MAX_PAGE_COUNT?", normally).answer
+
+
 def test_a_count_is_not_answered_by_a_share_nor_a_day_by_a_version():
     authors = ("Disclosure: I'm listed in the requests AUTHORS file but can claim credit for, oh, "
                "about 0.0001% of the awesomeness.")
