@@ -279,7 +279,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         about=terms(match.group(1)) if match else [],
         target=target, qualifiers=qualifiers,
         versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
-        given={k: frozenset(m.group(0).lower() for m in p.finditer(text)) for k, p in _PATTERNS.items()},
+        given={k: frozenset(m.group(0).lower() for m in p.finditer(text) if not _ARGUMENT.search(text, 0, m.start()))
+               for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
     described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
@@ -311,6 +312,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
 
 
 _CONDITIONS = {stem(word): frozenset(stem(w) for w in words) for word, words in vocab.CONDITIONS.items()}
+# A number written as a name's argument ("varchar(80)", "numeric(4, -2)") is part of that name: the
+# question does not already hold it as a fact ("How many characters can a varchar(80) column hold?": "80 characters").
+_ARGUMENT = re.compile(r"\w\((?:[^()]*,\s*)?-?$")
 _FORMS = {terms(noun)[-1]: re.compile(form) for noun, form in vocab.ANSWER_FORMS.items()}
 
 

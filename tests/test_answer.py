@@ -514,6 +514,13 @@ def test_a_thing_of_fixed_form_is_answered_only_in_that_form():
     assert "https://bugs.example.org" in answer_from("What is the URL of the bug tracker?", tracker).answer
 
 
+def test_a_number_written_as_a_names_argument_is_not_given_by_the_question():
+    text = "Varchar(80) specifies a data type that can store arbitrary character strings up to 80 characters in length."
+    assert "80 characters" in answer_from("How many characters can a varchar(80) column hold?", text).answer
+    # a number the question states as a fact is still no answer to it
+    assert answer_from("How many columns does a table with 80 characters have?", text).abstained
+
+
 def test_a_default_is_answered_only_by_a_sentence_that_states_one():
     setting = "This is controlled by the wal_compression server setting. It compresses full-page images."
     assert answer_from("What is the default setting of wal_compression?", setting).abstained
