@@ -59,7 +59,7 @@ QUANTITY_NOUNS = """output value scale size revenue gdp growth rate percentage p
 investment production figure number total increase decrease decline drop fall rise surge budget capacity worth
 population price cost income profit sales salary count length width height weight speed temperature
 duration limit maximum minimum average voltage resistance impedance capacitance inductance frequency
-amplitude wavelength pressure resolution gain distance mass volume density""".split()
+amplitude wavelength pressure resolution gain distance mass volume density constant coefficient ratio""".split()
 # Nouns that name a kind of thing a name answers: "what company …" wants a name.
 NAME_NOUNS = """company companies firm firms city cities province provinces country countries state states
 organisation organization organisations organizations enterprise enterprises brand brands ministry agency

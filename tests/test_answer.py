@@ -131,6 +131,7 @@ def test_no_passages_means_abstention():
     ("How often is the average speed updated?", "number"),  # "every 5 seconds"
     ("How long does a checkpoint take?", "number"),
     ("On which day of the week are security releases published?", "date"),
+    ("What dielectric constant was found for the window glass?", "number"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
