@@ -128,7 +128,9 @@ _DURATION = re.compile(rf"(?:\d|\b(?:{_alt(vocab.DURATION_QUANTIFIERS + vocab.NU
                        rf"{_alt(vocab.DURATION_UNITS)}\b|\b{_alt(vocab.FREQUENCY_WORDS)}\b", re.I)
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
-_VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
+# ("What is the latest version of dh-make?": "dh-make")
+_VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)"
+                            rf"|\bwhat\s+(?:is|was)\s+the\s+(?:[\w'’-]+\s+)?{_alt(vocab.VERSION_WORDS)}\s+of\s+(?:the\s+)?([\w.+'’-]+)", re.I)
 # "What does DER stand for?" asks for the words an acronym is made of.
 _EXPANSION_ASKED = re.compile(r"\bwhat\s+(?:does|do|did)\s+(?:the\s+(?:name|acronym|abbreviation|term)\s+)?[\"“']?"
                               r"([A-Z][A-Za-z0-9&-]*[A-Z][A-Za-z0-9&-]*)[\"”']?\s+(?:stand\s+for|mean)\b", re.I)
@@ -278,7 +280,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
         about=terms(match.group(1)) if match else [],
         target=target, qualifiers=qualifiers,
-        versioned=terms(version.group(1)) if (version := _VERSION_ASKED.search(text)) else [],
+        versioned=terms(version.group(1) or version.group(2) or "") if (version := _VERSION_ASKED.search(text)) else [],
         given={k: frozenset(m.group(0).lower() for m in p.finditer(text) if not _ARGUMENT.search(text, 0, m.start()))
                for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))

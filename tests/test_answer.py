@@ -132,6 +132,7 @@ def test_no_passages_means_abstention():
     ("How long does a checkpoint take?", "number"),
     ("On which day of the week are security releases published?", "date"),
     ("What dielectric constant was found for the window glass?", "number"),
+    ("What is the latest version of dh-make?", "version"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
