@@ -544,9 +544,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if kind != "number" or q.sort is None:
         return 1.0
     sorts = {_sort_of(text, m) for m in found}
+    if q.sort in ("count", "amount") and sorts == {"percent"}:
+        return 0.0  # "how many people" or "what output value" is never answered by a share alone ("about 0.0001%")
     if q.sort == "count":
-        if sorts == {"percent"}:
-            return 0.0  # "how many people" is never answered by a share alone ("about 0.0001%")
         return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
 

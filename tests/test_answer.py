@@ -536,6 +536,8 @@ def test_a_count_is_not_answered_by_a_share_nor_a_day_by_a_version():
     authors = ("Disclosure: I'm listed in the requests AUTHORS file but can claim credit for, oh, "
                "about 0.0001% of the awesomeness.")
     assert answer_from("How many people are listed in the Requests AUTHORS file?", authors).abstained
+    share = "The added value of the city's manufacturing industry should reach 20% of GDP in 2030."
+    assert answer_from("What was the output value of the city's manufacturing industry in 2030?", share).abstained
     releases = "The requests[security] extra is officially deprecated and will be removed in Requests v2.26.0."
     assert answer_from("On which day of the week are security releases published?", releases).abstained
     weekly = "Security releases are published on Tuesdays, after the advisory is public."
