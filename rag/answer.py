@@ -427,10 +427,17 @@ def _definition_of(question: str) -> re.Pattern | None:
 _PURPOSE_ASKED = re.compile(r"^\W*what\s+(?:does|do)\s+.+\s+do\s*\??\s*$|\bused\s+for\s*\??\s*$", re.I)
 
 
+# "What is the identification number of a process called?" asks for a name, whatever the thing named.
+_NAME_ASKED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s*\??\s*$", re.I)
+_NAMED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?\w", re.I)
+
+
 def answer_type(question: str) -> str:
     question = as_question(question)
     if _PURPOSE_ASKED.search(question):
         return "other"
+    if _NAME_ASKED.search(question):
+        return "name"
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
@@ -521,6 +528,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
                  and not (text[m.start() - 1:m.start()] == "[" and text[m.end():m.end() + 1] == "]")
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())]
+    if kind == "name" and _NAME_ASKED.search(q.text) and _NAMED.search(text):
+        return 1.0  # "… an identification number known as pid"
     if kind == "name":
         # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its
         # history) is no answer to "who" or "which".

@@ -46,7 +46,7 @@ OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each 
 ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 # "How long / how often …?" is answered by a stretch of time ("every 5 seconds", "several weeks", "daily").
 DURATION_UNITS = "second seconds minute minutes hour hours day days week weeks month months year years".split()
-DURATION_QUANTIFIERS = ["a few", "several", "many", "every", "each", "some", "a couple of"]
+DURATION_QUANTIFIERS = ["a few", "several", "many", "every", "each", "some", "a couple of", "per", "once a", "twice a"]
 FREQUENCY_WORDS = "hourly daily nightly weekly monthly yearly annually regularly periodically".split()
 # Words that place a question in time ("in the first quarter", "annually"): context, not what it is about.
 TIME_WORDS = """first second third fourth quarter half year month week day annual annually yearly period end

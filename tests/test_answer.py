@@ -133,6 +133,7 @@ def test_no_passages_means_abstention():
     ("On which day of the week are security releases published?", "date"),
     ("What dielectric constant was found for the window glass?", "number"),
     ("What is the latest version of dh-make?", "version"),
+    ("What is the identification number of a process called?", "name"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
@@ -544,6 +545,12 @@ def test_a_count_is_not_answered_by_a_share_nor_a_day_by_a_version():
     assert "Tuesday" in answer_from("On which day of the week are security releases published?", weekly).answer
 
 
+def test_what_x_is_called_is_answered_by_the_name_it_is_known_by():
+    text = ("The kernel is in charge of creating and tracking processes. It keeps information about this process, "
+            "the most visible of which is an identification number known as pid (process identifier).")
+    assert "known as pid" in answer_from("What is the identification number of a process called?", text).answer
+
+
 def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
     text = ("Once you have received a review, your patch is either uploaded or needs work. "
             "You will then receive a review anywhere between several hours from submitting the patch to several weeks. "
@@ -552,6 +559,9 @@ def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
     speed = ("The second last element is the instantaneous average speed. "
              "This value is updated every 5 seconds and reflects the rate of data transfer for that period.")
     assert "every 5 seconds" in answer_from("How often is the instantaneous average speed updated?", speed).answer
+    weekly = ("The administrators are aware of the limits in their backup policy. "
+              "Furthermore, they do an incremental backup on DVD-ROM once per week.")
+    assert "once per week" in answer_from("How often do the administrators make an incremental backup on DVD-ROM?", weekly).answer
 
 
 def test_the_thing_asked_for_is_the_head_of_its_phrase_and_an_expletive_it_refers_to_nothing():
