@@ -6,11 +6,13 @@ citation can point at the exact sentence a user can check.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -228,20 +230,36 @@ _SENTENCE_RUN = 25  # letters: no English word is this long
 def _unglued(text: str) -> str:
     """Glued English words split apart by word frequencies (wordninja's list of 125k words), in a
     document that shows the fault: three or more runs of 18 letters that split into three words or
-    more. A split into fewer words, or with a fragment, is more likely one long word cut wrongly."""
-    runs = set(_GLUED.findall(text))
-    if sum(len(run) >= _SURELY_GLUED for run in runs) < 3:
+    more. A split into fewer words, or with a fragment, is more likely one long word cut wrongly,
+    unless the run is no word at all ("softwarepackages")."""
+    runs = {run for run in _GLUED.findall(text) if len(run) >= _SURELY_GLUED}
+    if len(runs) < 3:
         return text
     import wordninja
 
-    splits = {run: wordninja.split(run) for run in runs}
-    # In a run too short to be a sentence, a piece of one or two letters that is no function word means
-    # a long word was cut ("op to electronics"); in a longer one it is a name wordninja does not know ("dch").
-    splits = {run: words for run, words in splits.items() if len(words) >= 3 and (
-              len(run) >= _SENTENCE_RUN or all(len(w) > 2 or w.lower() in vocab.STOPWORDS for w in words))}
-    if sum(len(run) >= _SURELY_GLUED for run in splits) < 3:
+    if sum(len(words) >= 3 and _plausible(run, words) for run, words in ((r, wordninja.split(r)) for r in runs)) < 3:
         return text
+    # Such a document also lost the spaces around numbers and after its commas ("more than59100software
+    # packages", "stable,but"); a word run into a number is a glued one too.
+    text = _GLUED_AROUND.sub(" ", text)
+    known = _word_costs()
+    splits = {}
+    for run in set(_GLUED.findall(text)):
+        words = wordninja.split(run)
+        if (len(words) >= 3 or (len(words) == 2 and run.lower() not in known)) and _plausible(run, words):
+            splits[run] = words
     return _GLUED.sub(lambda m: " ".join(splits[m[0]]) if m[0] in splits else m[0], text)
+
+
+def _plausible(run: str, words: list[str]) -> bool:
+    """In a run too short to be a sentence, a piece of one or two letters that is no function word means
+    a long word was cut ("op to electronics"); in a longer one it is a name wordninja does not know ("dch")."""
+    return len(run) >= _SENTENCE_RUN or all(len(w) > 2 or w.lower() in vocab.STOPWORDS for w in words)
+
+
+# where a glued document lost a space: between a word and a number of two digits or more, and after a
+# comma or an opening bracket between words (not in "ext4", "1,000" or "f(x)")
+_GLUED_AROUND = re.compile(r"(?<=[a-z]{3})(?=\d{2})|(?<=\d{2})(?=[a-z]{3})|(?<=[a-z],)(?=[a-z])|(?<=[a-z]{2})(?=\([a-z]{2})")
 
 
 _EDGE_LINES = 2  # how many lines at the top and at the bottom of a page may be its header or footer
@@ -706,6 +724,9 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
     if not lines:
         return []
     width = statistics.quantiles([len(line) for line in lines], n=10)[-1] if len(lines) > 1 else len(lines[0])
+    # The compounds the document writes with a hyphen inside a line ("non-free") keep it across a line end.
+    compounds = frozenset(w.lower() for line in lines for w in re.findall(r"[A-Za-z]+-[a-z]+", line))
+    join = partial(_join_wrapped, compounds=compounds)
     blocks: list[tuple[bool, str]] = []
     current: list[str] = []
     columns: list[str] = []  # the header of the text table being read ("|Section | Section contents |")
@@ -714,7 +735,7 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
         line = lines[i]
         if _is_text_row(line):  # a row of a table drawn in text is a unit: "Section: 2; Section contents: …"
             if current:
-                blocks.append((False, _join_wrapped(current)))
+                blocks.append((False, join(current)))
                 current = []
             cells = [" ".join(cell.split()) for cell in line.strip().strip("|").split("|")]
             if columns:
@@ -728,17 +749,17 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
                 and not _ends_open(current[-1]):
             # A short line that ends no sentence did not wrap: it stands alone (a cover's title, an
             # address line), and what follows starts afresh ("Preface" / "The PHOENIX project …").
-            blocks.append((False, _join_wrapped(current)))
+            blocks.append((False, join(current)))
             current = []
         elif current and current[0].startswith(_BULLETS) and len(current[-1]) < 0.8 * width:
             # An item goes on only while its lines wrap: after a short one, what follows is no longer it
             # ("• Repeat with different capacitors" / "Observation" / "The empty socket measures 34 pF.").
-            blocks.append((False, _join_wrapped(current)))
+            blocks.append((False, join(current)))
             current = []
         at_start = not current or current[-1].endswith(_TERMINAL)
         if at_start and _is_label(line, lines[i + 1] if i + 1 < len(lines) else ""):
             if current:
-                blocks.append((False, _join_wrapped(current)))
+                blocks.append((False, join(current)))
                 current = []
             # "Chapter 2" / "Electricity" and "CHAPTER" / "ONE" are one heading; a cover's lines are not.
             if blocks and blocks[-1][0] and (_only_numbers(blocks[-1][1])
@@ -749,7 +770,7 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
         elif len(line) < 120 and _NUMBERED_HEADING.match(line) and (at_start or (_SUBSECTION.match(line) and len(line) < 80)) \
                 and (_words(line) <= 8 or _title_cased(line)):  # not a numbered step ("1. Build your package and …")
             if current:
-                blocks.append((False, _join_wrapped(current)))
+                blocks.append((False, join(current)))
                 current = []
             # A heading may wrap onto a short second line ("… Manufacturing" / "Industry").
             if i + 1 < len(lines) and len(lines[i + 1]) < 40 and not lines[i + 1].endswith(_TERMINAL):
@@ -757,15 +778,15 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
             blocks.append((True, line))
         else:
             if line.startswith(_BULLETS) and current:
-                blocks.append((False, _join_wrapped(current)))
+                blocks.append((False, join(current)))
                 current = []
             current.append(line)
             if line.endswith(_TERMINAL) and len(line) < 0.8 * width:
-                blocks.append((False, _join_wrapped(current)))
+                blocks.append((False, join(current)))
                 current = []
         i += 1
     if current:
-        blocks.append((False, _join_wrapped(current)))
+        blocks.append((False, join(current)))
     return blocks
 
 
@@ -802,15 +823,38 @@ def _is_label(line: str, after: str) -> bool:
 _PATH_GOES_ON = re.compile(r"[\w$.-]*[\w)][/.][\w*$(]")
 
 
-def _join_wrapped(lines: list[str]) -> str:
+def _join_wrapped(lines: list[str], compounds: frozenset[str] = frozenset()) -> str:
     parts = [lines[0]]
     for previous, line in zip(lines, lines[1:]):
         # "high- caliber" was one word broken at the line end, and so was a path ("/usr/ share/doc/…",
         # "/run/ crond.pid") when it goes on into more of a path.
-        glued = (re.search(r"[a-z]-$", previous[-2:]) and line[:1].islower()) \
-            or (previous.endswith("/") and _PATH_GOES_ON.match(line))
+        hyphenated = re.search(r"[a-z]-$", previous[-2:]) and line[:1].islower()
+        if hyphenated and _soft_hyphen(previous, line, compounds):
+            parts[-1] = parts[-1][:-1]
+        glued = hyphenated or (previous.endswith("/") and _PATH_GOES_ON.match(line))
         parts.append(line if glued else f" {line}")
     return "".join(parts)
+
+
+def _soft_hyphen(before: str, after: str, compounds: frozenset[str]) -> bool:
+    """The hyphen at the end of before only breaks a word across the line ("re-" "spectively", "spec-"
+    "ified"), by word frequencies: the word whole is likelier than its two parts. A compound keeps its
+    hyphen ("high-" "caliber", "state-of-" "the-art"), and so does one the document hyphenates elsewhere."""
+    left = re.search(r"[A-Za-z]+-$", before)
+    right = re.match(r"[a-z]+", after)
+    if not left or not right or f"{left[0]}{right[0]}".lower() in compounds:
+        return False
+    cost = _word_costs()
+    head, tail = left[0][:-1].lower(), right[0]
+    whole = cost.get(head + tail)
+    return whole is not None and whole < cost.get(head, math.inf) + cost.get(tail, math.inf)
+
+
+@lru_cache(maxsize=1)
+def _word_costs() -> dict[str, float]:
+    import wordninja
+
+    return wordninja.DEFAULT_LANGUAGE_MODEL._wordcost
 
 
 def _looks_like_heading(line: str) -> bool:

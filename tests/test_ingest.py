@@ -320,6 +320,10 @@ def test_words_a_pdf_extraction_glued_together_are_split_apart_and_long_words_st
                                "The optoelectronics industry grew.")
     clean = "The optoelectronics and internationalization of Xi'an's manufacturing industry."
     assert _unglued(clean) == clean  # a document without the fault is left exactly as it is
+    # such a document also lost the spaces around its numbers and after its commas
+    numbers = glued + " Debianincludesmorethan59100softwarepackages, Itgrewwithabout1012volunteers. It is stable,but old; ext4."
+    assert _unglued(numbers).endswith("Debian includes more than 59100 software packages, It grew with about 1012 volunteers. "
+                                      "It is stable, but old; ext4.")
 
 
 def test_typeset_ligatures_read_as_their_letters(tmp_path):
@@ -333,6 +337,16 @@ def test_a_path_broken_at_a_line_end_is_one_word_again():
     assert _join_wrapped(["The crond PID file is named /run/", "crond.pid and lives in /usr/", "share/doc for good."]) \
         == "The crond PID file is named /run/crond.pid and lives in /usr/share/doc for good."
     assert _join_wrapped(["It has the leading debian/", "for simplicity."]) == "It has the leading debian/ for simplicity."
+
+
+def test_a_word_hyphenated_at_a_line_end_is_one_word_again_and_a_compound_keeps_its_hyphen():
+    from rag.ingest import _join_wrapped
+
+    assert _join_wrapped(["The actual output may differ from the spec-", "ified 1 mA, re-", "spectively."]) \
+        == "The actual output may differ from the specified 1 mA, respectively."
+    assert _join_wrapped(["A high-", "caliber tool, state-of-", "the-art."]) == "A high-caliber tool, state-of-the-art."
+    # the document's own spelling wins: "non-free" written so elsewhere stays so across a line end
+    assert _join_wrapped(["the non-", "free section"], frozenset({"non-free"})) == "the non-free section"
 
 
 def test_a_pre_block_is_program_code_or_output(tmp_path):
