@@ -34,7 +34,7 @@ WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 DEFINING_VERBS = ["is", "are", "was", "were", "refers to", "means", "stands for", "allows", "lets", "provides",
                   "implements", "contains", "helps", "can be", "is used", "are used"]
 # … or by one that names it: "These projects are called “Upstreams”".
-NAMING_WORDS = ["called", "known as", "referred to as", "named"]
+NAMING_WORDS = ["called", "known as", "referred to as", "named", "a.k.a.", "aka"]
 # "Why …?" is answered by a sentence that gives a reason.
 REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a result", "therefore", "thus",
                   "otherwise", "which means", "to avoid", "to prevent", "to ensure", "to allow", "to make sure",

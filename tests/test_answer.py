@@ -549,6 +549,8 @@ def test_what_x_is_called_is_answered_by_the_name_it_is_known_by():
     text = ("The kernel is in charge of creating and tracking processes. It keeps information about this process, "
             "the most visible of which is an identification number known as pid (process identifier).")
     assert "known as pid" in answer_from("What is the identification number of a process called?", text).answer
+    aka = "Currently there are three versions. Release 11, a.k.a. the stable distribution or bullseye, is well tested."
+    assert "bullseye" in answer_from("What is the stable distribution of release 11 called?", aka).answer
 
 
 def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
