@@ -403,6 +403,8 @@ def test_when_is_answered_by_a_time_of_day_or_for_a_present_event_by_its_occasio
 def test_an_faq_question_in_the_text_is_no_answer_and_who_wants_someone_named():
     faq = "(9) What is the maximum size of a VARCHAR in SQLite? SQLite does not enforce the length of a VARCHAR."
     assert "(9)" not in answer_from("What is the maximum length of a table name in SQLite?", faq).answer
+    from rag.answer import _ASKING
+    assert _ASKING.match("2.5 Why does the official CD-ROM contain sym-links for unstable?")  # a numbered FAQ entry
     # A "?" glued to a run-on PDF line does not make its fact a question.
     assert "2.19" in answer_from("What value did the comparison give for the unknown resistor?",
                                  "Unknown resistor value = 2.746 1.254mA = 2.19kΩ What is the limitation of this method ?").answer
