@@ -95,7 +95,10 @@ CONDITIONS = {"default": "default defaults defaulted normally unless otherwise i
 # an address, "What is the URL of …" only by a link (regular expressions).
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _LINK = r"\b(?:https?|ftp)://\S+|\bwww\.\S+"
-ANSWER_FORMS = {"email": _EMAIL, "e-mail": _EMAIL, "url": _LINK, "homepage": _LINK, "website": _LINK}
+# A licence is named as one ("GNU General Public License", "Free Documentation License") or by its short name.
+_LICENCE = r"\bLicen[cs]e\b|\b(?:A|L)?GPL|\b(?:GFDL|FDL|MIT|BSD|MPL|ISC|CC[- ]BY|CC0|Apache|Artistic)\b|public domain"
+ANSWER_FORMS = {"email": _EMAIL, "e-mail": _EMAIL, "url": _LINK, "homepage": _LINK, "website": _LINK,
+                "license": _LICENCE, "licence": _LICENCE}
 
 # A price is stated in money: a currency sign before the number ("$40", "Rs. 3000") or a currency
 # after it ("40 yuan", "3 million dollars").

@@ -517,6 +517,10 @@ def test_a_thing_of_fixed_form_is_answered_only_in_that_form():
     assert answer_from("What is the URL of the bug tracker?", "Bugs are tracked in the project's bug tracker.").abstained
     tracker = "Bugs are tracked in the project's bug tracker at https://bugs.example.org/project."
     assert "https://bugs.example.org" in answer_from("What is the URL of the bug tracker?", tracker).answer
+    certifi = "Requests uses certificates from the package certifi. The certifi package is maintained separately."
+    assert answer_from("Which license does certifi use?", certifi).abstained
+    licensed = certifi + " It is distributed under the Mozilla Public License 2.0."
+    assert "Mozilla Public License" in answer_from("Which license does certifi use?", licensed).answer
 
 
 def test_a_number_written_as_a_names_argument_is_not_given_by_the_question():
