@@ -305,7 +305,8 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 
 # A footnote at a page's foot: its mark glued to its first word or link ("2For information …",
 # "1http://expeyes.in/…"), as a superscript extracts.
-_PDF_FOOTNOTE = re.compile(r"\s*\d{1,2}(?=[A-Z][a-z]+\b|https?://|www\.)")
+_PDF_FOOTNOTE = re.compile(r"\s*(\d{1,2})()(?=[A-Z][a-z]+\b|https?://|www\.)")
+_SPACED_FOOTNOTE = re.compile(r"\s*(\d{1,3})(\s+)(?=\S)")
 
 
 def _footnotes_last(pages: list[str]) -> list[str]:
@@ -314,16 +315,36 @@ def _footnotes_last(pages: list[str]) -> list[str]:
     a footnote runs into the sentence that the page break cut ("differentiated to 4http://…") or into
     the next page's first sentence."""
     kept, notes = [], []
+    last = 0  # the number of the last footnote seen: footnotes are numbered on through the document
     for page in pages:
         lines = page.splitlines()
-        start = next((i for i in range(max(1, len(lines) * 2 // 3), len(lines)) if _PDF_FOOTNOTE.match(lines[i])), len(lines))
-        kept.append("\n".join(lines[:start]))
+        start = next((i for i in range(max(1, len(lines) * 2 // 3), len(lines))
+                      if _footnote_mark(lines[i], last, lines[:i])), len(lines))
+        body = "\n".join(lines[:start])
         for line in lines[start:]:
-            mark = _PDF_FOOTNOTE.match(line)
+            mark = _footnote_mark(line, last, lines[:start])
             if mark:
                 notes.append("")
+                last = int(mark.group(1))
+                # (its mark in the text, "… used by scripts. 1", goes too)
+                body = re.sub(rf"(?<=[.,;:)])\s{last}(?=\s|$)", "", body, count=1, flags=re.M) if mark.group(2) else body
             notes.append(line[mark.end():] if mark else line)
+        kept.append(body)
     return kept + (["\n".join(notes)] if notes else [])
+
+
+def _footnote_mark(line: str, last: int, above: list[str]) -> re.Match | None:
+    """The footnote mark that starts line: glued to the note's first word or link ("2For information",
+    "1http://…"), or, spaced ("3 Systems that use …"), the next number of the document's footnotes
+    when the page's text above carries it as a mark ("… used by scripts. 3")."""
+    glued = _PDF_FOOTNOTE.match(line)
+    if glued:
+        return glued
+    spaced = _SPACED_FOOTNOTE.match(line)
+    if not spaced or not last < int(spaced.group(1)) <= last + 3:
+        return None
+    mark = re.compile(rf"[.,;:)]\s{spaced.group(1)}(?=\s|$)", re.M)
+    return spaced if any(mark.search(text) for text in above) else None
 
 
 # --- HTML, including HTML whose tags were escaped with spaces ("< p >", "< / p >") ---

@@ -245,6 +245,21 @@ def test_a_pdfs_footnotes_leave_their_page_and_the_sentence_the_page_break_cut()
     assert _footnotes_last(["1Introduction\nWord one.\nWord two."]) == ["1Introduction\nWord one.\nWord two."]
 
 
+def test_a_spaced_footnote_is_the_next_of_the_documents_notes_and_leaves_with_its_mark():
+    from rag.ingest import _footnotes_last
+
+    pages = ["3.4.1. Purpose\n/bin contains commands used by the system administrator.\nIt may also contain commands"
+             " which are used indirectly by scripts. 1\n3.4.2. Requirements\nThere must be no subdirectories in /bin.\n"
+             "1 Command binaries that are not essential enough to place into /bin must be placed in /usr/bin.",
+             "3.5. Steps\nDo these in order.\nThey are listed below.\n1 Install the package.\n2 Configure it."]
+    kept = _footnotes_last(pages)
+    assert kept[0] == ("3.4.1. Purpose\n/bin contains commands used by the system administrator.\nIt may also contain "
+                       "commands which are used indirectly by scripts.\n3.4.2. Requirements\nThere must be no subdirectories in /bin.")
+    # a numbered list at a page's foot is no footnote: the text above marks no note 2
+    assert kept[1] == pages[1]
+    assert kept[2] == "\nCommand binaries that are not essential enough to place into /bin must be placed in /usr/bin."
+
+
 def test_a_cover_is_lines_and_a_numbered_step_is_no_heading():
     from rag.ingest import _reflow
 
