@@ -127,6 +127,8 @@ _DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
 _DURATION = re.compile(rf"(?:\d|\b(?:{_alt(vocab.DURATION_QUANTIFIERS + vocab.NUMBER_WORDS)}))\s*"
                        rf"{_alt(vocab.DURATION_UNITS)}\b|\b{_alt(vocab.FREQUENCY_WORDS)}\b", re.I)
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
+_LENGTH = re.compile(rf"\s*{_alt(vocab.LENGTH_UNITS)}\b", re.I)
+_NUMERAL = re.compile(r"\$?\s?[\d.,]*")
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
 # ("What is the latest version of dh-make?": "dh-make")
 _VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)"
@@ -545,7 +547,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
             found = [m for m in found if not (re.search(r"_|\(\)", m.group(0)) or re.fullmatch(r"[A-Z]{2,}s?", m.group(0))
                                               or m.group(0).lower() in STOPWORDS or _ITEM_OPENING.search(text, 0, m.start()))]
     if kind == "number" and q.duration:
-        return 1.0 if _DURATION.search(text) else 0.5 if found else 0.0
+        # ("How long is the synopsis?" may ask a length, "80 characters"; "a four-stage rocket" is neither)
+        return 1.0 if _DURATION.search(text) else 0.5 if any(_LENGTH.match(text, end) for m in found
+                                                               for end in (m.end(), m.start() + len(_NUMERAL.match(m.group(0))[0]))) else 0.0
     if not found:
         return 0.5 if kind == "date" and q.occasion and _OCCASION.search(text) else 0.0
     if kind == "number" and q.units is not None:

@@ -47,6 +47,8 @@ ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".sp
 # "How long / how often …?" is answered by a stretch of time ("every 5 seconds", "several weeks", "daily").
 DURATION_UNITS = "second seconds minute minutes hour hours day days week weeks month months year years".split()
 DURATION_QUANTIFIERS = ["a few", "several", "many", "every", "each", "some", "a couple of", "per", "once a", "twice a"]
+# "How long" may ask a length rather than a time: "80 characters", "3 lines", "2 m".
+LENGTH_UNITS = "characters chars letters digits words lines pages columns bytes kb mb gb cm mm m km metres meters inches feet miles".split()
 FREQUENCY_WORDS = "hourly daily nightly weekly monthly yearly annually regularly periodically".split()
 # Words that place a question in time ("in the first quarter", "annually"): context, not what it is about.
 TIME_WORDS = """first second third fourth quarter half year month week day annual annually yearly period end

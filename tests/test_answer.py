@@ -567,6 +567,9 @@ def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
     speed = ("The second last element is the instantaneous average speed. "
              "This value is updated every 5 seconds and reflects the rate of data transfer for that period.")
     assert "every 5 seconds" in answer_from("How often is the instantaneous average speed updated?", speed).answer
+    assert answer_from("How long does a typical boot take?", "The typical boot process is like a four-stage rocket.").abstained
+    assert "80 characters" in answer_from("How long may the synopsis line be?",
+                                          "The synopsis line should not exceed 80 characters.").answer  # a length
     weekly = ("The administrators are aware of the limits in their backup policy. "
               "Furthermore, they do an incremental backup on DVD-ROM once per week.")
     assert "once per week" in answer_from("How often do the administrators make an incremental backup on DVD-ROM?", weekly).answer
