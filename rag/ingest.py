@@ -537,9 +537,10 @@ _PROMPT = re.compile(r"^(?:[$#%>]|>>>)\s")  # a terminal's or an interpreter's p
 
 def _is_program(lines: list[str]) -> bool:
     """Lines of program code or configuration, or a terminal session: code by its marks, or lines that
-    end as statements and blocks do ("Architecture "i386";", "};"), or a session that starts at a prompt."""
-    ends = sum(line.endswith((";", "{", "}", "(", ")", "\\", "};")) for line in lines)
-    return is_code(" ".join(lines)) or 3 * ends >= len(lines) or bool(_PROMPT.match(lines[0]))
+    end as statements and blocks do ("Architecture "i386";", "};", "class Dog:") or start at a prompt
+    (">>> d.kind"), or a session that starts at a prompt."""
+    statements = sum(line.endswith((";", "{", "}", "(", ")", "\\", "};", ":")) or bool(_PROMPT.match(line)) for line in lines)
+    return is_code(" ".join(lines)) or 3 * statements >= len(lines) or bool(_PROMPT.match(lines[0]))
 
 
 def _is_chrome(attrs: list) -> bool:

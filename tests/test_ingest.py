@@ -380,11 +380,17 @@ APT
 </pre><pre class="screen">
 ERROR:  insert or update on table "weather" violates
 foreign key constraint "weather_city_fkey"
+</pre><pre>
+class Dog:
+    kind = 'canine'         # class variable shared by all instances
+    def __init__(self, name):
+        self.name = name    # instance variable unique to each instance
 </pre>""")
     blocks = d.text.split("\n\n")
     assert blocks[1] == "name | elevation -----------+----------- Las Vegas | 2174 Mariposa | 1953 (2 rows)"
     assert blocks[2] == 'APT\n{\n/* This is not necessary if the two machines are the same arch */\nArchitecture "i386";\n};'
     assert blocks[3] == 'ERROR: insert or update on table "weather" violates foreign key constraint "weather_city_fkey"'
+    assert blocks[4].startswith("class Dog:\nkind = 'canine'")  # Python: lines that open blocks
 
 
 def test_a_short_line_that_stops_on_an_open_word_goes_on():
