@@ -609,6 +609,14 @@ def _measure_match(q: Question, text: str) -> float:
 _NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
 
 
+_FRAME_TERMS = frozenset(t for w in vocab.HOW_QUANTITY + vocab.NAMING_WORDS for t in terms(w))
+
+
+def _asks_about_nothing(q: Question) -> bool:
+    """The question names nothing to look for, only its frame: "How long?", "Which day?", "What is it called?"."""
+    return not set(q.terms) - _FRAME_TERMS - set(q.target)
+
+
 def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     """The thing asked about is named with words the corpus never uses, so no passage can answer it:
     the "unemployment rate" asked about, the "charging stations" counted in a corpus about industrial
@@ -808,7 +816,7 @@ class ExtractiveGenerator:
             return Answer(question, NOT_COVERED, True)
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
-        if not supported or not q.terms or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
+        if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages)

@@ -551,6 +551,13 @@ def test_a_count_is_not_answered_by_a_share_nor_a_day_by_a_version():
     assert "Tuesday" in answer_from("On which day of the week are security releases published?", weekly).answer
 
 
+def test_a_question_that_names_nothing_but_its_frame_is_not_answered():
+    text = "The backup runs once per week. It is called dirvish and takes several hours."
+    for question in ("How long?", "How often?", "What is it called?", "Which day?"):
+        assert answer_from(question, text).abstained, question
+    assert "several hours" in answer_from("How long does the backup take?", text).answer
+
+
 def test_what_x_is_called_is_answered_by_the_name_it_is_known_by():
     text = ("The kernel is in charge of creating and tracking processes. It keeps information about this process, "
             "the most visible of which is an identification number known as pid (process identifier).")
