@@ -219,7 +219,7 @@ def _question_word(text: str) -> tuple[str, str, str, str]:
     found = list(pattern.finditer(text))
     if not found:
         return "other", "", text, ""
-    order = ["date", "rank", "number", "list", "name", "yesno", "other"]
+    order = ["date", "rank", "number", "version", "list", "name", "yesno", "other"]
     match = min(found, key=lambda m: (order.index(words[m.group(0)][0]), m.start()))
     kind, english = words[match.group(0)]
     return kind, english, text[:match.start()], text[match.end():]
