@@ -30,6 +30,7 @@ from conftest import CORPUS, ROOT
     # software documentation's words, where CC-CEDICT's first sense is another ("默认" = "agree tacitly")
     ("init程序的默认文件路径是什么？", "What is default file path of init program?", "other"),
     ("默认端口是多少？", "How much is the default port?", "number"),
+    ("项目成员会在多长时间内回应报告的安全漏洞？", None, "number"),  # 多长时间: how long
     ("哪个版本引入了这个功能？", "Which version introduced this function?", "version"),
     ("谁是四川省决策咨询委员会工业组副组长？", None, "name"),
     ("成都的旗舰产业是什么？", "What is flagship industry of Chengdu?", "other"),
