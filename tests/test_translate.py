@@ -164,3 +164,10 @@ def test_a_number_too_long_for_a_float_is_read_without_error():
     # Found by the ask fuzzer: 400 digits before 万 overflowed float -> int.
     for question in ("9" * 400 + "万是多少？", "百分之" + "9" * 400):
         assert "∞" in translate(question, known=lambda term: True).question
+
+
+def test_programming_words_read_as_a_programmer_writes_them():
+    # CC-CEDICT's first senses: 语句 "sentence", 实例 "actual example", 异常 "exceptional"
+    assert "pass statement" in translate("pass语句做什么？").question
+    assert "built-in function checks instance" in translate("哪个内置函数检查实例的类型？").question
+    assert translate("除以零时会引发哪个异常？").question.startswith("Which exception divided by zero when raised")
