@@ -240,6 +240,7 @@ class Question:
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
+    named: bool = False  # "What is X called?": what X is known as answers ("… known as pid")
     form: re.Pattern | None = None  # the form the thing asked for takes (an email address, a link)
     conditions: list[frozenset[str]] = field(default_factory=list)  # per condition asked ("default"), the terms that state it
 
@@ -295,6 +296,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
+    analysed.named = bool(_NAME_ASKED.search(text))
     if kind == "other":
         analysed.defines = _definition_of(text)
         analysed.reason = bool(_REASON_ASKED.match(text))
@@ -530,7 +532,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
                  and not (text[m.start() - 1:m.start()] == "[" and text[m.end():m.end() + 1] == "]")
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())]
-    if kind == "name" and _NAME_ASKED.search(q.text) and _NAMED.search(text):
+    if kind == "name" and q.named and _NAMED.search(text):
         return 1.0  # "… an identification number known as pid"
     if kind == "name":
         # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its
@@ -548,8 +550,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
                                               or m.group(0).lower() in STOPWORDS or _ITEM_OPENING.search(text, 0, m.start()))]
     if kind == "number" and q.duration:
         # ("How long is the synopsis?" may ask a length, "80 characters"; "a four-stage rocket" is neither)
-        return 1.0 if _DURATION.search(text) else 0.5 if any(_LENGTH.match(text, end) for m in found
-                                                               for end in (m.end(), m.start() + len(_NUMERAL.match(m.group(0))[0]))) else 0.0
+        return 1.0 if _DURATION.search(text) else 0.5 if any(_is_length(text, m) for m in found) else 0.0
     if not found:
         return 0.5 if kind == "date" and q.occasion and _OCCASION.search(text) else 0.0
     if kind == "number" and q.units is not None:
@@ -565,6 +566,13 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
 
 
 _ITEM_OPENING = re.compile(r"(?:^|[•:]|\d\.)\s*$|(?<!\w)-$")
+
+
+def _is_length(text: str, number: re.Match) -> bool:
+    """The number is a length: a unit of length follows its digits ("4 MB", where NUMBER took the unit in)
+    or the whole match ("four characters")."""
+    digits_end = number.start() + len(_NUMERAL.match(number.group(0))[0])
+    return bool(_LENGTH.match(text, digits_end) or _LENGTH.match(text, number.end()))
 
 
 def _expands(question: str, text: str) -> bool:

@@ -237,7 +237,8 @@ def _unglued(text: str) -> str:
         return text
     import wordninja
 
-    if sum(len(words) >= 3 and _plausible(run, words) for run, words in ((r, wordninja.split(r)) for r in runs)) < 3:
+    split = lru_cache(maxsize=None)(wordninja.split)  # (a long run is split to judge the document, then again to mend it)
+    if sum(len(words) >= 3 and _plausible(run, words) for run, words in ((r, split(r)) for r in runs)) < 3:
         return text
     # Such a document also lost the spaces around numbers and after its commas ("more than59100software
     # packages", "stable,but"); a word run into a number is a glued one too.
@@ -245,7 +246,7 @@ def _unglued(text: str) -> str:
     known = _word_costs()
     splits = {}
     for run in set(_GLUED.findall(text)):
-        words = wordninja.split(run)
+        words = split(run)
         if (len(words) >= 3 or (len(words) == 2 and run.lower() not in known)) and _plausible(run, words):
             splits[run] = words
     return _GLUED.sub(lambda m: " ".join(splits[m[0]]) if m[0] in splits else m[0], text)
@@ -305,6 +306,7 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 
 # A footnote at a page's foot: its mark glued to its first word or link ("2For information …",
 # "1http://expeyes.in/…"), as a superscript extracts.
+# (group 1 is the number, group 2 the space after it: empty for a glued mark, whose text has no mark to drop)
 _PDF_FOOTNOTE = re.compile(r"\s*(\d{1,2})()(?=[A-Z][a-z]+\b|https?://|www\.)")
 _SPACED_FOOTNOTE = re.compile(r"\s*(\d{1,3})(\s+)(?=\S)")
 
@@ -327,7 +329,7 @@ def _footnotes_last(pages: list[str]) -> list[str]:
                 notes.append("")
                 last = int(mark.group(1))
                 # (its mark in the text, "… used by scripts. 1", goes too)
-                body = re.sub(rf"(?<=[.,;:)])\s{last}(?=\s|$)", "", body, count=1, flags=re.M) if mark.group(2) else body
+                body = _mark_in_text(last).sub("", body, count=1) if mark.group(2) else body
             notes.append(line[mark.end():] if mark else line)
         kept.append(body)
     return kept + (["\n".join(notes)] if notes else [])
@@ -343,8 +345,13 @@ def _footnote_mark(line: str, last: int, above: list[str]) -> re.Match | None:
     spaced = _SPACED_FOOTNOTE.match(line)
     if not spaced or not last < int(spaced.group(1)) <= last + 3:
         return None
-    mark = re.compile(rf"[.,;:)]\s{spaced.group(1)}(?=\s|$)", re.M)
+    mark = _mark_in_text(int(spaced.group(1)))
     return spaced if any(mark.search(text) for text in above) else None
+
+
+def _mark_in_text(number: int) -> re.Pattern:
+    """A spaced footnote's mark where the text refers to it: after a stop, comma or bracket ("… scripts. 3")."""
+    return re.compile(rf"(?<=[.,;:)])\s{number}(?=\s|$)", re.M)
 
 
 # --- HTML, including HTML whose tags were escaped with spaces ("< p >", "< / p >") ---
