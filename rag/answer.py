@@ -301,7 +301,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.defines = _definition_of(text)
         analysed.reason = bool(_REASON_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
-    analysed.form = next((_FORMS[noun] for noun in _FORMS if noun in asked), None)
+    analysed.form = next((form for words, form in _FORMS if words <= asked), None)
     analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms]
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
@@ -321,7 +321,8 @@ _CONDITIONS = {stem(word): frozenset(stem(w) for w in words) for word, words in 
 # A number written as a name's argument ("varchar(80)", "numeric(4, -2)") is part of that name: the
 # question does not already hold it as a fact ("How many characters can a varchar(80) column hold?": "80 characters").
 _ARGUMENT = re.compile(r"\w\((?:[^()]*,\s*)?-?$")
-_FORMS = {terms(noun)[-1]: re.compile(form) for noun, form in vocab.ANSWER_FORMS.items()}
+# (by all the noun's terms: "e-mail" is "e" and "mail", and "the mail server" asks for no address)
+_FORMS = [(frozenset(terms(noun)), re.compile(form)) for noun, form in vocab.ANSWER_FORMS.items()]
 
 
 def _part_kind(part: str, question: str) -> str:

@@ -514,6 +514,9 @@ def test_a_thing_of_fixed_form_is_answered_only_in_that_form():
     assert answer_from("What is Nate Prewitt's email address?", maintainers).abstained
     contact = maintainers + " Nate Prewitt can be reached at nate@example.org for security reports."
     assert "nate@example.org" in answer_from("What is Nate Prewitt's email address?", contact).answer
+    assert "nate@example.org" in answer_from("What is Nate Prewitt's e-mail address?", contact).answer
+    servers = "The project runs its own mail server, Postfix, on a dedicated machine."
+    assert "Postfix" in answer_from("What is the mail server of the project?", servers).answer  # no address asked
     assert answer_from("What is the URL of the bug tracker?", "Bugs are tracked in the project's bug tracker.").abstained
     tracker = "Bugs are tracked in the project's bug tracker at https://bugs.example.org/project."
     assert "https://bugs.example.org" in answer_from("What is the URL of the bug tracker?", tracker).answer
