@@ -137,10 +137,10 @@ class Retriever:
         edits |= {term[:i] + ch + term[i:] for i in range(len(term) + 1) for ch in letters}
         df = self.store.document_frequency({t for t in map(stem, edits) if len(t) >= 4})
         known = [(-count, t) for t, count in df.items() if count]
-        # A real word only meets its own other form ("largest": "large"), not a neighbour ("patch": "path");
-        # the word list is read only when there is a candidate to check.
+        # A real word only meets its own other form ("largest": "large"), not a neighbour ("patch": "path",
+        # "listen": "list"); the word list is read only when there is a candidate to check.
         if known and is_common_word(written or term):
-            known = [(count, t) for count, t in known if term.startswith(t)]
+            known = [(count, t) for count, t in known if term.startswith(t) and term[len(t):] in vocab.INFLECTIONS]
         return min(known)[1] if known else ""  # the most widely used (the lowest idf)
 
     def expand_acronyms(self, question: str) -> str:

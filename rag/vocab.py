@@ -218,6 +218,8 @@ IRREGULAR_FORMS = {
     "overtaken": "overtake", "fed": "feed", "fled": "flee", "fought": "fight", "froze": "freeze", "frozen": "freeze",
 }
 # Short forms that mean the same word ("Max DB size" is the maximum database size), for matching only.
+# What an inflection adds to a word's shorter form ("large" + "st", "take" + "n"); "list" + "en" is another word.
+INFLECTIONS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "ly", "ing")
 SHORT_FORMS = {"max": "maximum", "min": "minimum", "db": "database", "dbs": "database", "config": "configuration",
                "info": "information", "dir": "directory", "approx": "approximately", "avg": "average",
                "repo": "repository", "admin": "administrator", "spec": "specification", "specs": "specification"}
