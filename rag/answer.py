@@ -343,7 +343,10 @@ def _units_asked(question: str) -> re.Pattern | None:
     """A number in the units of the physical quantity the question asks about, if it names one; for
     a price, an amount of money."""
     asked = terms(question)
-    units = [u for t in asked for u in _QUANTITY_UNITS.get(t, [])]
+    words = re.findall(r"[\w'’-]+", question.lower())
+    # A measure that qualifies another noun is not what is asked: "the libpq memory disclosure".
+    heads = {stem(w) for w, after in zip(words, words[1:] + [""]) if not after or after in STOPWORDS}
+    units = [u for t in asked if t in heads for u in _QUANTITY_UNITS.get(t, [])]
     found = [rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])"] if units else []
     if _PRICE_NOUNS & set(asked):
         found.append(_MONEY)

@@ -108,6 +108,9 @@ PRICE_NOUNS = ["cost", "price", "fee", "charge"]
 CURRENCY_SIGNS = ["$", "US$", "€", "£", "¥", "₹", "Rs", "Rs.", "INR", "USD", "RMB", "EUR", "GBP", "CNY"]
 # The units a physical quantity is stated in: a question about a "resistance" is answered by a number
 # in ohms, not by any number.
+_MASS = ["g", "kg", "mg", "gram", "grams", "kilogram", "kilograms", "lb", "lbs", "pound", "pounds", "oz", "ounces"]
+_BYTES = ["B", "kB", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "byte", "bytes", "kilobytes", "megabytes",
+          "gigabytes", "terabytes"]
 MEASURE_UNITS = {
     "voltage": ["V", "mV", "kV", "volt", "volts"],
     "amplitude": ["V", "mV", "volt", "volts"],
@@ -120,6 +123,8 @@ MEASURE_UNITS = {
     "inductance": ["H", "mH", "µH", "uH", "henry"],
     "wavelength": ["nm", "µm", "nanometre", "nanometres", "nanometer", "nanometers"],
     "temperature": ["°C", "°F", "K", "degree", "degrees", "celsius"],
+    "weight": _MASS, "weigh": _MASS,
+    "space": _BYTES, "memory": _BYTES, "storage": _BYTES,
 }
 
 # Words for the same kind of measure: a question about "size" is answered by a "scale".

@@ -213,6 +213,13 @@ def test_a_physical_quantity_is_answered_in_its_units():
     assert _type_evidence(q, "Both have an input impedance of 10MΩ.") == 1.0
     assert _type_evidence(q, "Figure 4.3 shows inputs A1 and A2 within the 5 volts range.") < 1.0
     assert analyse("What frequency is the hum seen when measuring the body?").kind == "number"  # not a date
+    space = analyse("How much disk space does the backup server have?")
+    assert _type_evidence(space, "The backup server has 4 TB of disk space.") == 1.0
+    assert _type_evidence(space, "Backups have two goals: restoring files and restoring machines.") < 1.0
+    assert analyse("How much does the kit weigh?").units.search("It weighs about 150 g.")
+    # A measure that only qualifies the noun asked about sets no unit: a voltage step is a number of volts,
+    # but a CVE number is no number of bytes.
+    assert analyse("What CVE number covers the memory disclosure?").units is None
 
 
 RELEASES = """<!DOCTYPE html>
