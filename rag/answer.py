@@ -187,7 +187,7 @@ _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
 # … unless "it" stands for what follows: "It is not possible to have two mail transport agents …".
 _EXPLETIVE = re.compile(r"^it\s+(?:is|was|will be|would be|may be|might be|can be|could be|seems|appears)\s+"
                         r"(?:not\s+)?(?:[\w-]+\s+){1,2}?(?:to|that|whether|if)\b", re.I)
-_POINTER = re.compile(rf"\b{_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
+_POINTER = re.compile(rf"(?:\b|(?-i:(?<=[a-z])(?=[A-Z]))){_alt(vocab.REFERENCE_WORDS)}\.?\s*$", re.I)
 _DAY_BEFORE = re.compile(rf"\b{_alt(vocab.MONTHS)}\.?\s+$", re.I)
 _DAY_AFTER = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?{_alt(vocab.MONTHS)}\b", re.I)
 _LAST_WORD = re.compile(r"([\w'’]+)[^\w]*$")
@@ -534,8 +534,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity
     if kind == "number":
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
-                 and not (text[m.start() - 1:m.start()] == "[" and text[m.end():m.end() + 1] == "]")
-                 and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())]
+                 and not _is_label_number(text, m)
+                 and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())
+                 and not _is_pronoun_one(text, m)]
     if kind == "name" and q.named and _NAMED.search(text):
         return 1.0  # "… an identification number known as pid"
     if kind == "name":
@@ -567,6 +568,22 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if q.sort == "count":
         return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
+def _is_label_number(text: str, number: re.Match) -> bool:
+    """A bare number in brackets labels or indexes something and counts nothing: "args[0]", "[12]", a
+    manual section ("sources.list(5)"), an item's number ("(1) MCP2200 drivers (2) Python")."""
+    opening, closing = text[number.start() - 1:number.start()], text[number.end():number.end() + 1]
+    return (opening, closing) == ("[", "]") or ((opening, closing) == ("(", ")") and number.group(0).isdigit())
+
+
+_DETERMINER_BEFORE = re.compile(rf"\b{_alt(vocab.DETERMINERS + ['which', 'another'])}\s+$", re.I)
+
+
+def _is_pronoun_one(text: str, number: re.Match) -> bool:
+    """"one" stands for a noun and counts nothing: "a source like this one", "each one", "one another"."""
+    return number.group(0).lower() == "one" and bool(_DETERMINER_BEFORE.search(text[max(0, number.start() - 12):number.start()])
+                                                     or re.match(r"\s+another\b", text[number.end():]))
 
 
 _ITEM_OPENING = re.compile(r"(?:^|[•:]|\d\.)\s*$|(?<!\w)-$")

@@ -222,6 +222,18 @@ def test_a_physical_quantity_is_answered_in_its_units():
     assert analyse("What CVE number covers the memory disclosure?").units is None
 
 
+def test_one_standing_for_a_noun_counts_nothing():
+    from rag.answer import _type_evidence, analyse
+    q = analyse("How many mirrors does Debian have?")
+    assert _type_evidence(q, "To pick the best mirror, use a source like this one.") == 0.0
+    assert _type_evidence(q, "Mirrors copy each other, so each one holds the whole archive.") == 0.0
+    assert _type_evidence(q, "Debian has one mirror in every country.") == 1.0
+    # a manual section, an item's number or a section glued to "see" in a PDF's text counts nothing either
+    assert _type_evidence(q, "Mirrors are listed in the sources.list(5) manual page.") == 0.0
+    assert _type_evidence(q, "Mirrors need (1) disk space (2) bandwidth.") == 0.0
+    assert _type_evidence(q, "Mirrors hold the package pool (seeSection 6.10).") == 0.0
+
+
 RELEASES = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Frobnicator release notes</title></head>
 <body>
