@@ -548,11 +548,12 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         words = text.split()
         if q.person and sum(bool(re.fullmatch(r"[\d.,%]+", w)) for w in words) > 0.4 * len(words):
             return 0.0  # a table of figures names no one, whatever its row labels ("read_dict 19.7 24.3 …")
-        if q.person:  # a name written as code ("should_bypass_proxies", "iter_content()") or an acronym ("URIs") is no one,
-            # nor is a word capitalised only because it opens an item or follows a colon ("• Uploading your keys",
-            # "List [<options>]: List the entries"), an option ("-Wall") or a capitalised "This"
-            found = [m for m in found if not (re.search(r"_|\(\)", m.group(0)) or re.fullmatch(r"[A-Z]{2,}s?", m.group(0))
-                                              or m.group(0).lower() in STOPWORDS or _ITEM_OPENING.search(text, 0, m.start()))]
+        if q.person:  # a name written as code ("should_bypass_proxies", "iter_content()"), an acronym ("URIs") or
+            # with capitals inside ("PostScript") is a thing, not someone; nor is a word capitalised only because
+            # it opens an item or a row's field, after a colon or semicolon ("• Uploading your keys", "List
+            # [<options>]: List the entries", "Section: 8; Section contents: …"), or a capitalised "This"
+            found = [m for m in found if _TITLE_WORD.fullmatch(m.group(0)) and m.group(0).lower() not in STOPWORDS
+                     and not _ITEM_OPENING.search(text, 0, m.start())]
     if kind == "number" and q.duration:
         # ("How long is the synopsis?" may ask a length, "80 characters"; "a four-stage rocket" is neither)
         return 1.0 if _DURATION.search(text) else 0.5 if any(_is_length(text, m) for m in found) else 0.0
@@ -586,7 +587,8 @@ def _is_pronoun_one(text: str, number: re.Match) -> bool:
                                                      or re.match(r"\s+another\b", text[number.end():]))
 
 
-_ITEM_OPENING = re.compile(r"(?:^|[•:]|\d\.)\s*$|(?<!\w)-$")
+_TITLE_WORD = re.compile(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*")  # "Jean-Pierre", not "Non-standard"
+_ITEM_OPENING = re.compile(r"(?:^|[•:;]|\d\.)\s*$|(?<!\w)-$")  # (a table row reads "Section: 8; Section contents: …")
 
 
 def _is_length(text: str, number: re.Match) -> bool:

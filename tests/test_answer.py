@@ -659,6 +659,10 @@ def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
     assert _type_evidence(q, "2. The archive: This manual applies to these packages as well.") == 0.0
     assert _type_evidence(q, "GROFF calls TROFF with the default options -Wall -mtty-char.") == 0.0
     assert _type_evidence(q, "Fix the exit status of psql (Peter Eisentraut).") == 1.0
+    # nor by a product written with capitals inside, nor by the fields of a table row
+    assert _type_evidence(q, "The default output format for the proxy is PostScript.") == 0.0
+    assert _type_evidence(q, "Section: 9; Section contents: kernel routines [Non-standard].") == 0.0
+    assert _type_evidence(q, "The proxy was written by Jean-Pierre Durand.") == 1.0
 
 
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
