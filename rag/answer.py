@@ -475,18 +475,25 @@ _CODE_NAME = re.compile(r"[a-z0-9]_[a-z0-9]|^[a-z]+[A-Z]")
 
 
 def specific_terms(question: str) -> list[list[str]]:
-    """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th", "3.5".
-    Acronyms ("API", "Q1") are left out: passages often spell them differently."""
+    """The names and numbers a supporting passage must mention: "Deyang's", "2025", "27th", "3.5", a
+    model or level code ("L3", "PT100"). Acronyms ("API", "Q1") are left out: passages often spell them
+    differently."""
     # (a dotted name is one word, read as the text's terms read it: "man-1.1B")
     words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+(?:\.[\w'’-]+)*", question)]
     words = [w for w in words if w.strip("'’-")]
     # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
     specific = [w for i, w in enumerate(words)
-                if not w.isupper() and ((i > 0 and w[0].isupper()) or _CODE_NAME.search(w)
+                if _is_model_code(w) or not w.isupper() and ((i > 0 and w[0].isupper()) or _CODE_NAME.search(w)
                                         or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
     # A command's option ("-s", "--print-uris") or a path ("/tmp", "/var/backups") is a name the
     # answer must give as written.
     return [t for t in (terms(w) for w in specific) if t] + [[name.lower()] for name in _LITERAL.findall(question)]
+
+
+def _is_model_code(word: str) -> bool:
+    """Capitals with digits that no abbreviation spells out: "L3", "PT100", "H100", not "Q1"."""
+    return word.isupper() and any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word) \
+        and word.lower() not in vocab.SPELT_OUT
 
 
 _LITERAL = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*|(?<![\w/.])/[A-Za-z][\w-]*(?:[./][\w*-]+)*")
@@ -1010,7 +1017,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     earlier = [s for s in chunk.sentences if s[1] <= span[0]][-2:]
     before = chunk.text[earlier[-1][0]:earlier[-1][1]] if earlier else ""
     lead = _lead(chunk, span[0])
-    context = f"{chunk.title} {chunk.heading} {lead} {before} {sentence}"
+    context = f"{chunk.title} {chunk.heading} {lead} {_referred(chunk, span, sentence) or before} {sentence}"
     topic = f"{chunk.title} {chunk.heading} {lead} {chunk.text[(earlier[0] if earlier else span)[0]:span[1]]}"
     # What the sentence speaks of: itself, its section heading, its paragraph's lead and the sentence
     # before (the document title is left out: a long document's title names everything in it).
@@ -1047,6 +1054,19 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
                                 or any(stats[0].get(t, stats[1]) >= _TOPICAL_IDF and t not in _bag(context)[0]
                                        for t in q.qualifiers)),
     }, before
+
+
+_REFERENCE_REACH = 4  # sentences
+
+
+def _referred(chunk, span: Span, sentence: str) -> str:
+    """Where what a referring sentence ("Both have an input impedance of 10MΩ.") speaks of may be named:
+    the sentences before it in its paragraph, up to a few ("Analog Inputs (A1 & A2): Can measure … ")."""
+    if not _REFERRING.match(sentence) or _EXPLETIVE.match(sentence):
+        return ""
+    earlier = [s for s in chunk.sentences if s[1] <= span[0]][-_REFERENCE_REACH:]
+    text = chunk.text[earlier[0][0]:span[0]] if earlier else ""
+    return re.split(r"\n\s*\n", text)[-1]
 
 
 _LABEL_WORDS = 25  # a paragraph this short with no full stop is a label for the one after it

@@ -229,4 +229,4 @@ SHORT_FORMS = {"max": "maximum", "min": "minimum", "db": "database", "dbs": "dat
                "info": "information", "dir": "directory", "approx": "approximately", "avg": "average",
                "repo": "repository", "admin": "administrator", "spec": "specification", "specs": "specification"}
 SPELT_OUT = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
-             "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}
+             "h1": "first half", "h2": "second half", "yoy": "year-on-year", "ytd": "year to date", "mom": "month-on-month"}

@@ -143,6 +143,16 @@ def test_specific_terms_are_names_and_numbers():
     assert specific_terms("What was Deyang's GDP in 2021?") == [["deyang"], ["2021"]]
     # a number the question compares with is not a fact the passage must state
     assert specific_terms("Did Deyang grow faster than 5% in 2021?") == [["deyang"], ["2021"]]
+    # a model or level code is a name to find; an abbreviation that is spelt out ("H1": first half) is not
+    assert specific_terms("How many L3 vehicles will Deyang make in H1?") == [["l3"], ["deyang"]]
+
+
+def test_a_referring_sentence_speaks_of_what_its_paragraph_named_before():
+    text = ("Programmable Voltage Source (PVS): Can be set to any value in the 0 to +5V range. Analog Inputs "
+            "(A1 & A2): Can measure voltage within the 5 volts range. The resolution of the ADC is 12 bits. "
+            "The maximum sampling rate is 250,000 per second. Both have an input impedance of 10MΩ.")
+    assert "10MΩ" in answer_from("What input impedance do A1 and A2 have?", text).answer
+    assert answer_from("What input impedance do IN1 and IN2 have?", text).abstained
 
 
 def test_a_yes_no_question_about_a_quantity_is_answered_with_it(assistant):
