@@ -284,7 +284,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         about=terms(match.group(1)) if match else [],
         target=target, qualifiers=qualifiers,
         versioned=terms(version.group(1) or version.group(2) or "") if (version := _VERSION_ASKED.search(text)) else [],
-        given={k: frozenset(m.group(0).lower() for m in p.finditer(text) if not _ARGUMENT.search(text, 0, m.start()))
+        given={k: frozenset(_value(text, m) for m in p.finditer(text) if not _ARGUMENT.search(text, 0, m.start()))
                for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
@@ -524,6 +524,13 @@ def _measures(text: str) -> frozenset[int]:
                      if any(w.startswith(tuple(family)) for w in words))
 
 
+def _value(text: str, match: re.Match) -> str:
+    """A value as the question may already give it: "five" of "Five-Year Plan" is part of a compound
+    ("five-"), and gives no count of five."""
+    compound = re.match(r"-[A-Za-z]", text[match.end():match.end() + 2]) is not None
+    return match.group(0).lower() + "-" * compound
+
+
 def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[str, float] | None = None) -> float:
     """How strongly text holds an answer of the kind asked for that the question does not already
     contain: 1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort
@@ -537,7 +544,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         return float(_expands(q.text, text))
     if kind == "version" and (named := _CODENAME.search(text)) and set(terms(named.group(1))) & set(q.versioned):
         return 1.0  # a release known by its name: "the Debian Buster release"
-    found = [m for m in _PATTERNS[kind].finditer(text) if m.group(0).lower() not in q.given[kind]]
+    found = [m for m in _PATTERNS[kind].finditer(text) if _value(text, m) not in q.given[kind]]
     # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity
     if kind == "number":
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])

@@ -147,6 +147,12 @@ def test_specific_terms_are_names_and_numbers():
     assert specific_terms("How many L3 vehicles will Deyang make in H1?") == [["l3"], ["deyang"]]
 
 
+def test_a_number_word_inside_a_compound_of_the_question_still_counts_in_the_text():
+    text = "During the 14th Five-Year Plan period, Xi'an built five industrial clusters worth over 100 billion yuan."
+    answer = answer_from("How many clusters worth over 100 billion yuan did Xi'an build in the 14th Five-Year Plan?", text)
+    assert "built five industrial clusters" in answer.answer
+
+
 def test_a_referring_sentence_speaks_of_what_its_paragraph_named_before():
     text = ("Programmable Voltage Source (PVS): Can be set to any value in the 0 to +5V range. Analog Inputs "
             "(A1 & A2): Can measure voltage within the 5 volts range. The resolution of the ADC is 12 bits. "
