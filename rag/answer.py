@@ -227,6 +227,7 @@ class Question:
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # ("python", "3.5") for "Python 3.5"
     neighbour_of: list[list[str]] = field(default_factory=list)  # "Who came after X?": X's name, as its terms
     follows: bool = True  # … and the answer comes after X ("after X"), or before it ("before X")
+    relation: str = ""  # "after X", as asked: a sentence that says it too states the answer itself
     units: re.Pattern | None = None  # a number in the units of the physical quantity asked about ("… 10 MΩ")
     parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
     comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
@@ -308,6 +309,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     if neighbour and terms(neighbour.group(2)):
         analysed.neighbour_of = [terms(neighbour.group(2))]
         analysed.follows = neighbour.group(1).lower() not in vocab.PRECEDING_WORDS
+        analysed.relation = neighbour.group(0).lower()
     analysed.subject = [t for t in dict.fromkeys(described) if t not in analysed.target and not t[0].isdigit()]
     if top:
         parts = question_parts(text)
@@ -1034,7 +1036,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # "Who came after X?" is answered by the sentence next to the one that names X, never by that one.
     later = next((s for s in chunk.sentences if s[0] >= span[1]), None)
     beside = before if q.follows else (chunk.text[later[0]:later[1]] if later else "")
-    neighbour = not q.neighbour_of or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
+    # ("Beijing has become the second five-trillion-yuan city after Shanghai" says who came after Shanghai.)
+    neighbour = not q.neighbour_of or q.relation in sentence.lower() or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
                                        and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))
     numbers, names, required = _missing(q.specific, context, stats)
     later_text = chunk.text[later[0]:later[1]] if later else ""

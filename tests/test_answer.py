@@ -153,6 +153,13 @@ def test_a_number_word_inside_a_compound_of_the_question_still_counts_in_the_tex
     assert "built five industrial clusters" in answer.answer
 
 
+def test_a_sentence_that_states_the_relation_asked_about_answers_it():
+    text = ("Shanghai crossed five trillion yuan first. For instance, Beijing has become the second "
+            "\"five-trillion-yuan city\" after Shanghai; Qingdao aims at 2 trillion yuan.")
+    answer = answer_from("Which city became the second five-trillion-yuan city after Shanghai?", text)
+    assert "Beijing has become the second" in answer.answer
+
+
 def test_a_referring_sentence_speaks_of_what_its_paragraph_named_before():
     text = ("Programmable Voltage Source (PVS): Can be set to any value in the 0 to +5V range. Analog Inputs "
             "(A1 & A2): Can measure voltage within the 5 volts range. The resolution of the ADC is 12 bits. "
