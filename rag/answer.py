@@ -1040,6 +1040,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     neighbour = not q.neighbour_of or q.relation in sentence.lower() or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
                                        and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))
     numbers, names, required = _missing(q.specific, context, stats)
+    names += _scattered_names(q, context, stats)
     later_text = chunk.text[later[0]:later[1]] if later else ""
     return {
         "around": _overlap(context, idf),
@@ -1219,6 +1220,24 @@ def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, flo
     names = [g for g in specific if not _is_number(g) and max(idf.get(t, unseen) for t in g) >= _TOPICAL_IDF]
     numbers = sum(_is_number(g) and not all(_states(t, present, context) for t in g) for g in specific)
     return numbers, sum(not all(t in present for t in g) for g in names), len(names)
+
+
+def _scattered_names(q: Question, context: str, stats: tuple[dict[str, float], float]) -> int:
+    """How many words of the question's names of several words ("Global Competitiveness Index") the
+    context holds only scattered ("competitiveness" … "Global Innovation Index"): it names another; such
+    a name counts as missing whole."""
+    idf, unseen = stats
+    words = terms(context)
+    joined = f" {' '.join(words)} "
+    count = 0
+    # ("Sichuan's Decision-making Advisory Committee" is two names: "… Advisory Committee of the CPC Sichuan …")
+    names = [name for match in _NAME_RUN.finditer(q.text) if match.start() > 0 for name in re.split(r"['’]s\s+", match[0])]
+    for name in names:
+        run = terms(name)
+        if len(run) < 2 or max(idf.get(t, unseen) for t in run) < _TOPICAL_IDF:
+            continue
+        count += len(run) * (set(run) <= set(words) and f" {' '.join(run)} " not in joined)
+    return count
 
 
 def _states(term: str, present: frozenset, context: str) -> bool:

@@ -160,6 +160,19 @@ def test_a_sentence_that_states_the_relation_asked_about_answers_it():
     assert "Beijing has become the second" in answer.answer
 
 
+def test_a_name_of_several_words_must_be_named_whole():
+    text = ("Regional competitiveness keeps rising. Currently, China ranks 10th globally in the Global "
+            "Innovation Index.")
+    idf = {"china": 0.5, "rank": 2.0, "global": 3.0, "competitiveness": 3.0, "innovation": 3.0, "index": 3.0}
+
+    def answer(question):  # over a corpus in which the index's words are rare
+        retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=5.0)
+        return ExtractiveGenerator().generate(question, retrieval)
+
+    assert "10th" in answer("Where does China rank in the Global Innovation Index?").answer
+    assert answer("Where does China rank in the Global Competitiveness Index?").abstained
+
+
 def test_a_referring_sentence_speaks_of_what_its_paragraph_named_before():
     text = ("Programmable Voltage Source (PVS): Can be set to any value in the 0 to +5V range. Analog Inputs "
             "(A1 & A2): Can measure voltage within the 5 volts range. The resolution of the ADC is 12 bits. "
