@@ -109,7 +109,7 @@ _PATTERNS = {
                        r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
     # ("Chapter 6" or "Figure 2" names no version)
-    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?![\w.])|(?<![\w.])\d{4}[a-z](?!\w)"
+    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?!\w|\.\w)|(?<![\w.])\d{4}[a-z](?!\w)"
                           rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
@@ -546,7 +546,9 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         return float(_expands(q.text, text))
     if kind == "version" and (named := _CODENAME.search(text)) and set(terms(named.group(1))) & set(q.versioned):
         return 1.0  # a release known by its name: "the Debian Buster release"
-    found = [m for m in _PATTERNS[kind].finditer(text) if _value(text, m) not in q.given[kind]]
+    # (a number after a table of contents' leader, "CUSTOMIZING YOUR DEBIAN … 11.6", is where a section is)
+    found = [m for m in _PATTERNS[kind].finditer(text) if _value(text, m) not in q.given[kind]
+             and not _LEADER.search(text, max(0, m.start() - 8), m.start())]
     # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity
     if kind == "number":
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
@@ -594,6 +596,7 @@ def _is_label_number(text: str, number: re.Match) -> bool:
     return (opening, closing) == ("[", "]") or ((opening, closing) == ("(", ")") and number.group(0).isdigit())
 
 
+_LEADER = re.compile(r"(?:…|\.{3,}|(?:\.\s){2,})\s*$")
 _DETERMINER_BEFORE = re.compile(rf"\b{_alt(vocab.DETERMINERS + ['which', 'another'])}\s+$", re.I)
 
 

@@ -109,7 +109,7 @@ CURRENCY_SIGNS = ["$", "US$", "€", "£", "¥", "₹", "Rs", "Rs.", "INR", "USD
 # The units a physical quantity is stated in: a question about a "resistance" is answered by a number
 # in ohms, not by any number.
 _MASS = ["g", "kg", "mg", "gram", "grams", "kilogram", "kilograms", "lb", "lbs", "pound", "pounds", "oz", "ounces"]
-_BYTES = ["B", "kB", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "byte", "bytes", "kilobytes", "megabytes",
+_BYTES = ["B", "K", "M", "G", "kB", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "byte", "bytes", "kilobytes", "megabytes",
           "gigabytes", "terabytes"]
 MEASURE_UNITS = {
     "voltage": ["V", "mV", "kV", "volt", "volts"],

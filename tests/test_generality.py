@@ -217,6 +217,15 @@ def test_a_physical_quantity_is_answered_in_its_units():
     assert _type_evidence(space, "The backup server has 4 TB of disk space.") == 1.0
     assert _type_evidence(space, "Backups have two goals: restoring files and restoring machines.") < 1.0
     assert analyse("How much does the kit weigh?").units.search("It weighs about 150 g.")
+    memory = analyse("How much memory does deflateInit() allocate for the internal state?")
+    assert _type_evidence(memory, "deflateInit() will allocate on the order of 256K bytes for the internal state.") == 1.0
+
+
+def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none():
+    from rag.answer import _type_evidence, analyse
+    q = analyse("As of which CMake version can CMake generate Ninja files on Linux?")
+    assert _type_evidence(q, "CMake can generate Ninja files on Linux as of CMake version 2.8.8.") == 1.0
+    assert _type_evidence(q, "CUSTOMIZING YOUR CMAKE … 11.6.") == 0.0
     # A measure that only qualifies the noun asked about sets no unit: a voltage step is a number of volts,
     # but a CVE number is no number of bytes.
     assert analyse("What CVE number covers the memory disclosure?").units is None
