@@ -125,7 +125,8 @@ _REASON = re.compile(rf"\b{_alt(vocab.REASON_MARKERS)}\b", re.I)
 _OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|can|will|would)\b", re.I)
 _DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
 _DURATION = re.compile(rf"(?:\d|\b(?:{_alt(vocab.DURATION_QUANTIFIERS + vocab.NUMBER_WORDS)}))\s*"
-                       rf"{_alt(vocab.DURATION_UNITS)}\b|\b{_alt(vocab.FREQUENCY_WORDS)}\b", re.I)
+                       rf"{_alt(vocab.DURATION_UNITS)}\b|\b{_alt(vocab.FREQUENCY_WORDS)}\b"
+                       rf"|\bevery\s+(?:\d+(?:st|nd|rd|th)?|{_alt(vocab.ORDINALS + vocab.NUMBER_WORDS)})\b", re.I)  # "every 10th snapshot"
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
 _LENGTH = re.compile(rf"\s*{_alt(vocab.LENGTH_UNITS)}\b", re.I)
 _NUMERAL = re.compile(r"\$?\s?[\d.,]*")
