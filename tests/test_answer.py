@@ -121,6 +121,8 @@ def test_no_passages_means_abstention():
     ("Give the total output value of the province.", "number"),
     ("List the companies that lead the chain.", "name"),
     ("Whats the output target for 2030", "number"),
+    ("What is the default rescan interval, in seconds, for configuration changes?", "number"),  # a unit asked
+    ("What is the longest name allowed in characters?", "number"),
     ("Did the city's GDP grow faster than 5% in 2025?", "number"),
     ("Tell me about the plan.", "other"),
     ("Is the plan ambitious?", "other"),
