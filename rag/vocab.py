@@ -91,7 +91,9 @@ RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth t
 
 # A condition the question puts on its answer, and the words that state it: "What is the default X?"
 # is answered by a sentence that says what X is by default, not by any value of X.
-CONDITIONS = {"default": "default defaults defaulted normally unless otherwise initially".split()}
+CONDITIONS = {"default": "default defaults defaulted normally unless otherwise initially".split(),
+              "maximum": "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split(),
+              "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split()}
 
 # Things asked for whose answer has a fixed form: "What is X's email address?" is answered only by
 # an address, "What is the URL of …" only by a link (regular expressions).

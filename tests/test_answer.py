@@ -576,6 +576,13 @@ def test_a_default_is_answered_only_by_a_sentence_that_states_one():
     assert answer_from("What is the default setting of wal_compression?", setting).abstained
     stated = setting + " The wal_compression setting defaults to off."
     assert "defaults to off" in answer_from("What is the default setting of wal_compression?", stated).answer
+    # and so is a maximum or a minimum
+    pool = "There is a pre-defined pool named console with a depth of 1."
+    assert answer_from("What is the maximum depth a Ninja pool may be given?", pool).abstained
+    limit = pool + " A pool's depth may not exceed 64."
+    assert "exceed 64" in answer_from("What is the maximum depth a Ninja pool may be given?", limit).answer
+    package = "Download expeyes version 3.0.0, or a higher version, from the software section and install it."
+    assert "3.0.0" in answer_from("Which package version of expeyes should be downloaded at minimum?", package).answer
     normally = "The SQLITE_MAX_PAGE_COUNT parameter, which is normally set to 1073741823, caps the pages of a file."
     assert "1073741823" in answer_from("What is the default SQLITE_MAX_PAGE_COUNT?", normally).answer
 
