@@ -393,9 +393,14 @@ def question_parts(question: str) -> list[str]:
     return []
 
 
+_PERSON_NAMED = re.compile(rf"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?:full\s+)?names?\s+of\s+(?:the\s+|a\s+|an\s+)?"
+                           rf"{_alt(vocab.PERSON_NOUNS)}\s+(?:who|that)\s+", re.I)
+
+
 def as_question(question: str) -> str:
     """A request ("Give the total output of X", "List the cities …") as the question it stands for."""
     question = re.sub(r"^what'?s\b", "What is", question.strip(), flags=re.I)
+    question = _PERSON_NAMED.sub("Who ", question)  # "What is the name of the person who wrote X?"
     match = _REQUEST.match(question)
     if not match:
         return question
