@@ -474,10 +474,15 @@ class _BlockParser(HTMLParser):
                     self._plain_text = True
 
     def _end_cell(self) -> None:
-        cell = " ".join("".join(self._parts).split())
+        raw = "".join(self._parts)
+        self._parts = []
+        drawn = _text_table([line for line in raw.splitlines() if line.strip()])
+        if drawn:  # a table drawn in text, framed by a one-cell layout table
+            self.blocks += [(False, row) for row in drawn]
+            return
+        cell = " ".join(raw.split())
         if cell:
             self._cells.append(cell)
-        self._parts = []
 
     def _row(self, cells: list[str]) -> str:
         """A table row as one unit: "Version: 3.8.0; Released: 14 October 2019" under a header row
@@ -535,8 +540,30 @@ def _preformatted(text: str) -> list[str]:
     …", a query's result table) reads as a paragraph. (A result table's rows as units of their own,
     "name: Las Vegas; elevation: 2174", were tried: a row apart from its header and query was retrieved
     less often.)"""
-    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    raw = [line for line in text.splitlines() if line.strip()]
+    rows = _text_table(raw)
+    if rows:
+        return rows
+    lines = [" ".join(line.split()) for line in raw]
     return [("\n" if _is_program(lines) else " ").join(lines)] if lines else []
+
+
+_RULE = re.compile(r"^\s*[-=]{3,}[-= ]*$")
+_COLUMN_GAP = re.compile(r"\s{2,}|\t")
+
+
+def _text_table(lines: list[str]) -> list[str]:
+    """A table drawn in text, "Name  Value  Meaning" over a rule of dashes and rows whose cells two or
+    more spaces part: its rows, each a unit under the header's columns ("Name: CACHE; Value: 16; Meaning:
+    Watch cache files being written"); none when the block is no such table. (A query's result table,
+    drawn with "|", stays one paragraph with its query: see _preformatted.)"""
+    if len(lines) < 3 or not _RULE.match(lines[1]) or any("|" in line for line in lines):
+        return []
+    columns = _COLUMN_GAP.split(lines[0].strip())
+    rows = [_COLUMN_GAP.split(line.strip()) for line in lines[2:] if not _RULE.match(line)]
+    if len(columns) < 2 or not rows or sum(len(cells) == len(columns) for cells in rows) < 0.8 * len(rows):
+        return []
+    return [_table_row(columns, cells) for cells in rows]
 
 
 _PROMPT = re.compile(r"^(?:[$#%>]|>>>)\s")  # a terminal's or an interpreter's prompt: "$ make", "# apt-get check"

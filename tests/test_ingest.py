@@ -393,6 +393,20 @@ class Dog:
     assert blocks[4].startswith("class Dog:\nkind = 'canine'")  # Python: lines that open blocks
 
 
+def test_a_table_drawn_in_text_is_read_row_by_row(tmp_path):
+    drawn = """
+  Name         Value    Meaning
+  ---------------------------------------------------------
+  MATCH            1    Brief information about font matching
+  CACHE           16    Watch cache files being written
+"""
+    d = written(tmp_path, "debug.html", f"<title>Debugging</title><p>Each bit controls messages.</p><pre>{drawn}</pre>"
+                f"<table><tr><td><pre class='programlisting'>{drawn}</pre></td></tr></table>")
+    rows = ["Name: MATCH; Value: 1; Meaning: Brief information about font matching",
+            "Name: CACHE; Value: 16; Meaning: Watch cache files being written"]
+    assert d.text.split("\n\n")[1:] == rows + rows  # bare, and framed by a layout table's one cell
+
+
 def test_a_short_line_that_stops_on_an_open_word_goes_on():
     from rag.ingest import _reflow
 
