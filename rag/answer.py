@@ -454,6 +454,8 @@ def answer_type(question: str) -> str:
         return "other"
     if _NAME_ASKED.search(question):
         return "name"
+    if _HOW_MANY.search(question):  # a count, even of the years something ranked first
+        return "number"
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
             return kind

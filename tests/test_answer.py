@@ -123,6 +123,7 @@ def test_no_passages_means_abstention():
     ("Whats the output target for 2030", "number"),
     ("What is the default rescan interval, in seconds, for configuration changes?", "number"),  # a unit asked
     ("What is the longest name allowed in characters?", "number"),
+    ("For how many consecutive years has Guangdong's GDP ranked 1st in China?", "number"),  # a count, not a rank
     ("Did the city's GDP grow faster than 5% in 2025?", "number"),
     ("Tell me about the plan.", "other"),
     ("Is the plan ambitious?", "other"),
