@@ -605,13 +605,15 @@ def _is_label_number(text: str, number: re.Match) -> bool:
 
 
 _LEADER = re.compile(r"(?:…|\.{3,}|(?:\.\s){2,})\s*$")
+_ONE_AS_PRONOUN = re.compile(rf"\s+(?:another|{_alt(vocab.MODALS)})\b", re.I)
 _DETERMINER_BEFORE = re.compile(rf"\b{_alt(vocab.DETERMINERS + ['which', 'another'])}\s+$", re.I)
 
 
 def _is_pronoun_one(text: str, number: re.Match) -> bool:
-    """"one" stands for a noun and counts nothing: "a source like this one", "each one", "one another"."""
+    """"one" stands for a noun or for anybody and counts nothing: "a source like this one", "each one",
+    "one another", "one should set …"."""
     return number.group(0).lower() == "one" and bool(_DETERMINER_BEFORE.search(text[max(0, number.start() - 12):number.start()])
-                                                     or re.match(r"\s+another\b", text[number.end():]))
+                                                     or _ONE_AS_PRONOUN.match(text, number.end()))
 
 
 _TITLE_WORD = re.compile(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*")  # "Jean-Pierre", not "Non-standard"

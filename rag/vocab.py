@@ -73,6 +73,7 @@ commands parameters changes improvements components members""".split()
 LIST_COUNTS = "two three four five six seven eight nine ten several main key".split()
 # Words that open a yes/no question.
 AUXILIARIES = "did does do is are was were has have had will would can could".split()
+MODALS = "should can could must may might would will shall need needs".split()
 DETERMINERS = "the a an its their this these those each every all your our his her my some any no".split()
 # Adjectives and verbs of size in a comparison ("which is bigger"): each side is answered by a quantity.
 MAGNITUDE_WORDS = """bigger larger greater smaller higher lower more less fewer faster slower steeply sharply

@@ -236,6 +236,7 @@ def test_one_standing_for_a_noun_counts_nothing():
     q = analyse("How many mirrors does Debian have?")
     assert _type_evidence(q, "To pick the best mirror, use a source like this one.") == 0.0
     assert _type_evidence(q, "Mirrors copy each other, so each one holds the whole archive.") == 0.0
+    assert _type_evidence(q, "To get these, one should set the mirror element of the repos option.") == 0.0
     assert _type_evidence(q, "Debian has one mirror in every country.") == 1.0
     # a manual section, an item's number or a section glued to "see" in a PDF's text counts nothing either
     assert _type_evidence(q, "Mirrors are listed in the sources.list(5) manual page.") == 0.0
