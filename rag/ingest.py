@@ -258,9 +258,9 @@ def _plausible(run: str, words: list[str]) -> bool:
     return len(run) >= _SENTENCE_RUN or all(len(w) > 2 or w.lower() in vocab.STOPWORDS for w in words)
 
 
-# where a glued document lost a space: between a word and a number ("than59100", "on9architectures"),
+# where a glued document lost a space: between a word and a number ("than59100", "versions0.61", "on9architectures"),
 # and after a comma or an opening bracket between words (not in "amd64", "3rd", "1,000" or "f(x)")
-_GLUED_AROUND = re.compile(r"(?<=[a-z]{4})(?=\d{2})|(?<=\d)(?=[a-z]{4})|(?<=\d{2})(?=[a-z]{3})|(?<=[a-z],)(?=[a-z])"
+_GLUED_AROUND = re.compile(r"(?<=[a-z]{4})(?=\d[.,]?\d)|(?<=\d)(?=[a-z]{4})|(?<=\d{2})(?=[a-z]{3})|(?<=[a-z],)(?=[a-z])"
                            r"|(?<=[a-z]{2})(?=\([a-z]{2})")
 
 

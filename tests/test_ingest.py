@@ -336,9 +336,10 @@ def test_words_a_pdf_extraction_glued_together_are_split_apart_and_long_words_st
     clean = "The optoelectronics and internationalization of Xi'an's manufacturing industry."
     assert _unglued(clean) == clean  # a document without the fault is left exactly as it is
     # such a document also lost the spaces around its numbers and after its commas
-    numbers = glued + " Debianincludesmorethan59100softwarepackages, Itgrewwithabout1012volunteers. It runs on 9architectures,but old; ext4."
+    numbers = glued + (" Debianincludesmorethan59100softwarepackages, Itgrewwithabout1012volunteers. It runs on 9architectures,but old;"
+                       " ext4. Fixed in versions0.61 and later.")
     assert _unglued(numbers).endswith("Debian includes more than 59100 software packages, It grew with about 1012 volunteers. "
-                                      "It runs on 9 architectures, but old; ext4.")
+                                      "It runs on 9 architectures, but old; ext4. Fixed in versions 0.61 and later.")
 
 
 def test_typeset_ligatures_read_as_their_letters(tmp_path):
