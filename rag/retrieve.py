@@ -116,11 +116,16 @@ class Retriever:
         ("sichaun" for "sichuan"), the most widely used if several; "" when there is none. A changed
         letter is not a typo here: "Changshu" is not "Changsha". Short terms are left alone, and so are
         very long ones: no word is that long, and the edits of a term grow with the square of its length.
+        A name run into its number is read apart ("rtools42": "rtools 42").
         An abbreviation the corpus does not use is read written out ("q1": "first quarter"). A common
         English word (as written) is no typo: it meets only its own shorter form ("largest": "large"),
         never a neighbour ("patch" is not "path")."""
         if term in vocab.SPELT_OUT:
             return vocab.SPELT_OUT[term]
+        # A name run into its number ("Rtools42" where the corpus writes "Rtools 42").
+        numbered = re.fullmatch(r"([a-z]{3,})(\d+)", term)
+        if numbered and self.store.document_frequency({stem(numbered[1])})[stem(numbered[1])]:
+            return f"{numbered[1]} {numbered[2]}"
         if not 4 <= len(term) <= MAX_CORRECTED or not term.isalpha():
             return ""
         # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.

@@ -37,6 +37,7 @@ def test_misspelt_terms_are_corrected_to_corpus_terms(assistant):
     assert retriever.correct("pathh", "pathh") == "path"
     assert retriever.correct("longest", "longest") == "long"  # a common word meets its own shorter form …
     assert retriever.correct("listen", "listen") == retriever.correct("planet", "planet") == ""  # … not another word
+    assert retriever.correct("top100") == "top 100"  # a name run into its number
     retrieval = assistant.retrieve("By how much did Suinnig's lithium battery revenue grow in 2021?", k=8)
     assert retrieval.corrections == {"suinnig": "suin"} and not retrieval.unknown_terms
     answer = assistant.ask("By how much did Suinnig's lithium battery revenue grow in 2021?")
