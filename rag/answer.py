@@ -109,7 +109,7 @@ _PATTERNS = {
                        r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
     # ("Chapter 6" or "Figure 2" names no version)
-    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?!\w|\.\w)|(?<![\w.])\d{4}[a-z](?!\w)"
+    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?!\w|\.\d)|(?<![\w.])\d{4}[a-z](?!\w)"
                           rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
@@ -563,6 +563,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
                  and not _is_label_number(text, m)
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())
                  and not _is_pronoun_one(text, m)]
+    if kind == "version" and q.versioned:  # "GCC version 10.3.0" is no version of R
+        found = [m for m in found if not _version_of_another(q, text, m)]
     if kind == "name" and q.named and _NAMED.search(text):
         return 1.0  # "… an identification number known as pid"
     if kind == "name":
@@ -595,6 +597,17 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if q.sort == "count":
         return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
+_OWNER = re.compile(rf"([A-Za-z][\w+-]*)\s+(?:(?i:{_alt(vocab.VERSION_WORDS)})\s+)?v?$")
+
+
+def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
+    """The version is numbered right after a name that is not the one asked about: "GCC version
+    10.3.0" where R's version is asked."""
+    owner = _OWNER.search(text, max(0, version.start() - 40), version.start())
+    return bool(owner) and owner[1][0].isupper() and owner[1].lower() not in vocab.VERSION_WORDS \
+        and not set(terms(owner[1])) & set(q.versioned)
 
 
 def _is_label_number(text: str, number: re.Match) -> bool:

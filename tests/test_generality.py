@@ -226,6 +226,11 @@ def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none()
     q = analyse("As of which CMake version can CMake generate Ninja files on Linux?")
     assert _type_evidence(q, "CMake can generate Ninja files on Linux as of CMake version 2.8.8.") == 1.0
     assert _type_evidence(q, "CUSTOMIZING YOUR CMAKE … 11.6.") == 0.0
+    # a version in a file name is one; a version numbered after another name is not the one asked about
+    assert _type_evidence(analyse("Which version should be downloaded?"), "Download expeyes-3.0.0.deb or higher.") == 1.0
+    r = analyse("Which R version added the compiler package?")
+    assert _type_evidence(r, "The toolset includes compilers (GCC version 10.3.0 with patches).") == 0.0
+    assert _type_evidence(r, "As from R 3.6.0, all packages are byte-compiled by the compiler.") == 1.0
     # A measure that only qualifies the noun asked about sets no unit: a voltage step is a number of volts,
     # but a CVE number is no number of bytes.
     assert analyse("What CVE number covers the memory disclosure?").units is None
