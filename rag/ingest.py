@@ -814,7 +814,13 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
             blocks.append((False, join(current)))
             current = []
         at_start = not current or current[-1].endswith(_TERMINAL)
-        if at_start and _is_label(line, lines[i + 1] if i + 1 < len(lines) else ""):
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if at_start and _OPTION_TERM.match(line) and after[:1].isupper():
+            # An option on a line of its own is the term its description defines: "-nocpp: Suppresses …".
+            if current:
+                blocks.append((False, join(current)))
+            current = [f"{line}:"]
+        elif at_start and _is_label(line, after):
             if current:
                 blocks.append((False, join(current)))
                 current = []
@@ -869,6 +875,9 @@ def _title_cased(line: str) -> bool:
     """Most of the line's content words are capitalised, as in a heading."""
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if w.lower() not in vocab.STOPWORDS]
     return bool(words) and sum(w[0].isupper() for w in words) >= len(words) / 2
+
+
+_OPTION_TERM = re.compile(r"--?[A-Za-z][\w-]*(?:[ =](?!-)[^\s.\"'“”]+){0,2}\s*$")  # (not a quoted example: '--with-blas="…"')
 
 
 def _is_label(line: str, after: str) -> bool:

@@ -408,6 +408,19 @@ def test_a_table_drawn_in_text_is_read_row_by_row(tmp_path):
     assert d.text.split("\n\n")[1:] == rows + rows  # bare, and framed by a layout table's one cell
 
 
+def test_an_option_on_a_line_of_its_own_is_the_term_of_its_description():
+    from rag.ingest import _reflow
+
+    wrapped = "Keep the Caml names of record labels as specified in the IDL file, and do not prefix them at all,\n"
+    lines = (wrapped * 3 + "even if they appear in several struct definitions, as the user's manual says.\n-nocpp\n"
+             "Suppresses the pre-processing of source IDL files.\n--x-includes=DIR\nX include files are in DIR\n"
+             "--with-blas=\"-L/usr/lib64/atlas -ltatlas\"\nDistributed ATLAS libraries cannot be tuned.\n").splitlines()
+    blocks = [text for _, text in _reflow(lines)]
+    assert "-nocpp: Suppresses the pre-processing of source IDL files." in blocks
+    assert "--x-includes=DIR: X include files are in DIR" in blocks
+    assert not any(text.startswith("--with-blas") and ":" in text[:40] for text in blocks)  # a quoted example is no term
+
+
 def test_a_short_line_that_stops_on_an_open_word_goes_on():
     from rag.ingest import _reflow
 
