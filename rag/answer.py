@@ -556,7 +556,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         return 1.0  # a release known by its name: "the Debian Buster release"
     # (a number after a table of contents' leader, "CUSTOMIZING YOUR DEBIAN … 11.6", is where a section is)
     found = [m for m in _PATTERNS[kind].finditer(text) if _value(text, m) not in q.given[kind]
-             and not _LEADER.search(text, max(0, m.start() - 8), m.start())]
+             and not _CONTENTS_LEADER.search(text, max(0, m.start() - 8), m.start())]
     # "figure 4.3" points to a figure, "June 27" is a day and "args[0]" or "[12]" an index: none is a quantity
     if kind == "number":
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
@@ -617,7 +617,7 @@ def _is_label_number(text: str, number: re.Match) -> bool:
     return (opening, closing) == ("[", "]") or ((opening, closing) == ("(", ")") and number.group(0).isdigit())
 
 
-_LEADER = re.compile(r"(?:…|\.{3,}|(?:\.\s){2,})\s*$")
+_CONTENTS_LEADER = re.compile(r"(?:…|\.{3,}|(?:\.\s){2,})\s*$")
 _ONE_AS_PRONOUN = re.compile(rf"\s+(?:another|{_alt(vocab.MODALS)})\b", re.I)
 _DETERMINER_BEFORE = re.compile(rf"\b{_alt(vocab.DETERMINERS + ['which', 'another'])}\s+$", re.I)
 

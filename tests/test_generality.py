@@ -219,6 +219,9 @@ def test_a_physical_quantity_is_answered_in_its_units():
     assert analyse("How much does the kit weigh?").units.search("It weighs about 150 g.")
     memory = analyse("How much memory does deflateInit() allocate for the internal state?")
     assert _type_evidence(memory, "deflateInit() will allocate on the order of 256K bytes for the internal state.") == 1.0
+    # A measure that only qualifies the noun asked about sets no unit: a voltage step is a number of volts,
+    # but a CVE number is no number of bytes.
+    assert analyse("What CVE number covers the memory disclosure?").units is None
 
 
 def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none():
@@ -231,22 +234,22 @@ def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none()
     r = analyse("Which R version added the compiler package?")
     assert _type_evidence(r, "The toolset includes compilers (GCC version 10.3.0 with patches).") == 0.0
     assert _type_evidence(r, "As from R 3.6.0, all packages are byte-compiled by the compiler.") == 1.0
-    # A measure that only qualifies the noun asked about sets no unit: a voltage step is a number of volts,
-    # but a CVE number is no number of bytes.
-    assert analyse("What CVE number covers the memory disclosure?").units is None
 
 
-def test_one_standing_for_a_noun_counts_nothing():
+# A number that counts nothing: "one" standing for a noun or for anybody, a manual section, an item's
+# number, a section number glued to "see" in a PDF's text.
+@pytest.mark.parametrize("text, counts", [
+    ("To pick the best mirror, use a source like this one.", False),
+    ("Mirrors copy each other, so each one holds the whole archive.", False),
+    ("To get these, one should set the mirror element of the repos option.", False),
+    ("Mirrors are listed in the sources.list(5) manual page.", False),
+    ("Mirrors need (1) disk space (2) bandwidth.", False),
+    ("Mirrors hold the package pool (seeSection 6.10).", False),
+    ("Debian has one mirror in every country.", True),
+])
+def test_a_number_that_stands_for_no_count_counts_nothing(text, counts):
     from rag.answer import _type_evidence, analyse
-    q = analyse("How many mirrors does Debian have?")
-    assert _type_evidence(q, "To pick the best mirror, use a source like this one.") == 0.0
-    assert _type_evidence(q, "Mirrors copy each other, so each one holds the whole archive.") == 0.0
-    assert _type_evidence(q, "To get these, one should set the mirror element of the repos option.") == 0.0
-    assert _type_evidence(q, "Debian has one mirror in every country.") == 1.0
-    # a manual section, an item's number or a section glued to "see" in a PDF's text counts nothing either
-    assert _type_evidence(q, "Mirrors are listed in the sources.list(5) manual page.") == 0.0
-    assert _type_evidence(q, "Mirrors need (1) disk space (2) bandwidth.") == 0.0
-    assert _type_evidence(q, "Mirrors hold the package pool (seeSection 6.10).") == 0.0
+    assert _type_evidence(analyse("How many mirrors does Debian have?"), text) == float(counts)
 
 
 RELEASES = """<!DOCTYPE html>
