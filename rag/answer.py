@@ -1346,10 +1346,13 @@ def _ordinal_items(q: Question, best: _Candidate, candidates: list[_Candidate], 
     counts: "There are two ways a system can get into a broken state." then "The first is …" and
     "The second is …"."""
     chunk = passages[best.passage].chunk
-    if not q.listing or not _COUNTED.search(chunk.text[best.sentence[0]:best.sentence[1]]):
+    following = _sentences_after(chunk, best.sentence)[:_MAX_ITEMS]
+    # (the best sentence counts the items, or the next one opens the first: "… some new features." "Firstly, …")
+    opens = bool(following) and re.match(r"\W*(?:the\s+)?first(?:ly)?\b", chunk.text[following[0][0]:following[0][1]], re.I)
+    if not q.listing or not (_COUNTED.search(chunk.text[best.sentence[0]:best.sentence[1]]) or opens):
         return []
     items = []
-    for sentence in _sentences_after(chunk, best.sentence)[:_MAX_ITEMS]:
+    for sentence in following:
         item = next((c for c in candidates if c.passage == best.passage and c.span == sentence), None)
         if item is None or not _ORDINAL_OPENING.match(chunk.text[sentence[0]:sentence[1]]):
             break
@@ -1362,7 +1365,7 @@ def _sentences_after(chunk, sentence: Span) -> list[Span]:
 
 
 _COUNTED = re.compile(rf"\b(?:\d+|{_alt(vocab.NUMBER_WORDS)})\s+(?:[\w-]+\s+)?[\w-]+s\b", re.I)
-_ORDINAL_OPENING = re.compile(rf"^\W*(?:the\s+)?(?:{_alt(vocab.ORDINALS)})\b", re.I)
+_ORDINAL_OPENING = re.compile(rf"^\W*(?:the\s+)?(?:{_alt(vocab.ORDINALS)})(?:ly)?\b", re.I)  # ("Firstly, …")
 
 
 def _enumerates(c: _Candidate, passages: list[Passage]) -> bool:

@@ -652,6 +652,11 @@ def test_a_list_question_takes_the_items_a_counting_sentence_announces():
     answer = answer_from("What are the two ways a system can get into a broken state?", text).answer
     assert "The first is caused by dpkg" in answer and "The second is if a package installation fails" in answer
     assert "APT can repair" not in answer
+    # … or that the first item's "Firstly" shows to be an introduction
+    text = ("In recent years, advanced manufacturing has shown some new features. Firstly, the importance of "
+            "economies of scale. Secondly, the trend towards clusterization. The paper then turns to Xi'an.")
+    answer = answer_from("What new features has advanced manufacturing shown in recent years?", text).answer
+    assert "Firstly, the importance of economies of scale" in answer and "Secondly, the trend towards" in answer
 
 
 def test_a_commands_option_or_a_path_is_a_name_the_answer_must_give():
