@@ -1026,9 +1026,11 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     # Python 3.10": "PEP 634, Structural Pattern Matching").
     # And a section may be headed by the very thing asked for ("Certify your work by adding your
     # Signed-off-by trailer" above "We ask you to certify that you wrote the patch …").
+    # And a release's section is headed by its number and date ("2.28.1 (2022-06-29)"): it dates what it holds.
     if asks_referent or (kind == 0 and q.kind != "other" and refers) or (kind == 0 and q.kind == "version") \
             or (kind == 0 and q.kind in ("name", "other") and set(q.target) & set(terms(chunk.heading))
-                and _type_evidence(q, chunk.heading, "name", idf=stats[0]) >= 1):
+                and _type_evidence(q, chunk.heading, "name", idf=stats[0]) >= 1) \
+            or (kind == 0 and q.kind == "date" and _numbers_named(q, chunk.heading)):
         title = chunk.title if q.kind == "version" and _versions_of(q, chunk.title) else ""
         c.referent, referred = _referent(q, chunk.heading or chunk.title, before, title)
         kind = max(kind, referred)
@@ -1121,6 +1123,13 @@ def _lead(chunk, start: int) -> str:
     label = text[breaks[-2] if len(breaks) > 1 else 0:begin].strip()
     is_label = label and len(label.split()) <= _LABEL_WORDS and not label.endswith((".", "!", "?", "。", "！", "？"))
     return f"{label} {opening}" if is_label else opening
+
+
+def _numbers_named(q: Question, text: str) -> bool:
+    """text states the numbers the question names ("2.28.1" of "When was Requests 2.28.1 released?"), and it has some."""
+    numbers = [g for g in q.specific if _is_number(g)]
+    present = _bag(text)[0]
+    return bool(numbers) and all(_states(t, present, text) for g in numbers for t in g)
 
 
 def _versions_of(q: Question, text: str) -> bool:

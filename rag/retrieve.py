@@ -56,6 +56,7 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
     return fused
 
 
+_CLEAR_LEAD = 1.2  # a BM25 score this many times the runner-up's
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
 
@@ -87,6 +88,10 @@ class Retriever:
             rankings.append(self._chinese_ranking(asked))
         fused = reciprocal_rank_fusion(rankings)
         ids = sorted(fused, key=lambda i: -fused[i])[:k]
+        # A passage the keyword search clearly puts first (a rare word or number only it holds) stays,
+        # even when the dense ranking misses it.
+        if len(lexical) > 1 and lexical[0][1] >= _CLEAR_LEAD * lexical[1][1] and lexical[0][0] not in ids:
+            ids[-1:] = [lexical[0][0]]
         cosine, keyword = dict(dense), dict(lexical)
         passages = []
         for stored in self.store.fetch(ids):

@@ -49,3 +49,25 @@ def test_an_abbreviation_the_corpus_does_not_use_is_read_written_out(assistant):
     assert retrieval.corrections == {"q1": "first quarter"}
     answer = assistant.ask("By how much did Xi'an's GDP grow in Q1?")
     assert "1.1%" in answer.answer and answer.question.endswith("in Q1?")
+
+
+def test_a_passage_the_keyword_search_clearly_puts_first_is_kept():
+    import numpy as np
+
+    from rag.chunk import Chunk
+    from rag.retrieve import Retriever
+    from rag.stores.base import StoredChunk
+    from rag.stores.memory import MemoryStore
+
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    texts = [f"Release {n} improved the speed of the parser and of the cache." for n in range(12)]
+    texts.append("Version 2.28.1 came out on 29 June 2022 with one speed fix.")  # the only one with the number
+    store = MemoryStore()
+    with store.writer() as writer:
+        for n, text in enumerate(texts):
+            # every other passage is closer in meaning to the question than the one that answers it
+            vector = np.array([0.0, 1.0] if n == 12 else [1.0, 0.0], dtype=np.float32)
+            chunk = Chunk(f"d{n}:0", f"d{n}", "Notes", "", text, 0, len(text), [(0, len(text))])
+            writer.add(f"d{n}", {}, [StoredChunk(chunk, vector, vector[None, :])])
+    found = Retriever(store).search(query, "When was version 2.28.1 released?", k=5)
+    assert "d12:0" in [p.chunk.chunk_id for p in found.passages]
