@@ -176,6 +176,15 @@ def test_a_name_of_several_words_must_be_named_whole():
     assert answer("Where does China rank in the Global Competitiveness Index?").abstained
 
 
+def test_a_release_is_dated_by_its_section_heading():
+    answer = answer_from("When was Requests 2.28.1 released?", "Speed optimization in iter_content with yield from.",
+                         title="Release History", heading="2.28.1 (2022-06-29): Improvements")
+    assert answer.answer.startswith("2.28.1 (2022-06-29): Improvements: Speed optimization")
+    other = answer_from("When was Requests 2.28.1 released?", "Speed optimization in iter_content with yield from.",
+                        title="Release History", heading="2.28.0 (2022-06-09): Improvements")
+    assert other.abstained
+
+
 def test_a_referring_sentence_speaks_of_what_its_paragraph_named_before():
     text = ("Programmable Voltage Source (PVS): Can be set to any value in the 0 to +5V range. Analog Inputs "
             "(A1 & A2): Can measure voltage within the 5 volts range. The resolution of the ADC is 12 bits. "
