@@ -24,7 +24,7 @@ from typing import Iterator, Protocol
 
 from . import vocab
 from .retrieve import Passage, Retrieval
-from .text import ACRONYM, STOPWORDS, Span, clause_spans, is_code, stem, terms
+from .text import ACRONYM, STOPWORDS, Span, clause_spans, is_code, is_common_word, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -581,7 +581,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
             # it opens an item or a row's field, after a colon or semicolon ("• Uploading your keys", "List
             # [<options>]: List the entries", "Section: 8; Section contents: …"), or a capitalised "This"
             found = [m for m in found if _TITLE_WORD.fullmatch(m.group(0)) and m.group(0).lower() not in STOPWORDS
-                     and not _ITEM_OPENING.search(text, 0, m.start())]
+                     and not _ITEM_OPENING.search(text, 0, m.start()) and _may_be_someone(text, m)]
     if kind == "number" and q.duration:
         # ("How long is the synopsis?" may ask a length, "80 characters"; "a four-stage rocket" is neither)
         return 1.0 if _DURATION.search(text) else 0.5 if any(_is_length(text, m) for m in found) else 0.0
@@ -627,6 +627,14 @@ def _is_pronoun_one(text: str, number: re.Match) -> bool:
     "one another", "one should set …"."""
     return number.group(0).lower() == "one" and bool(_DETERMINER_BEFORE.search(text[max(0, number.start() - 12):number.start()])
                                                      or _ONE_AS_PRONOUN.match(text, number.end()))
+
+
+def _may_be_someone(text: str, name: re.Match) -> bool:
+    """A capitalised word that may name a person: one of a run of two or more ("Tom Lane", "Jean-Pierre
+    Durand"), or a word that is no common English word ("Guido"); "If you know Make, …" names a program."""
+    before, after = text[:name.start()], text[name.end():]
+    in_run = bool(re.search(r"(?:[A-Z][a-z'’-]*|[A-Z]\.)\s+$", before) or re.match(r"\s+[A-Z](?:[a-z]|\.)", after))
+    return in_run or not is_common_word(name.group(0))
 
 
 _TITLE_WORD = re.compile(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*")  # "Jean-Pierre", not "Non-standard"

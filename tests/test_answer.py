@@ -726,6 +726,9 @@ def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
     assert _type_evidence(q, "The default output format for the proxy is PostScript.") == 0.0
     assert _type_evidence(q, "Section: 9; Section contents: kernel routines [Non-standard].") == 0.0
     assert _type_evidence(q, "The proxy was written by Jean-Pierre Durand.") == 1.0
+    # a lone capitalised common word names a program, not someone; a lone rare one may be a person
+    assert _type_evidence(q, "If you are familiar with Make, the proxy is very similar.") == 0.0
+    assert _type_evidence(q, "The proxy was first written by Zacchiroli in a weekend.") == 1.0
     # asking for the name of the person who did something is asking who did it
     named = analyse("What is the name of the person who wrote the proxy?")
     assert named.person and named.text == "Who wrote the proxy?"
