@@ -117,7 +117,8 @@ _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 _CODENAME = re.compile(rf"\b([A-Z][\w+-]*)\s+[A-Z][a-z]+\s+{_alt(vocab.VERSION_WORDS)}\b")
 # "What is X?", "What are Xs?", "What does X do?", "What is X used for?": a term to define (a few
 # words, none a question word or a quantity: "What is the population of Xi'an?" asks a number).
-_DEFINITION_ASKED = re.compile(r"^\W*what\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?"
+# (and "Who is a sponsor?" asks what a sponsor is: a role, not a person)
+_DEFINITION_ASKED = re.compile(r"^\W*(?:what\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?|who\s+is\s+an?\s+)"
                                r"([\w.+/'’-]+(?:\s+[\w.+/'’-]+){0,3}?)\s*(?:\s+(?:do|used\s+for|for))?\s*\??\s*$", re.I)
 _REASON_ASKED = re.compile(r"^\W*(?:why|for\s+what\s+reason|what\s+is\s+the\s+reason)\b", re.I)
 _REASON = re.compile(rf"\b{_alt(vocab.REASON_MARKERS)}\b", re.I)
@@ -439,6 +440,7 @@ def _definition_of(question: str) -> re.Pattern | None:
                       rf"|\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?{term}", re.I)
 
 
+_ROLE_ASKED = re.compile(r"^\W*who\s+is\s+an?\s+[\w'’-]+(?:\s+[\w'’-]+)?\s*\??\s*$", re.I)
 # "What does X do?" and "What is X used for?" ask what X is for, whatever X is called ("git stash drop").
 _PURPOSE_ASKED = re.compile(r"^\W*what\s+(?:does|do)\s+.+\s+do\s*\??\s*$|\bused\s+for\s*\??\s*$", re.I)
 
@@ -450,7 +452,7 @@ _NAMED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?\w", re.I)
 
 def answer_type(question: str) -> str:
     question = as_question(question)
-    if _PURPOSE_ASKED.search(question):
+    if _PURPOSE_ASKED.search(question) or _ROLE_ASKED.match(question):
         return "other"
     if _NAME_ASKED.search(question):
         return "name"

@@ -124,6 +124,8 @@ def test_no_passages_means_abstention():
     ("What is the default rescan interval, in seconds, for configuration changes?", "number"),  # a unit asked
     ("What is the longest name allowed in characters?", "number"),
     ("For how many consecutive years has Guangdong's GDP ranked 1st in China?", "number"),  # a count, not a rank
+    ("Who is a sponsor?", "other"),  # a role to define, not a person
+    ("Who is the sponsor of the upload?", "name"),
     ("Did the city's GDP grow faster than 5% in 2025?", "number"),
     ("Tell me about the plan.", "other"),
     ("Is the plan ambitious?", "other"),
@@ -174,6 +176,12 @@ def test_a_name_of_several_words_must_be_named_whole():
 
     assert "10th" in answer("Where does China rank in the Global Innovation Index?").answer
     assert answer("Where does China rank in the Global Competitiveness Index?").abstained
+
+
+def test_who_is_a_role_is_answered_by_its_definition():
+    text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
+            "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
+    assert answer_from("Who is a sponsor?", text).answer.startswith("A sponsor is a Debian Developer who helps")
 
 
 def test_a_release_is_dated_by_its_section_heading():
