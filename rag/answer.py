@@ -409,6 +409,27 @@ def as_question(question: str) -> str:
     return f"What is the {rest}" if match.group(1) else f"Which {rest}"
 
 
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]{2,}(?![\w'’-])")
+
+
+def _as_written(question: str, passages: list[Passage]) -> str:
+    """The question with the names typed in lower case as the passages write them ("deyang's" ->
+    "Deyang's"): a word they always capitalise, mid-sentence too, is a name."""
+    texts = [p.chunk.text for p in passages]
+
+    def case(match: re.Match) -> str:
+        word = match.group(0)
+        base = re.sub(r"['’]s$", "", word)
+        if base in STOPWORDS:
+            return word
+        found = [m for text in texts for m in re.finditer(rf"(?<![\w'’-]){re.escape(base)}(?![\w-])", text, re.I)]
+        mid = [m for m in found if re.search(r"[a-z,;:]\s+$", m.string[max(0, m.start() - 3):m.start()])]
+        if len(found) < 2 or not mid or any(not m.group(0)[0].isupper() for m in found):
+            return word
+        return Counter(m.group(0) for m in mid).most_common(1)[0][0] + word[len(base):]
+    return _LOWER_WORD.sub(case, question)
+
+
 def _corrected(question: str, corrections: dict[str, str]) -> str:
     """The question with its misspelt words ("Sichaun") replaced by the corpus terms retrieval took
     them for, keeping a capital."""
@@ -883,7 +904,7 @@ class ExtractiveGenerator:
 
     def score(self, question: str, retrieval: Retrieval) -> Scored:
         """Analyse the question and score every candidate of the retrieved passages."""
-        q = analyse(question, retrieval.corrections)
+        q = analyse(_as_written(question, retrieval.passages), retrieval.corrections)
         # A list, or a person ("Who is the deputy head …?" is answered by "Sheng Yi, deputy head of …", not
         # by the appositive alone), needs its sentence whole, not cut at its commas.
         whole = q.listing or bool(_WHO.match(q.text))

@@ -184,6 +184,18 @@ def test_who_is_a_role_is_answered_by_its_definition():
     assert answer_from("Who is a sponsor?", text).answer.startswith("A sponsor is a Debian Developer who helps")
 
 
+def test_a_name_typed_in_lower_case_is_read_as_the_passages_write_it():
+    text = ("In 2021, the regional GDP of Mianyang exceeded 300 billion yuan. Mianyang makes electronics. "
+            "Sichuan chose Deyang and Mianyang as pilot cities. The turbines of Deyang are famous.")
+    idf = {"deyang": 3.0, "mianyang": 3.0, "regional": 1.0, "gdp": 1.0, "2021": 2.0}
+
+    def answer(question):  # over a corpus in which the two cities are rare names
+        return ExtractiveGenerator().generate(question, Retrieval(question, [passage_of(text)], idf=idf, max_idf=5.0))
+
+    assert "300 billion" in answer("what was mianyang's regional gdp in 2021?").answer
+    assert answer("what was deyang's regional gdp in 2021?").abstained  # "deyang" is the name Deyang
+
+
 def test_a_release_is_dated_by_its_section_heading():
     answer = answer_from("When was Requests 2.28.1 released?", "Speed optimization in iter_content with yield from.",
                          title="Release History", heading="2.28.1 (2022-06-29): Improvements")
