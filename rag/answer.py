@@ -605,6 +605,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
             # [<options>]: List the entries", "Section: 8; Section contents: …"), or a capitalised "This"
             found = [m for m in found if _TITLE_WORD.fullmatch(m.group(0)) and m.group(0).lower() not in STOPWORDS
                      and not _ITEM_OPENING.search(text, 0, m.start()) and _may_be_someone(text, m)]
+            # An account is someone too: "… will be owned by user man", "run as user postgres".
+            found += [m for m in _ACCOUNT.finditer(text) if m.group(1).lower() not in STOPWORDS | set(vocab.ACCOUNT_WORDS)]
     if kind == "number" and q.duration:
         # ("How long is the synopsis?" may ask a length, "80 characters"; "a four-stage rocket" is neither)
         return 1.0 if _DURATION.search(text) else 0.5 if any(_is_length(text, m) for m in found) else 0.0
@@ -660,6 +662,7 @@ def _may_be_someone(text: str, name: re.Match) -> bool:
     return in_run or not is_common_word(name.group(0))
 
 
+_ACCOUNT = re.compile(rf"\b(?:by|as)\s+(?:the\s+)?(?:{_alt(vocab.ACCOUNT_WORDS)})\s+[\"'‘“]?([a-z_][\w-]*)\b")
 _TITLE_WORD = re.compile(r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)*")  # "Jean-Pierre", not "Non-standard"
 _ITEM_OPENING = re.compile(r"(?:^|[•:;]|\d\.)\s*$|(?<!\w)-$")  # (a table row reads "Section: 8; Section contents: …")
 

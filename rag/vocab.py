@@ -182,6 +182,7 @@ DATE_PHRASES = ["what year", "which year", "in what year", "what date", "since w
 RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
 HOW_QUANTITY = "much many big large high fast far sharply steeply often frequently long".split()  # "how much", "how fast" …
 NAME_PHRASES = ["which", "who", "whom"]
+ACCOUNT_WORDS = ["user", "group", "account"]  # "owned by user man": the account answers "who"
 PERSON_NOUNS = "person people man woman men women individual developer developers author authors".split()
 WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to what", "from what", "by how",
             "by what", "in what", "in which"]

@@ -749,6 +749,9 @@ def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
     # a lone capitalised common word names a program, not someone; a lone rare one may be a person
     assert _type_evidence(q, "If you are familiar with Make, the proxy is very similar.") == 0.0
     assert _type_evidence(q, "The proxy was first written by Zacchiroli in a weekend.") == 1.0
+    # an account is someone: "owned by user man"; "the user account" is no name
+    assert _type_evidence(q, "The proxy bug report was filed by user alice.") == 1.0
+    assert _type_evidence(q, "Log in under the user account that started the proxy.") == 0.0
     # asking for the name of the person who did something is asking who did it
     named = analyse("What is the name of the person who wrote the proxy?")
     assert named.person and named.text == "Who wrote the proxy?"
