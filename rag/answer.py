@@ -128,6 +128,7 @@ _DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
 _DURATION = re.compile(rf"(?:\d|\b(?:{_alt(vocab.DURATION_QUANTIFIERS + vocab.NUMBER_WORDS)}))\s*"
                        rf"{_alt(vocab.DURATION_UNITS)}\b|\b{_alt(vocab.FREQUENCY_WORDS)}\b"
                        rf"|\bevery\s+(?:\d+(?:st|nd|rd|th)?|{_alt(vocab.ORDINALS + vocab.NUMBER_WORDS)})\b", re.I)  # "every 10th snapshot"
+_FREQUENCY = re.compile(rf"(?:{_alt(vocab.FREQUENCY_WORDS + vocab.FREQUENCY_QUANTIFIERS)})\b", re.I)
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
 _LENGTH = re.compile(rf"\s*{_alt(vocab.LENGTH_UNITS)}\b", re.I)
 _NUMERAL = re.compile(r"\$?\s?[\d.,]*")
@@ -243,6 +244,7 @@ class Question:
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
+    lasting: bool = False  # … "How long": a stretch of time or a length, never a frequency ("once per week")
     named: bool = False  # "What is X called?": what X is known as answers ("… known as pid")
     form: re.Pattern | None = None  # the form the thing asked for takes (an email address, a link)
     conditions: list[frozenset[str]] = field(default_factory=list)  # per condition asked ("default"), the terms that state it
@@ -296,6 +298,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.duration = kind == "number" and bool(_DURATION_ASKED.search(text))
+    analysed.lasting = analysed.duration and re.search(r"\bhow\s+long\b", text, re.I) is not None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
@@ -609,7 +612,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
             found += [m for m in _ACCOUNT.finditer(text) if m.group(1).lower() not in STOPWORDS | set(vocab.ACCOUNT_WORDS)]
     if kind == "number" and q.duration:
         # ("How long is the synopsis?" may ask a length, "80 characters"; "a four-stage rocket" is neither)
-        return 1.0 if _DURATION.search(text) else 0.5 if any(_is_length(text, m) for m in found) else 0.0
+        stretches = [m for m in _DURATION.finditer(text) if not (q.lasting and _FREQUENCY.match(m.group(0)))]
+        return 1.0 if stretches else 0.5 if any(_is_length(text, m) for m in found) else 0.0
     if not found:
         return 0.5 if kind == "date" and q.occasion and _OCCASION.search(text) else 0.0
     if kind == "number" and q.units is not None:

@@ -46,7 +46,8 @@ OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each 
 ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 # "How long / how often …?" is answered by a stretch of time ("every 5 seconds", "several weeks", "daily").
 DURATION_UNITS = "second seconds minute minutes hour hours day days week weeks month months year years".split()
-DURATION_QUANTIFIERS = ["a few", "several", "many", "every", "each", "some", "a couple of", "per", "once a", "twice a"]
+FREQUENCY_QUANTIFIERS = ["every", "each", "per", "once a", "twice a"]  # "once a week" says how often, not how long
+DURATION_QUANTIFIERS = ["a few", "several", "many", "some", "a couple of"] + FREQUENCY_QUANTIFIERS
 # "How long" may ask a length rather than a time: "80 characters", "3 lines", "2 m".
 LENGTH_UNITS = "characters chars letters digits words lines pages columns bytes kb mb gb cm mm m km metres meters inches feet miles".split()
 FREQUENCY_WORDS = "hourly daily nightly weekly monthly yearly annually regularly periodically".split()

@@ -658,6 +658,7 @@ def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
     weekly = ("The administrators are aware of the limits in their backup policy. "
               "Furthermore, they do an incremental backup on DVD-ROM once per week.")
     assert "once per week" in answer_from("How often do the administrators make an incremental backup on DVD-ROM?", weekly).answer
+    assert answer_from("How long are the incremental DVD-ROM backups kept?", weekly).abstained  # how often is not how long
     snapshots = ("Detailed snapshots are represented in the graph by bars of '@' characters. By default, every 10th "
                  "snapshot is detailed, although this can be changed via the --detailed-freq option.")
     assert "every 10th" in answer_from("By default, how often does Massif take a detailed snapshot?", snapshots).answer
