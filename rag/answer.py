@@ -742,7 +742,9 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     if any(name and set(name) <= unknown for name in names):
         return True
     # Half the question's words or more are foreign to the corpus: it is about something else.
-    if len(unknown & set(q.checked)) >= max(2, len(set(q.checked)) / 2):
+    # (the "long" of "How long …?" is the question's frame, no word of what it is about)
+    content = set(q.checked) - {t for how in re.finditer(r"\bhow\s+(\w+)", q.text, re.I) for t in terms(how[1])}
+    if len(unknown & content) >= max(2, len(content) / 2):
         return True
     run = 0
     for word in re.findall(r"[\w'’-]+", q.text):

@@ -196,6 +196,14 @@ def test_a_name_typed_in_lower_case_is_read_as_the_passages_write_it():
     assert answer("what was deyang's regional gdp in 2021?").abstained  # "deyang" is the name Deyang
 
 
+def test_the_frame_of_how_long_is_not_a_word_the_corpus_knows():
+    # half of what the question is about ("receive", "patch") is foreign to the corpus: it is about something else
+    text = "The review of the plan will take many years. Xi'an and Xianyang integrate slowly."
+    question = "How long can it take to receive a review of a patch?"
+    assert answer_from(question, text, unknown_terms=["receiv", "patch"]).abstained
+    assert "many years" in answer_from("How long will the review of the plan take?", text).answer
+
+
 def test_a_release_is_dated_by_its_section_heading():
     answer = answer_from("When was Requests 2.28.1 released?", "Speed optimization in iter_content with yield from.",
                          title="Release History", heading="2.28.1 (2022-06-29): Improvements")
