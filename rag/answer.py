@@ -532,7 +532,8 @@ def _is_model_code(word: str) -> bool:
         and word.lower() not in vocab.SPELT_OUT
 
 
-_LITERAL = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*|(?<![\w/.])/[A-Za-z][\w-]*(?:[./][\w*-]+)*")
+_LITERAL = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*|(?<![\w/.])/[A-Za-z][\w-]*(?:[./][\w*-]+)*"
+                      r"|(?<![\w/.-])[a-z][\w.-]*/[a-z][\w.-]*(?:/[\w.-]+)*(?<![.-])")  # a relative path: "debian/source/format"
 
 
 def key_phrases(question: str) -> list[list[list[str]]]:
@@ -1358,11 +1359,20 @@ def _overlap(text: str, idf: dict[str, float]) -> float:
 
 
 @lru_cache(maxsize=8192)  # every clause of a sentence shares its context; passages recur across questions
+def _path_tails(path: str) -> list[str]:
+    """The relative paths of two or more parts a path ends with: "/etc/apt/sources.list" holds
+    "etc/apt/sources.list" and "apt/sources.list"."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[i:]) for i in range(0 if path.startswith("/") else 1, len(parts) - 1)]
+
+
 def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     """text's terms, the initials of its terms in order, and its upper-case acronyms (lower-cased)."""
     words = terms(text)
     acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text))
     literal = [name.lower() for name in _LITERAL.findall(text)] if "-" in text or "/" in text else []
+    # a path also states its tails: "debian/source/format" holds "source/format"
+    literal += [tail for name in literal if "/" in name for tail in _path_tails(name)]
     return frozenset(words + literal), "".join(w[0] for w in words), acronyms
 
 

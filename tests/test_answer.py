@@ -204,6 +204,17 @@ def test_the_frame_of_how_long_is_not_a_word_the_corpus_knows():
     assert "many years" in answer_from("How long will the review of the plan take?", text).answer
 
 
+def test_a_relative_path_in_the_question_must_be_named():
+    text = "Set debian/source/format to 3.0 (quilt) for a new package. Strive to build an innovation source."
+    idf = {"source/format": 4.0, "debian/rules": 5.0, "sourc": 1.0, "format": 2.0, "set": 1.0}
+
+    def answer(question):  # over a corpus that names few paths
+        return ExtractiveGenerator().generate(question, Retrieval(question, [passage_of(text)], idf=idf, max_idf=5.0))
+
+    assert "3.0 (quilt)" in answer("What should source/format be set to?").answer  # a path's tail
+    assert answer("What should debian/rules be set to?").abstained
+
+
 def test_a_release_is_dated_by_its_section_heading():
     answer = answer_from("When was Requests 2.28.1 released?", "Speed optimization in iter_content with yield from.",
                          title="Release History", heading="2.28.1 (2022-06-29): Improvements")
