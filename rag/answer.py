@@ -661,7 +661,7 @@ def _is_pronoun_one(text: str, number: re.Match) -> bool:
 
 def _may_be_someone(text: str, name: re.Match) -> bool:
     """A capitalised word that may name a person: one of a run of two or more ("Tom Lane", "Jean-Pierre
-    Durand"), or a word that is no common English word ("Guido"); "If you know Make, …" names a program."""
+    Durand"), or a word that is no common English word ("Zacchiroli"); "If you know Make, …" names a program."""
     before, after = text[:name.start()], text[name.end():]
     in_run = bool(re.search(r"(?:[A-Z][a-z'’-]*|[A-Z]\.)\s+$", before) or re.match(r"\s+[A-Z](?:[a-z]|\.)", after))
     return in_run or not is_common_word(name.group(0))
@@ -1092,10 +1092,11 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     """The features of a sentence in its context, and the sentence before it."""
     sentence = chunk.text[span[0]:span[1]]
     # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
-    earlier = [s for s in chunk.sentences if s[1] <= span[0]][-2:]
+    preceding = [s for s in chunk.sentences if s[1] <= span[0]]
+    earlier = preceding[-2:]
     before = chunk.text[earlier[-1][0]:earlier[-1][1]] if earlier else ""
     lead = _lead(chunk, span[0])
-    context = f"{chunk.title} {chunk.heading} {lead} {_referred(chunk, span, sentence) or before} {sentence}"
+    context = f"{chunk.title} {chunk.heading} {lead} {_referred(chunk, preceding, span, sentence) or before} {sentence}"
     topic = f"{chunk.title} {chunk.heading} {lead} {chunk.text[(earlier[0] if earlier else span)[0]:span[1]]}"
     # What the sentence speaks of: itself, its section heading, its paragraph's lead and the sentence
     # before (the document title is left out: a long document's title names everything in it).
@@ -1139,12 +1140,12 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
 _REFERENCE_REACH = 4  # sentences
 
 
-def _referred(chunk, span: Span, sentence: str) -> str:
+def _referred(chunk, preceding: list[Span], span: Span, sentence: str) -> str:
     """Where what a referring sentence ("Both have an input impedance of 10MΩ.") speaks of may be named:
     the sentences before it in its paragraph, up to a few ("Analog Inputs (A1 & A2): Can measure … ")."""
     if not _REFERRING.match(sentence) or _EXPLETIVE.match(sentence):
         return ""
-    earlier = [s for s in chunk.sentences if s[1] <= span[0]][-_REFERENCE_REACH:]
+    earlier = preceding[-_REFERENCE_REACH:]
     text = chunk.text[earlier[0][0]:span[0]] if earlier else ""
     return re.split(r"\n\s*\n", text)[-1]
 
@@ -1168,9 +1169,7 @@ def _lead(chunk, start: int) -> str:
 
 def _numbers_named(q: Question, text: str) -> bool:
     """text states the numbers the question names ("2.28.1" of "When was Requests 2.28.1 released?"), and it has some."""
-    numbers = [g for g in q.specific if _is_number(g)]
-    present = _bag(text)[0]
-    return bool(numbers) and all(_states(t, present, text) for g in numbers for t in g)
+    return any(_is_number(g) for g in q.specific) and not _numbers_missing(q.specific, _bag(text)[0], text)
 
 
 def _versions_of(q: Question, text: str) -> bool:
@@ -1294,8 +1293,12 @@ def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, flo
     idf, unseen = stats
     present = _bag(context)[0]
     names = [g for g in specific if not _is_number(g) and max(idf.get(t, unseen) for t in g) >= _TOPICAL_IDF]
-    numbers = sum(_is_number(g) and not all(_states(t, present, context) for t in g) for g in specific)
-    return numbers, sum(not all(t in present for t in g) for g in names), len(names)
+    return _numbers_missing(specific, present, context), sum(not all(t in present for t in g) for g in names), len(names)
+
+
+def _numbers_missing(specific: list[list[str]], present: frozenset, context: str) -> int:
+    """How many of the question's numbers (years, versions) the context does not state."""
+    return sum(_is_number(g) and not all(_states(t, present, context) for t in g) for g in specific)
 
 
 def _scattered_names(q: Question, context: str, stats: tuple[dict[str, float], float]) -> int:
