@@ -3,6 +3,7 @@ them to rag/answer_weights.json (what rag.answer.ExtractiveGenerator reads).
 
     python bench/fit_answer.py            # fit, print the figures, write the weights
     python bench/fit_answer.py --dry-run  # fit and print only
+    python bench/fit_answer.py --suite bundled postgres  # fit on these suites' dev splits only
 
 1. The ranking model: for each answerable dev question, every candidate sentence or clause of the
    retrieved passages, labelled by whether it (as shown, with any referent) matches the gold answer.
@@ -72,11 +73,15 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--c", type=float, default=0.3, help="inverse L2 strength")
     parser.add_argument("--max-false-abstention", type=float, default=0.02)
+    parser.add_argument("--suite", nargs="+", metavar="NAME", help="fit on these suites only (default: every suite)")
     args = parser.parse_args()
+    chosen = [s for s in suites() if not args.suite or s[0] in args.suite]
+    if args.suite and len(chosen) != len(set(args.suite)):
+        parser.error(f"unknown suite among {args.suite}; there are {[name for name, *_ in suites()]}")
 
     generator = ExtractiveGenerator()
     asked = []  # (suite, gold item, retrieval)
-    for name, gold, corpus in suites():
+    for name, gold, corpus in chosen:
         items = [i for i in load_gold(gold) if i.split == "dev"]
         assistant = Assistant.open(index_dir=ROOT / "index" / f"eval-{name}", corpus=corpus, log=print)
         asked += [(name, item, assistant.retrieve(item.question)) for item in items]
@@ -141,7 +146,7 @@ def main() -> int:
         print(f"  {suite} dev: answer accuracy {kept / max(1, n_ans):.3f}, abstention recall "
               f"{abstained / max(1, len(mine) - n_ans):.3f}, false abstention {false / max(1, n_ans):.3f}")
     if not args.dry_run:
-        weights = {"fitted_on": [name for name, *_ in suites()], "split": "dev",
+        weights = {"fitted_on": [name for name, *_ in chosen], "split": "dev",
                    "rank": generator.rank_model, "answerable": model}
         _WEIGHTS_FILE.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {_WEIGHTS_FILE.relative_to(ROOT)}")

@@ -899,11 +899,11 @@ class ExtractiveGenerator:
     """Answers with the best one or two sentences or clauses, each followed by its [n] marker.
 
     A candidate's score is the probability that it answers the question, from a logistic model over
-    its features. Abstains when no candidate names the question's numbers and at least one of its
+    its features. Abstains when no candidate names the question's numbers and the rarer of its
     names (other than those the corpus is about), speaks of what is asked about, or lacks the kind of answer asked for (no number for "how much"), or when a second
     logistic model, over how much of the question's rare terms the best candidate and its context
     cover, judges the question unanswerable. Both models are fitted by bench/fit_answer.py on the dev
-    splits of every eval suite (rag/answer_weights.json).
+    splits of the eval suites rag/answer_weights.json names.
     """
 
     def __init__(self, max_chars: int = 300) -> None:
@@ -979,7 +979,7 @@ class ExtractiveGenerator:
             c.features = _features(c, q, idf, passages, phrases, stats, memo)
             c.score = _logistic(self.rank_model, c.features)
             c.features["score"] = c.score
-        # Only a candidate whose context names the question's numbers and one of its names, and that
+        # Only a candidate whose context names the question's numbers and its rarer names, and that
         # holds a number when one is asked for, may answer. Unless the question asks for a list, which
         # needs its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
         return sorted((c for c in candidates if self._supports(c, q)),
@@ -990,7 +990,7 @@ class ExtractiveGenerator:
         f = c.features
         if not f["neighbour"] or f["target_missing"] or f["form_missing"] or f["condition_missing"]:
             return False
-        if f["numbers_missing"] or f["names_missing"] >= 1 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
+        if f["numbers_missing"] or f["names_missing"] > 0.5 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
                 or ((q.kind in ("version", "expansion") or q.person) and f["type"] == 0):
             return False
@@ -1109,14 +1109,14 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # ("Beijing has become the second five-trillion-yuan city after Shanghai" says who came after Shanghai.)
     neighbour = not q.neighbour_of or q.relation in sentence.lower() or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
                                        and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))
-    numbers, names, required = _missing(q.specific, context, stats)
-    names += _scattered_names(q, context, stats)
+    numbers, names, share = _missing(q.specific, context, stats)
+    scattered = _scattered_names(q, context, stats)
     later_text = chunk.text[later[0]:later[1]] if later else ""
     return {
         "around": _overlap(context, idf),
-        "missing": numbers + names,
+        "missing": numbers + names + scattered,
         "numbers_missing": numbers,
-        "names_missing": names / max(1, required),
+        "names_missing": 1.0 if scattered else share,
         "cover": cover,
         "own_cover": _coverage(q.checked, q, stats, sentence)[0],
         "subject_cover": _coverage(q.subject, q, stats, near)[0],
@@ -1287,13 +1287,25 @@ def _is_number(group: list[str]) -> bool:
 _TOPICAL_IDF = math.log(7)
 
 
-def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, float], float]) -> tuple[int, int, int]:
+def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, float], float]) -> tuple[int, int, float]:
     """How many of the question's numbers (years, versions) and of its names the context lacks, and
-    how many names it must hold (those that are not the corpus's topic)."""
+    the share of the names' weight (corpus idf) it lacks, of those it must hold (those that are not
+    the corpus's topic): lacking "openSUSE" where "RPM" and "openSUSE" are asked, it speaks of
+    another distribution's RPMs."""
     idf, unseen = stats
     present = _bag(context)[0]
-    names = [g for g in specific if not _is_number(g) and max(idf.get(t, unseen) for t in g) >= _TOPICAL_IDF]
-    return _numbers_missing(specific, present, context), sum(not all(t in present for t in g) for g in names), len(names)
+    names = {tuple(g): max(idf.get(t, unseen) for t in g) for g in specific if not _is_number(g)}
+    names = {g: w for g, w in names.items() if w >= _TOPICAL_IDF}
+    absent = [g for g in names if not all(t in present for t in g)]
+    # (Lacking all is lacking all; but a name the corpus never uses may be another word for one the
+    # context holds, "Microsoft" for "MS", and tells of no other subject.)
+    if not absent:
+        share = 0.0
+    elif len(absent) == len(names):
+        share = 1.0
+    else:
+        share = sum(names[g] for g in absent if names[g] < unseen) / sum(names.values())
+    return _numbers_missing(specific, present, context), len(absent), share
 
 
 def _numbers_missing(specific: list[list[str]], present: frozenset, context: str) -> int:

@@ -178,6 +178,19 @@ def test_a_name_of_several_words_must_be_named_whole():
     assert answer("Where does China rank in the Global Competitiveness Index?").abstained
 
 
+def test_a_context_lacking_the_rarest_name_asked_speaks_of_something_else():
+    text = ("R binaries for Fedora, maintained by Tom Callaway, are provided as part of the Fedora "
+            "distribution and can be accessed through yum, the RPM installer.")
+    idf = {"maintain": 4.9, "r": 0.6, "rpm": 4.6, "opensus": 6.3, "fedora": 5.0}
+
+    def answer(question):  # "RPM" is in the passage, the rarer "openSUSE" is not
+        retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=8.0)
+        return ExtractiveGenerator().generate(question, retrieval)
+
+    assert answer("Who maintains the R RPMs for openSUSE?").abstained
+    assert "Tom Callaway" in answer("Who maintains the R RPMs for Fedora?").answer
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
