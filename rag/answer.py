@@ -1185,7 +1185,8 @@ def _referent(q: Question, heading: str, before: str, title: str = "") -> tuple[
     """What a referring subject stands for, as the prefix to show ("Debian 8 (jessie):"), and how
     well it holds the kind of answer asked for: the section heading, else the sentence before, else
     the document's title when one is given."""
-    kinds = ("name", "number", "date") if q.kind in ("name", "other") else (q.kind,)
+    # ("Who …" is answered by someone only: a count in the sentence before names no one)
+    kinds = ("name", "number", "date") if q.kind in ("name", "other") and not q.person else (q.kind,)
     # A section's outline number ("2.3.", "E.17.2.") places it; it is no quantity.
     for text, prefix in ((_OUTLINE.sub("", heading), f"{heading.rstrip('.:')}:"), (before, before),
                          (title, f"{title.rstrip('.:')}:")):

@@ -191,6 +191,12 @@ def test_a_context_lacking_the_rarest_name_asked_speaks_of_something_else():
     assert "Tom Callaway" in answer("Who maintains the R RPMs for Fedora?").answer
 
 
+def test_who_is_not_answered_by_a_count_in_the_sentence_before():
+    text = ("Ninja has a pre-defined pool named console with a depth of 1. It has the special property "
+            "that any task in the pool has direct access to the standard input written by Ninja.")
+    assert answer_from("What is the name of the person who wrote Ninja?", text, heading="The console pool").abstained
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
