@@ -248,6 +248,7 @@ class Question:
     named: bool = False  # "What is X called?": what X is known as answers ("… known as pid")
     form: re.Pattern | None = None  # the form the thing asked for takes (an email address, a link)
     conditions: list[frozenset[str]] = field(default_factory=list)  # per condition asked ("default"), the terms that state it
+    setting: str = ""  # "What is the default value of R_PAPERSIZE?": the setting whose default is asked
 
 
 _NOUN_PHRASE = re.compile(rf"((?:[A-Za-z][\w'’-]*\s+){{1,2}}?)([a-z][\w'’-]*)\s+(?i:{_alt(vocab.AUXILIARIES)})\b")
@@ -309,6 +310,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     asked = set(analysed.about + analysed.target)
     analysed.form = next((form for words, form in _FORMS if words <= asked), None)
     analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms]
+    analysed.setting = _setting_asked(text)
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -330,6 +332,34 @@ _CONDITIONS = {stem(word): frozenset(stem(w) for w in words) for word, words in 
 _ARGUMENT = re.compile(r"\w\((?:[^()]*,\s*)?-?$")
 # (by all the noun's terms: "e-mail" is "e" and "mail", and "the mail server" asks for no address)
 _FORMS = [(frozenset(terms(noun)), re.compile(form)) for noun, form in vocab.ANSWER_FORMS.items()]
+
+
+# "the default value of the linktodocfit option", "the default \heavyrulewidth", "R_PAPERSIZE's default"
+_SETTING_ASKED = re.compile(
+    r"\bdefault\s+(?:(?:value|setting)\s+)?(?:(?:of|for)\s+)?(?:the\s+)?(?P<name>[\\-]*[A-Za-z][\w.:-]*)(?P<kind>\s+(?:{}))?"
+    r"|(?P<owner>[\\-]*[A-Za-z][\w.:-]*)['’]s\s+default\b".format("|".join(vocab.SETTING_WORDS)), re.I)
+
+
+def _setting_asked(question: str) -> str:
+    """The setting whose default the question asks, when it is named as one ("the pagecommand option")
+    or written as an identifier ("R_PAPERSIZE", "\\cmidrulekern", "core.editor", "dblRelDivisionLength")."""
+    asked = _SETTING_ASKED.search(question)
+    if not asked:
+        return ""
+    name = asked["name"] or asked["owner"]
+    identifier = re.search(r"[_.\\]|^-|[a-z][A-Z]", name) is not None
+    return name if identifier or asked["kind"] or (name.islower() and not is_common_word(name)) else ""
+
+
+def _binds_default(setting: str, text: str) -> bool:
+    """The text states the setting's default: "R_PAPERSIZE, which defaults to ‘a4’", "\\cmidrulekern
+    defaults to 0.5 em", "(Default: linktodocfit=/Fit)", "--depth=<number> [default: 30]", "the default
+    value of X is …"."""
+    name = re.escape(setting)
+    return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
+                     rf"|\bdefault\W{{0,3}}\s*{name}\s*="
+                     rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
+                     rf"|\bdefault\s+(?:value\s+|setting\s+)?(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+is\b", text, re.I) is not None
 
 
 def _part_kind(part: str, question: str) -> str:
@@ -573,6 +603,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     contain: 1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort
     (a growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
     kind = kind or q.kind
+    if q.setting and _binds_default(q.setting, text):
+        return 1.0  # whatever form the value takes ("/Fit", "‘a4’", "0.5 em")
     if kind == "other":
         if q.defines:
             return float(q.defines.search(text) is not None)
@@ -714,7 +746,8 @@ def _measure_match(q: Question, text: str) -> float:
     """1 when the text speaks of the kind of measure asked about (or the question names none). A
     physical quantity is checked by its units instead ("the amplitude of the SINE output" is in volts,
     not an "output" of industry)."""
-    return 1.0 if not q.measures or q.units is not None or q.measures & _measures(text) else 0.0
+    return 1.0 if not q.measures or q.units is not None or q.measures & _measures(text) \
+        or (q.setting and _binds_default(q.setting, text)) else 0.0
 
 
 # Capitalised words in a row, a name; acronyms ("MIIT", "H1") are left to _unknown_acronym.

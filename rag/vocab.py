@@ -97,6 +97,9 @@ CONDITIONS = {"default": "default defaults defaulted normally unless otherwise i
               "maximum": "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split(),
               "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split()}
 
+# Nouns that name a setting of a program: "the default value of the pagecommand option".
+SETTING_WORDS = ["option", "options", "variable", "parameter", "setting", "field", "key", "flag", "argument"]
+
 # Things asked for whose answer has a fixed form: "What is X's email address?" is answered only by
 # an address, "What is the URL of …" only by a link (regular expressions).
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

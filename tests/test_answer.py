@@ -197,6 +197,22 @@ def test_who_is_not_answered_by_a_count_in_the_sentence_before():
     assert answer_from("What is the name of the person who wrote Ninja?", text, heading="The console pool").abstained
 
 
+@pytest.mark.parametrize("question, text, expected", [
+    ("What is the default value of R_PAPERSIZE?",
+     "One common variable to change is R_PAPERSIZE, which defaults to ‘a4’, not ‘letter’.", "‘a4’"),
+    ("What is the default value of the linktodocfit option?",
+     "Another view can be specified with this option. (Default: linktodocfit=/Fit)", "/Fit"),
+    ("What is the default value of \\cmidrulekern?", "Where \\cmidrulekern defaults to 0.5 em.", "0.5 em"),
+])
+def test_a_settings_default_is_answered_in_whatever_form_it_takes(question, text, expected):
+    assert expected in answer_from(question, text).answer
+
+
+def test_the_default_of_another_setting_answers_no_default_asked():
+    text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
+    assert answer_from("What is the default value of work_mem?", text).abstained
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
