@@ -241,6 +241,7 @@ class Question:
     acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
     occasion: bool = False  # a date may be given as an occasion ("When does X run?": "… after each commit")
     person: bool = False  # "Who …?": only a sentence that names someone answers
+    act: str = ""  # … and what they did or are ("writ" of "Who wrote X?", "maintain", "deputy"), as its stem
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
@@ -303,6 +304,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
+    analysed.act = _act_asked(text) if analysed.person else ""
     analysed.named = bool(_NAME_ASKED.search(text))
     if kind == "other":
         analysed.defines = _definition_of(text)
@@ -360,6 +362,36 @@ def _binds_default(setting: str, text: str) -> bool:
                      rf"|\bdefault\W{{0,3}}\s*{name}\s*="
                      rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
                      rf"|\bdefault\s+(?:value\s+|setting\s+)?(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+is\b", text, re.I) is not None
+
+
+def _act_asked(question: str) -> str:
+    """The first content word after "who", stemmed: what the person asked for did or is."""
+    after = re.search(r"\bwho(?:m|se)?\b(.*)", question, re.I)
+    words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in STOPWORDS | set(vocab.MODALS + vocab.AUXILIARIES)] \
+        if after else []
+    return stem(words[0].lower()) if words else ""
+
+
+def _states_act(act: str, text: str) -> bool:
+    """The text says what the person did or is, in some form: "writ" in "written", "own" in "owner"."""
+    return any(t.startswith(act) or (len(t) >= 4 and act.startswith(t)) for t in terms(text))
+
+
+# Who did what is also written as a credit, "(Simon Riggs, Pavan Deolasee)" after the change, or as thanks,
+# "We are thankful to S Venkataramanan … for correcting this document".
+_CREDIT = re.compile(r"\([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)+(?:,[^()]*)?\)\W*$|\b(?:thank|grateful)\w*\b.*\bfor\b", re.I)
+
+
+_AUTHORSHIP = frozenset(stem(w) for w in vocab.AUTHORSHIP_WORDS)
+
+
+def _is_byline(chunk, span: Span, sentence: str) -> bool:
+    """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany"."""
+    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= 8 \
+        and _NAME_RUN.match(sentence.strip()) is not None and " " in _NAME_RUN.match(sentence.strip())[0]
+
+
+_BYLINE_REACH = 200  # characters from the start of the document
 
 
 def _part_kind(part: str, question: str) -> str:
@@ -1021,7 +1053,7 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if not f["neighbour"] or f["target_missing"] or f["form_missing"] or f["condition_missing"]:
+        if not f["neighbour"] or f["target_missing"] or f["form_missing"] or f["condition_missing"] or f["act_missing"]:
             return False
         if f["numbers_missing"] or f["names_missing"] > 0.5 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
@@ -1160,6 +1192,9 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
+        # "Who founded Launchpad?" is not answered by "… see the Launchpad Help wiki": nothing near says who founded it
+        "act_missing": float(bool(q.act) and not _states_act(q.act, near) and not _CREDIT.search(sentence)
+                             and not (q.act in _AUTHORSHIP and _is_byline(chunk, span, sentence))),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
         # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.

@@ -97,6 +97,9 @@ CONDITIONS = {"default": "default defaults defaulted normally unless otherwise i
               "maximum": "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split(),
               "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split()}
 
+# What a document's byline tells of the name under its title: who wrote it.
+AUTHORSHIP_WORDS = ["wrote", "write", "writes", "written", "author", "authors", "authored"]
+
 # Nouns that name a setting of a program: "the default value of the pagecommand option".
 SETTING_WORDS = ["option", "options", "variable", "parameter", "setting", "field", "key", "flag", "argument"]
 

@@ -213,6 +213,17 @@ def test_the_default_of_another_setting_answers_no_default_asked():
     assert answer_from("What is the default value of work_mem?", text).abstained
 
 
+def test_who_did_it_is_answered_only_where_the_deed_is_told():
+    launchpad = ("For more information see the Launchpad Help wiki. Besides hosting Ubuntu, Launchpad can "
+                 "host any Free Software project.")
+    assert answer_from("Who founded Launchpad?", launchpad).abstained
+    # ... or credited, as release notes do, or named in a document's byline
+    merge = "Add SQL MERGE command to adjust one table to match another (Simon Riggs, Pavan Deolasee)."
+    assert "Simon Riggs" in answer_from("Who implemented the SQL MERGE command?", merge).answer
+    cad = "Mark Henning, Germany\n\nThe package CAD.asy provides basic pen definitions for 2D CAD drawings."
+    assert "Mark Henning" in answer_from("Who wrote the package CAD.asy?", cad, title="Asymptote package CAD.asy").answer
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
