@@ -595,7 +595,8 @@ def _is_model_code(word: str) -> bool:
 
 
 _LITERAL = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*|(?<![\w/.])/[A-Za-z][\w-]*(?:[./][\w*-]+)*"
-                      r"|(?<![\w/.-])[a-z][\w.-]*/[a-z][\w.-]*(?:/[\w.-]+)*(?<![.-])")  # a relative path: "debian/source/format"
+                      r"|(?<![\w/.-])[a-z][\w.-]*/[a-z][\w.-]*(?:/[\w.-]+)*(?<![.-])"  # a relative path: "debian/source/format"
+                      r"|\\[A-Za-z@]{2,}")  # a TeX command: "\specialrule"
 
 
 def key_phrases(question: str) -> list[list[list[str]]]:
@@ -1053,7 +1054,8 @@ class ExtractiveGenerator:
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
         f = c.features
-        if not f["neighbour"] or f["target_missing"] or f["form_missing"] or f["condition_missing"] or f["act_missing"]:
+        if not f["neighbour"] or f["target_missing"] or f["form_missing"] or f["condition_missing"] or f["act_missing"] \
+                or f["setting_missing"]:
             return False
         if f["numbers_missing"] or f["names_missing"] > 0.5 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
@@ -1192,6 +1194,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
+        # the setting whose default is asked must be named near its value
+        "setting_missing": float(bool(q.setting) and not (set(terms(q.setting)) or {q.setting.lower()}) <= _bag(near)[0]),
         # "Who founded Launchpad?" is not answered by "… see the Launchpad Help wiki": nothing near says who founded it
         "act_missing": float(bool(q.act) and not _states_act(q.act, near) and not _CREDIT.search(sentence)
                              and not (q.act in _AUTHORSHIP and _is_byline(chunk, span, sentence))),
@@ -1454,9 +1458,11 @@ def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     """text's terms, the initials of its terms in order, and its upper-case acronyms (lower-cased)."""
     words = terms(text)
     acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", text))
-    literal = [name.lower() for name in _LITERAL.findall(text)] if "-" in text or "/" in text else []
+    literal = [name.lower() for name in _LITERAL.findall(text)] if "-" in text or "/" in text or "\\" in text else []
     # a path also states its tails: "debian/source/format" holds "source/format"
     literal += [tail for name in literal if "/" in name for tail in _path_tails(name)]
+    # and a TeX command in the plural ("double \\cmidrules") names the command
+    literal += [name[:-1] for name in literal if name.startswith("\\") and name.endswith("s")]
     return frozenset(words + literal), "".join(w[0] for w in words), acronyms
 
 

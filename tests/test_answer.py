@@ -224,6 +224,30 @@ def test_who_did_it_is_answered_only_where_the_deed_is_told():
     assert "Mark Henning" in answer_from("Who wrote the package CAD.asy?", cad, title="Asymptote package CAD.asy").answer
 
 
+def test_a_tex_command_asked_about_must_be_named():
+    text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
+            "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
+    idf = {"booktab": 1.0, "command": 1.5, "need": 2.0, "doubl": 3.0, "version": 2.0, "introduc": 3.0}
+
+    def answer(question):  # over a corpus in which "\\specialrule" is rare
+        retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=6.0)
+        return ExtractiveGenerator().generate(question, retrieval)
+
+    assert "\\morecmidrules" in answer("Which booktabs command is needed to get a double \\cmidrule?").answer
+    assert answer("Which version of booktabs introduced the \\specialrule command?").abstained
+
+
+def test_the_setting_whose_default_is_asked_must_be_named():
+    text = ("Doublepagestwistodd: like doublepagestwistodd but for double side printing. Either ‘true’ or "
+            "‘false’ (or no value, which is equivalent to ‘true’). This option takes one argument, which "
+            "should be a multiple of 4.")
+    assert answer_from("What is the default value of \\doublerulesep?", text).abstained
+    assert answer_from("What is the default value of the scale option?", text).abstained
+    queues = ("The $default_host option determines which of the upload queues will be used by default. "
+              "anonymous-ftp-master is the primary one.")
+    assert answer_from("What is the default urgency for a security upload?", queues).abstained
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
