@@ -243,6 +243,7 @@ class Question:
     person: bool = False  # "Who …?": only a sentence that names someone answers
     act: str = ""  # … and what they did or are ("writ" of "Who wrote X?", "maintain", "deputy"), as its stem
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
+    entry: bool = False  # … X is an option, defined by its entry in a list of options ("-k, --keep-index: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
     lasting: bool = False  # … "How long": a stretch of time or a length, never a frequency ("once per week")
@@ -307,7 +308,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.act = _act_asked(text) if analysed.person else ""
     analysed.named = bool(_NAME_ASKED.search(text))
     if kind == "other":
-        analysed.defines = _definition_of(text)
+        analysed.entry = _definition_of(text) is None and _entry_of(text) is not None
+        analysed.defines = _entry_of(text) if analysed.entry else _definition_of(text)
         analysed.reason = bool(_REASON_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
     analysed.form = next((form for words, form in _FORMS if words <= asked), None)
@@ -524,6 +526,16 @@ def _definition_of(question: str) -> re.Pattern | None:
     return re.compile(rf"^\W*(?:an?\s+|the\s+)?{head}s?\b(?:\s*\([^)]*\)|\s*\[[^\]]*\])*"
                       rf"(?:\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—,]\s+\w|\s+-\s+\w)"
                       rf"|\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?{term}", re.I)
+
+
+def _entry_of(question: str) -> re.Pattern | None:
+    """For "What does the --amend option of git commit do?", what the option's own entry in a list of
+    options looks like: the option among the names before its description ("-k, --keep-index: …"),
+    not an entry that only mentions it ("--reset-author: When used with -C/-c/--amend …")."""
+    option = _PURPOSE_ASKED.search(question) and _LITERAL.search(question)
+    if not option or not option[0].startswith("-"):
+        return None
+    return re.compile(rf"^\W*(?:[^\s:.]+,?\s+){{0,4}}?{re.escape(option[0])}(?![\w-])[^:.]{{0,40}}:\s", re.I)
 
 
 _ROLE_ASKED = re.compile(r"^\W*who\s+is\s+an?\s+[\w'’-]+(?:\s+[\w'’-]+)?\s*\??\s*$", re.I)
@@ -999,7 +1011,8 @@ class ExtractiveGenerator:
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
                 or scored.answerable < self.answerable_model["threshold"]:
             return self._abstain(question, passages)
-        follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages)
+        follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
+            or _entry_rest(q, supported[0], candidates, passages)
         chosen = [supported[0] if follow else _list_introducer(q, supported, passages) or supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
@@ -1016,8 +1029,8 @@ class ExtractiveGenerator:
         else:
             for best in bests:
                 self._cover(chosen, best)
-        if len(chosen) == 1:
-            chosen += follow or self._second(supported[0], supported)
+        if len(chosen) == 1:  # (an option's entry is answer enough: the next one is another option's)
+            chosen += follow or ([] if q.entry else self._second(supported[0], supported))
         return self._compose(question, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
@@ -1507,6 +1520,18 @@ def _ordinal_items(q: Question, best: _Candidate, candidates: list[_Candidate], 
             break
         items.append(item)
     return items if len(items) >= 2 else []
+
+
+def _entry_rest(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+    """An option's entry goes on past its first sentence ("-k, --keep-index: This option is only valid
+    for push and save commands. All changes already added to the index are left intact."): the rest of
+    its paragraph, up to two sentences."""
+    chunk = passages[best.passage].chunk
+    if not q.entry or not q.defines.search(chunk.text[best.sentence[0]:best.sentence[1]]):
+        return []
+    end = chunk.text.find("\n\n", best.sentence[1])
+    rest = [s for s in _sentences_after(chunk, best.sentence) if end < 0 or s[1] <= end][:2]
+    return [c for s in rest for c in candidates if c.passage == best.passage and c.span == s]
 
 
 def _sentences_after(chunk, sentence: Span) -> list[Span]:

@@ -248,6 +248,18 @@ def test_the_setting_whose_default_is_asked_must_be_named():
     assert answer_from("What is the default urgency for a security upload?", queues).abstained
 
 
+def test_what_an_option_does_is_its_own_entry_whole():
+    options = ("--reset-author: When used with -C/-c/--amend options, declare that the authorship of the "
+               "resulting commit now belongs to the committer.\n\n"
+               "-k, --keep-index, --no-keep-index: This option is only valid for push and save commands. "
+               "All changes already added to the index are left intact.\n\n"
+               "--amend: Replace the tip of the current branch by creating a new commit.")
+    keep = answer_from("What does the --keep-index option of git stash do?", options).answer
+    assert "only valid for push" in keep and "left intact" in keep
+    amend = answer_from("What does the --amend option of git commit do?", options).answer
+    assert amend.startswith("--amend: Replace the tip") and "reset-author" not in amend
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
