@@ -1467,6 +1467,7 @@ def _path_tails(path: str) -> list[str]:
     return ["/".join(parts[i:]) for i in range(0 if path.startswith("/") else 1, len(parts) - 1)]
 
 
+@lru_cache(maxsize=8192)  # (a sentence's context is looked into once per question term and per feature)
 def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     """text's terms, the initials of its terms in order, and its upper-case acronyms (lower-cased)."""
     words = terms(text)
