@@ -110,7 +110,8 @@ _PATTERNS = {
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
     # ("Chapter 6" or "Figure 2" names no version)
     "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?!\w|\.\d)|(?<![\w.])\d{4}[a-z](?!\w)"
-                          rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"),
+                          rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"
+                          rf"|\b(?i:{_alt(vocab.VERSION_WORDS)})s?\s+v?\d+\b(?!\.\d)"),  # "versions 5 up to 12"
 }
 _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 # "Debian Buster release": a release named by a word between the product and "release".

@@ -260,6 +260,12 @@ def test_what_an_option_does_is_its_own_entry_whole():
     assert amend.startswith("--amend: Replace the tip") and "reset-author" not in amend
 
 
+def test_a_version_may_be_a_bare_number_after_the_word_version():
+    text = ("Stata .dta files are a binary file format. Files from versions 5 up to 12 of Stata can be read "
+            "and written by functions read.dta and write.dta.")
+    assert "versions 5 up to 12" in answer_from("Which versions of Stata files can read.dta and write.dta handle?", text).answer
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
