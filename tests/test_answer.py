@@ -266,6 +266,14 @@ def test_a_version_may_be_a_bare_number_after_the_word_version():
     assert "versions 5 up to 12" in answer_from("Which versions of Stata files can read.dta and write.dta handle?", text).answer
 
 
+def test_an_option_is_a_name_that_answers_which_option():
+    options = ("-I dir: Add the directory dir to the list of directories searched for .idl files.\n\n"
+               "-nocpp: Suppresses the pre-processing of source IDL files.\n\n"
+               "-prepro preprocessing-command: Set the command that is executed to pre-process the source IDL files.")
+    answer = answer_from("Which camlidl command-line option suppresses the pre-processing of source IDL files?", options)
+    assert "-nocpp: Suppresses" in answer.answer
+
+
 def test_who_is_a_role_is_answered_by_its_definition():
     text = ("Uploads need a sponsor when you are not yet a Debian Developer. Joe Smith sponsors many packages. "
             "A sponsor is a Debian Developer who helps new maintainers to upload their packages.")
