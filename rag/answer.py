@@ -1097,7 +1097,8 @@ class ExtractiveGenerator:
             span = c.span
             items, end = _items_after(passage.chunk.text, c.span[1])
             if items:  # "… one of the following storage classes:" is answered by what follows
-                sentence, span = f"{sentence[:-1]}: {', '.join(items)}.", (c.span[0], end)
+                listed = _as_many(items, self.max_list_chars - len(sentence))
+                sentence, span = f"{sentence[:-1]}: {listed}{'' if listed.endswith('…') else '.'}", (c.span[0], end)
             if c.referent:
                 sentence = f"{c.referent} {sentence}"
             # (Chunks overlap, so a second sentence may hold the first whole: "A. B." after "A.")
@@ -1481,11 +1482,22 @@ def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     return frozenset(words + literal), "".join(w[0] for w in words), acronyms
 
 
+_ITEM_SHARE = 0.85  # of the introducing sentence's score
+_PLURAL_ASKED = re.compile(rf"^\W*(?:which|what)\s+(?!{_alt(vocab.AUXILIARIES)}\b)\w+[^s\W]s\b", re.I)  # "Which files …"
+
+
 def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Passage]) -> _Candidate | None:
     """For a question that asks for a list, a sentence nearly as good as the best that introduces one
-    ("… one of the following storage classes:"): its items are the answer the best sentence only mentions."""
+    ("… one of the following storage classes:"): its items are the answer the best sentence only mentions.
+    For one that asks for one thing, the item that answers it rather than the sentence introducing the
+    list ("• A C source file f_stubs.c …" rather than "… camlidl generates the following files:")."""
     if not q.listing:
-        return None
+        best = supported[0]
+        items, end = _items_after(passages[best.passage].chunk.text, best.span[1])
+        if not items or _PLURAL_ASKED.match(q.text):  # ("Which files …?" asks for them all)
+            return None
+        return next((c for c in supported[1:5] if c.passage == best.passage and best.span[1] <= c.sentence[0] < end
+                     and c.score >= _ITEM_SHARE * best.score), None)
     introducer = next((c for c in supported[:5] if c.score >= 0.95 * supported[0].score
                        and _items_after(passages[c.passage].chunk.text, c.span[1])[0]), None)
     if introducer or _enumerates(supported[0], passages):
@@ -1583,6 +1595,16 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         items.append((label or item).rstrip(".;,"))
         position = end + match.end()
     return (items, position) if len(items) >= 2 else ([], end)
+
+
+def _as_many(items: list[str], room: int) -> str:
+    """The items, as many as fit in room characters, and "…" for the rest."""
+    shown = []
+    for item in items:
+        if shown and len(", ".join(shown + [item, "…"])) > room:
+            return ", ".join(shown + ["…"])
+        shown.append(item)
+    return ", ".join(shown)
 
 
 def _as_sentence(text: str, span: Span, sentence: Span) -> str:

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from rag import Assistant
+from rag.eval import MAX_ANSWER_CHARS
 from rag.ingest import load_document
 
 # A project history page: site navigation, a list of leaders, sections per release, a table.
@@ -272,3 +273,22 @@ def test_a_heading_release_number_is_the_version_a_sentence_speaks_of(tmp_path):
     assistant = Assistant.open(index_dir=tmp_path / "index", corpus=tmp_path / "docs")
     answer = assistant.ask("When did Frobnicator 2.0 come out?")
     assert "2023-11-10" in answer.answer and "2024" not in answer.answer, answer.answer
+
+
+def test_a_long_list_after_its_introducing_sentence_is_shown_within_the_answer_length(tmp_path):
+    (tmp_path / "camlidl.md").write_text(
+        "# Using camlidl\n\n"
+        "For each file f.idl given on the command line, camlidl generates the following files:\n\n"
+        "- A Caml interface file f.mli that defines the Caml view of the IDL file. It contains Caml definitions "
+        "for the types declared in the IDL file, as well as declarations for the functions and the interfaces.\n"
+        "- A Caml implementation file f.ml that implements the f.mli file.\n"
+        "- A C source file f_stubs.c that contains the stub functions for converting between C and Caml data "
+        "representations.\n"
+        "- If the -header option is given, a C header file f.h containing C declarations for the types declared "
+        "in the IDL file.\n", encoding="utf-8")
+    (tmp_path / "history.html").write_text(HISTORY, encoding="utf-8")  # (so that camlidl's words are telling)
+    (tmp_path / "whatsnew36.html").write_text(WHATSNEW, encoding="utf-8")
+    assistant = Assistant.open(index_dir=tmp_path / "index", corpus=tmp_path)
+    answer = answer_of(assistant, "Which files does camlidl generate for each file f.idl?")
+    assert answer.startswith("For each file f.idl") and "A Caml interface file f.mli" in answer
+    assert len(answer) <= MAX_ANSWER_CHARS and "…" in answer  # the items that do not fit are marked, not cut
