@@ -1212,7 +1212,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # the setting whose default is asked must be named near its value
         "setting_missing": float(bool(q.setting) and not (set(terms(q.setting)) or {q.setting.lower()}) <= _bag(near)[0]),
         # "Who founded Launchpad?" is not answered by "… see the Launchpad Help wiki": nothing near says who founded it
-        "act_missing": float(bool(q.act) and not _states_act(q.act, near) and not _CREDIT.search(sentence)
+        # (who came after X is told by where the sentence stands: "Lucas Nussbaum was elected …" after X's item)
+        "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, near) and not _CREDIT.search(sentence)
                              and not (q.act in _AUTHORSHIP and _is_byline(chunk, span, sentence))),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
