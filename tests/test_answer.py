@@ -24,6 +24,13 @@ def answer_from(question, text, title="", heading="", unknown_terms=()):
     retrieval = Retrieval(question, [passage_of(text, title, heading)], unknown_terms=list(unknown_terms))
     return ExtractiveGenerator().generate(question, retrieval)
 
+
+def answer_in_corpus(question, text, idf, max_idf):
+    """The extractive answer when retrieval found only this passage, in a corpus with these statistics
+    (idf of the question's terms, and of a term the corpus never uses)."""
+    retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=max_idf)
+    return ExtractiveGenerator().generate(question, retrieval)
+
 # (question, regex the answer must match, file that states it)
 FACTS = [
     ("How much industrial output does Xi'an's smart vehicle plan target for 2030?", r"310 billion", "001"),
@@ -171,8 +178,7 @@ def test_a_name_of_several_words_must_be_named_whole():
     idf = {"china": 0.5, "rank": 2.0, "global": 3.0, "competitiveness": 3.0, "innovation": 3.0, "index": 3.0}
 
     def answer(question):  # over a corpus in which the index's words are rare
-        retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=5.0)
-        return ExtractiveGenerator().generate(question, retrieval)
+        return answer_in_corpus(question, text, idf, 5.0)
 
     assert "10th" in answer("Where does China rank in the Global Innovation Index?").answer
     assert answer("Where does China rank in the Global Competitiveness Index?").abstained
@@ -184,8 +190,7 @@ def test_a_context_lacking_the_rarest_name_asked_speaks_of_something_else():
     idf = {"maintain": 4.9, "r": 0.6, "rpm": 4.6, "opensus": 6.3, "fedora": 5.0}
 
     def answer(question):  # "RPM" is in the passage, the rarer "openSUSE" is not
-        retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=8.0)
-        return ExtractiveGenerator().generate(question, retrieval)
+        return answer_in_corpus(question, text, idf, 8.0)
 
     assert answer("Who maintains the R RPMs for openSUSE?").abstained
     assert "Tom Callaway" in answer("Who maintains the R RPMs for Fedora?").answer
@@ -230,8 +235,7 @@ def test_a_tex_command_asked_about_must_be_named():
     idf = {"booktab": 1.0, "command": 1.5, "need": 2.0, "doubl": 3.0, "version": 2.0, "introduc": 3.0}
 
     def answer(question):  # over a corpus in which "\\specialrule" is rare
-        retrieval = Retrieval(question, [passage_of(text)], idf=idf, max_idf=6.0)
-        return ExtractiveGenerator().generate(question, retrieval)
+        return answer_in_corpus(question, text, idf, 6.0)
 
     assert "\\morecmidrules" in answer("Which booktabs command is needed to get a double \\cmidrule?").answer
     assert answer("Which version of booktabs introduced the \\specialrule command?").abstained
