@@ -358,11 +358,11 @@ def _setting_asked(question: str) -> str:
 
 def _binds_default(setting: str, text: str) -> bool:
     """The text states the setting's default: "R_PAPERSIZE, which defaults to ‘a4’", "\\cmidrulekern
-    defaults to 0.5 em", "(Default: linktodocfit=/Fit)", "--depth=<number> [default: 30]", "the default
+    defaults to 0.5 em", "(Default: linktodocfit=/Fit)", "Default: DeflateBufferSize 8096", "--depth=<number> [default: 30]", "the default
     value of X is …"."""
     name = re.escape(setting)
     return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
-                     rf"|\bdefault\W{{0,3}}\s*{name}\s*="
+                     rf"|\bdefault\W{{0,3}}\s*{name}(?:\s*=|\s+\w)"  # (Apache's "Default: DeflateBufferSize 8096")
                      rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
                      rf"|\bdefault\s+(?:value\s+|setting\s+)?(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+is\b", text, re.I) is not None
 

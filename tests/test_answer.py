@@ -208,6 +208,8 @@ def test_who_is_not_answered_by_a_count_in_the_sentence_before():
     ("What is the default value of the linktodocfit option?",
      "Another view can be specified with this option. (Default: linktodocfit=/Fit)", "/Fit"),
     ("What is the default value of \\cmidrulekern?", "Where \\cmidrulekern defaults to 0.5 em.", "0.5 em"),
+    ("What is the default value of DeflateBufferSize?",
+     "Syntax: DeflateBufferSize value. Default: DeflateBufferSize 8096. Context: server config.", "8096"),
 ])
 def test_a_settings_default_is_answered_in_whatever_form_it_takes(question, text, expected):
     assert expected in answer_from(question, text).answer
