@@ -309,8 +309,10 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.act = _act_asked(text) if analysed.person else ""
     analysed.named = bool(_NAME_ASKED.search(text))
     if kind == "other":
-        analysed.entry = _definition_of(text) is None and _entry_of(text) is not None
-        analysed.defines = _entry_of(text) if analysed.entry else _definition_of(text)
+        definition = _definition_of(text)
+        entry = None if definition else _entry_of(text)
+        analysed.entry = entry is not None
+        analysed.defines = entry or definition
         analysed.reason = bool(_REASON_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
     analysed.form = next((form for words, form in _FORMS if words <= asked), None)
@@ -370,9 +372,11 @@ def _binds_default(setting: str, text: str) -> bool:
 def _act_asked(question: str) -> str:
     """The first content word after "who", stemmed: what the person asked for did or is."""
     after = re.search(r"\bwho(?:m|se)?\b(.*)", question, re.I)
-    words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in STOPWORDS | set(vocab.MODALS + vocab.AUXILIARIES)] \
-        if after else []
+    words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in _NO_ACT] if after else []
     return stem(words[0].lower()) if words else ""
+
+
+_NO_ACT = STOPWORDS | set(vocab.MODALS + vocab.AUXILIARIES)  # ("Who should be subscribed …": "subscribed")
 
 
 def _states_act(act: str, text: str) -> bool:
@@ -390,8 +394,9 @@ _AUTHORSHIP = frozenset(stem(w) for w in vocab.AUTHORSHIP_WORDS)
 
 def _is_byline(chunk, span: Span, sentence: str) -> bool:
     """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany"."""
+    name = _NAME_RUN.match(sentence.strip())
     return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= 8 \
-        and _NAME_RUN.match(sentence.strip()) is not None and " " in _NAME_RUN.match(sentence.strip())[0]
+        and name is not None and " " in name[0]
 
 
 _BYLINE_REACH = 200  # characters from the start of the document
@@ -1462,7 +1467,6 @@ def _overlap(text: str, idf: dict[str, float]) -> float:
     return sum(w for t, w in idf.items() if t.lower() in present or (t.isupper() and t.lower() in initials)) / total
 
 
-@lru_cache(maxsize=8192)  # every clause of a sentence shares its context; passages recur across questions
 def _path_tails(path: str) -> list[str]:
     """The relative paths of two or more parts a path ends with: "/etc/apt/sources.list" holds
     "etc/apt/sources.list" and "apt/sources.list"."""
@@ -1470,7 +1474,7 @@ def _path_tails(path: str) -> list[str]:
     return ["/".join(parts[i:]) for i in range(0 if path.startswith("/") else 1, len(parts) - 1)]
 
 
-@lru_cache(maxsize=8192)  # (a sentence's context is looked into once per question term and per feature)
+@lru_cache(maxsize=8192)  # every clause of a sentence shares its context; passages recur across questions
 def _bag(text: str) -> tuple[frozenset, str, frozenset]:
     """text's terms, the initials of its terms in order, and its upper-case acronyms (lower-cased)."""
     words = terms(text)
