@@ -360,13 +360,24 @@ def _setting_asked(question: str) -> str:
 
 def _binds_default(setting: str, text: str) -> bool:
     """The text states the setting's default: "R_PAPERSIZE, which defaults to ‘a4’", "\\cmidrulekern
-    defaults to 0.5 em", "(Default: linktodocfit=/Fit)", "Default: DeflateBufferSize 8096", "--depth=<number> [default: 30]", "the default
-    value of X is …"."""
+    defaults to 0.5 em", "(Default: linktodocfit=/Fit)", "Default: DeflateBufferSize 8096", "--depth=<number> [default: 30]",
+    "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000", "the default value of X is …"."""
     name = re.escape(setting)
     return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
                      rf"|\bdefault\W{{0,3}}\s*{name}(?:\s*=|\s+\w)"  # (Apache's "Default: DeflateBufferSize 8096")
-                     rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
+                     rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[?default:"  # ("Option: X; Default: 5000", a record's fields)
                      rf"|\bdefault\s+(?:value\s+|setting\s+)?(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+is\b", text, re.I) is not None
+
+
+# A default stated of what the paragraph speaks of, not naming it again: "The default is 200, which
+# means …", "The default value is -8.", "Defaults to 5000."
+_BARE_DEFAULT = re.compile(r"\W*(?:(?:the|its)\s+)?(?:default(?:\s+(?:value|setting))?\s+(?:is|was)|defaults\s+to)\s", re.I)
+
+
+def _states_default(setting: str, text: str) -> bool:
+    """The text states a default: the setting's own, or one that names no setting (whose the setting
+    asked is, is for setting_missing to say: it must be named near)."""
+    return _binds_default(setting, text) or _BARE_DEFAULT.match(text) is not None
 
 
 def _act_asked(question: str) -> str:
@@ -654,7 +665,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     contain: 1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort
     (a growth rate where an amount is asked, an amount where a count is asked); 0 for none."""
     kind = kind or q.kind
-    if q.setting and _binds_default(q.setting, text):
+    if q.setting and _states_default(q.setting, text):
         return 1.0  # whatever form the value takes ("/Fit", "‘a4’", "0.5 em")
     if kind == "other":
         if q.defines:
@@ -798,7 +809,7 @@ def _measure_match(q: Question, text: str) -> float:
     physical quantity is checked by its units instead ("the amplitude of the SINE output" is in volts,
     not an "output" of industry)."""
     return 1.0 if not q.measures or q.units is not None or q.measures & _measures(text) \
-        or (q.setting and _binds_default(q.setting, text)) else 0.0
+        or (q.setting and _states_default(q.setting, text)) else 0.0
 
 
 # Capitalised words in a row, a name; acronyms ("MIIT", "H1") are left to _unknown_acronym.

@@ -528,10 +528,10 @@ class _BlockParser(HTMLParser):
 
 def _table_row(columns: list[str], cells: list[str]) -> str:
     """A table row as one unit: "Version: 3.8.0; Released: 14 October 2019" under its header's columns,
-    else its cells one after another."""
+    else its cells one after another, a label cell with what it labels ("Default: DeflateBufferSize 8096")."""
     if len(cells) == len(columns):
         return "; ".join(f"{name}: {cell}" for name, cell in zip(columns, cells))
-    return "; ".join(cells)
+    return re.sub(r"(?<=:); ", " ", "; ".join(cells))
 
 
 def _preformatted(text: str) -> list[str]:
@@ -608,7 +608,7 @@ def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
     parser.feed(_closed_markup(text))
     parser.close()
     parser.flush()
-    blocks = _merge_headings(parser.blocks)
+    blocks = _merge_fields(_merge_headings(parser.blocks))
     if spaced:  # the escaping also spaced out hyphens: "year - on - year"
         blocks = [(h, re.sub(r"(?<=\w) - (?=\w)", "-", t)) for h, t in blocks]
     return parser.h1 or _page_title(parser.page_title), blocks
@@ -652,6 +652,33 @@ def _merge_headings(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
                           else text if title else f"{outer.rstrip(':')}: {text}")
         else:
             merged.append((is_heading, text))
+    return merged
+
+
+# "Default: 5000", "Module: mod_deflate": a field of a record laid out one field to a block
+_FIELD = re.compile(r"([A-Z][\w-]*(?: [\w-]+){0,2}):\s+\S")
+_SHORT_FIELD = 100  # characters
+_SECOND_FIELD = re.compile(r"; [A-Z][\w-]*(?: [\w-]+){0,2}: ")
+
+
+def _merge_fields(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
+    """A record laid out one field to a block (a reference page's "Option: Aptitude::…::StepLimit",
+    "Default: 5000", "Description: …"; a directive's "Syntax: …", "Default: …", "Module: …") is one
+    unit, so that the value stays with what it is the value of. A field joins the record before it
+    while that record's fields are short and none has its label; a table row of several columns is a
+    unit already and joins nothing."""
+    merged: list[tuple[bool, str]] = []
+    labels: set[str] = set()  # those of the record merged[-1], while it may take another field
+    for is_heading, text in blocks:
+        field = None if is_heading or _SECOND_FIELD.search(text) else _FIELD.match(text)
+        if field and labels and field[1] not in labels:
+            merged[-1] = (False, f"{merged[-1][1]}; {text}")
+            labels.add(field[1])
+        else:
+            merged.append((is_heading, text))
+            labels = {field[1]} if field else set()
+        if len(text) > _SHORT_FIELD or text.endswith(_SENTENCE_END):
+            labels = set()
     return merged
 
 

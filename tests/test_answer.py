@@ -210,6 +210,10 @@ def test_who_is_not_answered_by_a_count_in_the_sentence_before():
     ("What is the default value of \\cmidrulekern?", "Where \\cmidrulekern defaults to 0.5 em.", "0.5 em"),
     ("What is the default value of DeflateBufferSize?",
      "Syntax: DeflateBufferSize value. Default: DeflateBufferSize 8096. Context: server config.", "8096"),
+    ("What is the default value of Aptitude::ProblemResolver::StepLimit?",
+     "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000; Description: The maximum number of steps.", "5000"),
+    ("What is the default value of the mode argument of the load function?",  # (the paragraph names the setting)
+     'The string mode controls whether the chunk can be text or binary. The default is "bt".', '"bt"'),
 ])
 def test_a_settings_default_is_answered_in_whatever_form_it_takes(question, text, expected):
     assert expected in answer_from(question, text).answer

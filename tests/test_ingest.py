@@ -148,6 +148,20 @@ def test_a_definition_is_one_unit_with_all_its_terms(tmp_path):
                      "--index: Tries to reinstate the index."]
 
 
+def test_a_record_laid_out_one_field_to_a_block_is_one_unit(tmp_path):
+    fields = ('<div class="seglistitem"><div class="seg"><strong>Option: </strong><code>Aptitude::Spin-Interval</code>'
+              '</div><div class="seg"><strong>Default: </strong><code>500</code></div><div class="seg"><strong>'
+              'Description: </strong>The number of milliseconds to delay; it is short.</div></div>')
+    box = ("<table><tr><th>Syntax:</th><td>DeflateBufferSize value</td></tr><tr><th>Default:</th>"
+           "<td>DeflateBufferSize 8096</td></tr><tr><th>Module:</th><td>mod_deflate</td></tr></table>")
+    d = written(tmp_path, "ref.html", f"<h1>Reference</h1>{fields * 2}{box}<table><tr><th>Version</th><th>Date</th></tr>"
+                "<tr><td>1.0</td><td>2001</td></tr><tr><td>2.0</td><td>2005</td></tr></table>")
+    units = [d.text[p.start:p.end] for p in d.paragraphs if not p.is_heading]
+    record = "Option: Aptitude::Spin-Interval; Default: 500; Description: The number of milliseconds to delay; it is short."
+    assert units == [record, record, "Syntax: DeflateBufferSize value; Default: DeflateBufferSize 8096; Module: mod_deflate",
+                     "Version: 1.0; Date: 2001", "Version: 2.0; Date: 2005"]  # (a table's rows stay apart)
+
+
 def test_a_footnote_mark_is_no_number_of_the_text(tmp_path):
     d = written(tmp_path, "policy.html", '<p>A control file has stanzas of fields. <a class="footnote-reference" '
                 'href="#id17">2</a> The stanzas are separated by empty lines.</p><p>Line 3 says how important it is. '
