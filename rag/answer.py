@@ -277,6 +277,14 @@ def _target(question: str) -> tuple[list[str], list[str]]:
     return terms(word), []
 
 
+def _without_frame(question: str, target: list[str]) -> str:
+    """The question without the word that only frames what is asked for: "What value is LUA_MINSTACK
+    defined as?" asks for any value, not a value of output ("What output value …" keeps "output")."""
+    frame = re.match(r"\W*(?:what|which)\s+(\w+)", question, re.I)
+    bare = frame and frame[1].lower() in vocab.BARE_VALUE_WORDS and terms(frame[1]) == target
+    return question[:frame.start(1)] + question[frame.end(1):] if bare else question
+
+
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
     """Read a question once: what kind of answer it wants, its specific terms, measure and parts."""
     corrected = _corrected(question, corrections or {})
@@ -289,7 +297,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed = Question(
         asked=question, text=text, kind=kind, sort=number_sort(text),
         counted=terms(how_many.group(1)) if how_many else [],
-        specific=specific_terms(text), phrases=key_phrases(text), measures=frozenset(_measures(text)),
+        specific=specific_terms(text), phrases=key_phrases(text), measures=_measures(_without_frame(text, target)),
         about=terms(match.group(1)) if match else [],
         target=target, qualifiers=qualifiers,
         versioned=terms(version.group(1) or version.group(2) or "") if (version := _VERSION_ASKED.search(text)) else [],
@@ -404,13 +412,15 @@ _AUTHORSHIP = frozenset(stem(w) for w in vocab.AUTHORSHIP_WORDS)
 
 
 def _is_byline(chunk, span: Span, sentence: str) -> bool:
-    """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany"."""
-    name = _NAME_RUN.match(sentence.strip())
-    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= 8 \
+    """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany", "by
+    Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"."""
+    name = _NAME_RUN.match(re.sub(r"^by\s+", "", sentence.strip()))
+    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= _BYLINE_WORDS \
         and name is not None and " " in name[0]
 
 
 _BYLINE_REACH = 200  # characters from the start of the document
+_BYLINE_WORDS = 12  # (three authors' names)
 
 
 def _part_kind(part: str, question: str) -> str:
@@ -829,7 +839,8 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     the "unemployment rate" asked about, the "charging stations" counted in a corpus about industrial
     output, or any two such words in a row ("hydrogen fuel cell"). One unknown word elsewhere is
     more often the asker's own wording ("Which firm spearheads …")."""
-    unknown = set(unknown_terms)
+    # (a byline says who wrote a document without the word: "Who are the authors …?" is answered by "by …")
+    unknown = set(unknown_terms) - (_AUTHORSHIP if q.act in _AUTHORSHIP else set())
     if unknown & set(q.about + q.counted):
         return True
     # A name the question is about that the corpus never uses ("Ubuntu" in a corpus on Xi'an), unless it

@@ -137,6 +137,9 @@ MEASURE_UNITS = {
     "space": _BYTES, "memory": _BYTES, "storage": _BYTES,
 }
 
+# "What value is X defined as?" asks for any value: the word frames the answer, it names no measure.
+BARE_VALUE_WORDS = ["value", "values", "setting"]
+
 # Words for the same kind of measure: a question about "size" is answered by a "scale".
 MEASURE_FAMILIES = [
     {"output", "value", "scale", "size", "revenue", "production", "capacity", "amount", "total", "worth", "big",

@@ -219,6 +219,12 @@ def test_a_settings_default_is_answered_in_whatever_form_it_takes(question, text
     assert expected in answer_from(question, text).answer
 
 
+def test_what_value_asks_for_any_value_not_an_amount_of_output():
+    text = ("Whenever Lua calls C, it ensures that the stack has at least LUA_MINSTACK extra slots. LUA_MINSTACK is "
+            "defined as 20, so that usually you do not have to worry about stack space.")
+    assert "20" in answer_from("What value is LUA_MINSTACK defined as?", text).answer
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
