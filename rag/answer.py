@@ -305,7 +305,6 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
                for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
-    described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
     analysed.terms = terms(text)
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
     analysed.units = _units_asked(text) if kind == "number" else None
@@ -315,6 +314,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
     analysed.act = _act_asked(text) if analysed.person else ""
+    if analysed.act in _AUTHORSHIP:  # "Who are the authors of X?": a byline says it without the word
+        analysed.about = [t for t in analysed.about if t not in _AUTHORSHIP]
+        analysed.checked = [t for t in analysed.checked if t not in _AUTHORSHIP] or analysed.checked
     analysed.named = bool(_NAME_ASKED.search(text))
     if kind == "other":
         definition = _definition_of(text)
@@ -332,6 +334,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.neighbour_of = [terms(neighbour.group(2))]
         analysed.follows = neighbour.group(1).lower() not in vocab.PRECEDING_WORDS
         analysed.relation = neighbour.group(0).lower()
+    # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
+    described = analysed.about + analysed.counted + [t for phrase in analysed.phrases for word in phrase for t in word]
     analysed.subject = [t for t in dict.fromkeys(described) if t not in analysed.target and not t[0].isdigit()]
     if top:
         parts = question_parts(text)
