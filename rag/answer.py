@@ -1214,6 +1214,9 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # What the sentence speaks of: itself, its section heading, its paragraph's lead and the sentence
     # before (the document title is left out: a long document's title names everything in it).
     near = f"{chunk.heading} {lead} {before} {sentence}"
+    byline = _is_byline(chunk, span, sentence)
+    if byline:  # (… but a byline speaks of the document as a whole)
+        near = f"{chunk.title} {near}"
     cover, gap = _coverage(q.checked, q, stats, near)
     asked = [t for t in q.about if not t[0].isdigit()]
     # "Who came after X?" is answered by the sentence next to the one that names X, never by that one.
@@ -1245,7 +1248,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # "Who founded Launchpad?" is not answered by "… see the Launchpad Help wiki": nothing near says who founded it
         # (who came after X is told by where the sentence stands: "Lucas Nussbaum was elected …" after X's item)
         "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, near) and not _CREDIT.search(sentence)
-                             and not (q.act in _AUTHORSHIP and _is_byline(chunk, span, sentence))),
+                             and not (q.act in _AUTHORSHIP and byline)),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
         # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.

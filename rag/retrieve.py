@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import vocab
-from .chunk import Chunk
+from .chunk import Chunk, safe_id
 from .stores.base import Store
 from .stores.bm25 import idf
 from .text import ACRONYM, STOPWORDS, is_common_word, mostly_han, stem, terms
@@ -57,6 +57,7 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
 
 
 _CLEAR_LEAD = 1.2  # a BM25 score this many times the runner-up's
+_MAX_HEADS = 1  # documents' first chunks added to what was found
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
 
@@ -92,6 +93,7 @@ class Retriever:
         # even when the dense ranking misses it.
         if len(lexical) > 1 and lexical[0][1] >= _CLEAR_LEAD * lexical[1][1] and lexical[0][0] not in ids:
             ids[-1:] = [lexical[0][0]]
+        ids += self._heads_named(question, ids)
         cosine, keyword = dict(dense), dict(lexical)
         passages = []
         for stored in self.store.fetch(ids):
@@ -108,6 +110,20 @@ class Retriever:
         frequencies = self.store.document_frequency(asked_terms)
         return Retrieval(question, passages, unknown, corrections, {t: idf(df, n) for t, df in frequencies.items()},
                          idf(0, n))
+
+    def _heads_named(self, question: str, ids: list[str]) -> list[str]:
+        """The first chunk of each document found whose title the question names ("Who are the authors
+        of the Lua 5.2 Reference Manual?"): what is said of a document as a whole (its authors, date,
+        version) is at its head, which shares no words with the question."""
+        asked = set(terms(question))
+        heads = []
+        for stored in self.store.fetch(ids):
+            chunk = stored.chunk if stored else None
+            named = set(terms(chunk.title)) if chunk else set()
+            head = f"{safe_id(chunk.doc_id)}:0" if chunk else ""
+            if len(named) >= 2 and named <= asked and head not in ids + heads:
+                heads.append(head)
+        return heads[:_MAX_HEADS]
 
     def _chinese_ranking(self, asked: str) -> list[str]:
         """The chunks written in Chinese, ranked by BM25 on the asker's own words (drawn from a deeper

@@ -71,3 +71,29 @@ def test_a_passage_the_keyword_search_clearly_puts_first_is_kept():
             writer.add(f"d{n}", {}, [StoredChunk(chunk, vector, vector[None, :])])
     found = Retriever(store).search(query, "When was version 2.28.1 released?", k=5)
     assert "d12:0" in [p.chunk.chunk_id for p in found.passages]
+
+
+def test_the_head_of_a_document_the_question_names_is_found_with_what_matched():
+    import numpy as np
+
+    from rag.chunk import Chunk
+    from rag.retrieve import Retriever
+    from rag.stores.base import StoredChunk
+    from rag.stores.memory import MemoryStore
+
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    texts = ["by Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"]
+    texts += [f"Section {n} of the reference manual describes the library functions." for n in range(1, 12)]
+    store = MemoryStore()
+    with store.writer() as writer:
+        chunks = []
+        for n, text in enumerate(texts):
+            vector = np.array([0.0, 1.0] if n == 0 else [1.0, 0.0], dtype=np.float32)  # (the head is far in meaning)
+            chunk = Chunk(f"lua.html:{n}", "lua.html", "Lua 5.2 Reference Manual", "", text, 0, len(text), [(0, len(text))])
+            chunks.append(StoredChunk(chunk, vector, vector[None, :]))
+        writer.add("lua.html", {}, chunks)
+    retriever = Retriever(store)
+    named = retriever.search(query, "Who are the authors of the Lua 5.2 Reference Manual?", k=4)
+    assert "lua.html:0" in [p.chunk.chunk_id for p in named.passages]
+    unnamed = retriever.search(query, "Who are the authors of the library functions?", k=4)
+    assert "lua.html:0" not in [p.chunk.chunk_id for p in unnamed.passages]
