@@ -896,7 +896,9 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
         chunk = passage.chunk
         text = chunk.text
         for (start, end), similarity in zip(chunk.sentences, passage.sentence_similarity):
-            if _context_only(text[start:end], chunk):
+            # (a name alone right under the title is no label but the document's byline: "Andreas Matthias")
+            if _context_only(text[start:end], chunk) and not (chunk.start + start <= len(chunk.title) + 2
+                                                              and _is_byline(chunk, (start, end), text[start:end])):
                 continue
             found.append(_Candidate(p, (start, end), (start, end), similarity))
             if len(text[start:end].split()) > _LONG:

@@ -239,6 +239,8 @@ def test_who_did_it_is_answered_only_where_the_deed_is_told():
     assert "Simon Riggs" in answer_from("Who implemented the SQL MERGE command?", merge).answer
     cad = "Mark Henning, Germany\n\nThe package CAD.asy provides basic pen definitions for 2D CAD drawings."
     assert "Mark Henning" in answer_from("Who wrote the package CAD.asy?", cad, title="Asymptote package CAD.asy").answer
+    matthias = "Andreas Matthias\n\nandreas.matthias@gmail.com\n\nThis package makes it easy to insert pages of PDF documents."
+    assert "Andreas Matthias" in answer_from("Who wrote the pdfpages package?", matthias, title="The pdfpages Package").answer
     # ("author" is a word the corpus may never use: a byline says it without the word)
     lua = "by Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes\n\nCopyright 2011 Lua.org, PUC-Rio."
     assert "Waldemar Celes" in answer_from("Who are the authors of the Lua 5.2 Reference Manual?", lua,
