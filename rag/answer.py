@@ -373,11 +373,14 @@ def _setting_asked(question: str) -> str:
 def _binds_default(setting: str, text: str) -> bool:
     """The text states the setting's default: "R_PAPERSIZE, which defaults to ‘a4’", "\\cmidrulekern
     defaults to 0.5 em", "(Default: linktodocfit=/Fit)", "Default: DeflateBufferSize 8096", "--depth=<number> [default: 30]",
-    "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000", "the default value of X is …"."""
+    "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000", "Syntax: DeflateCompressionLevel value; Default:
+    Zlib's default", "the default value of X is …"."""
     name = re.escape(setting)
     return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
                      rf"|\bdefault\W{{0,3}}\s*{name}(?:\s*=|\s+\w)"  # (Apache's "Default: DeflateBufferSize 8096")
-                     rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[?default:"  # ("Option: X; Default: 5000", a record's fields)
+                     rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
+                     # (a record's fields: "Option: X; Default: 5000", "Syntax: X value; Default: Zlib's default")
+                     rf"|(?<![\w-]){name}(?![\w-])[^;]{{0,80}};\s*default:"
                      rf"|\bdefault\s+(?:value\s+|setting\s+)?(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+is\b", text, re.I) is not None
 
 
@@ -1065,7 +1068,7 @@ class ExtractiveGenerator:
                 self._cover(chosen, best)
         if len(chosen) == 1:  # (an option's entry is answer enough: the next one is another option's)
             chosen += follow or ([] if q.entry else self._second(supported[0], supported))
-        return self._compose(question, chosen, passages)
+        return self._compose(q, question, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
         """Make chosen cover extra too: widen a clause of the same sentence to take it in (when that
@@ -1120,13 +1123,13 @@ class ExtractiveGenerator:
                 return [c]
         return []
 
-    def _compose(self, question: str, chosen: list[_Candidate], passages: list[Passage]) -> Answer:
+    def _compose(self, q: Question, question: str, chosen: list[_Candidate], passages: list[Passage]) -> Answer:
         citations: list[Citation] = []
         pieces: list[str] = []
         shown: list[str] = []  # the sentences so far, without their markers
         for c in chosen:
             passage = passages[c.passage]
-            sentence = _as_sentence(passage.chunk.text, c.span, c.sentence)
+            sentence = _fields_asked(q, _as_sentence(passage.chunk.text, c.span, c.sentence))
             span = c.span
             items, end = _items_after(passage.chunk.text, c.span[1])
             if items:  # "… one of the following storage classes:" is answered by what follows
@@ -1631,6 +1634,22 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         items.append((label or item).rstrip(".;,"))
         position = end + match.end()
     return (items, position) if len(items) >= 2 else ([], end)
+
+
+_RECORD_FIELD = re.compile(r"[A-Z][\w-]*(?: [\w-]+){0,2}: \S")
+
+
+def _fields_asked(q: Question, sentence: str) -> str:
+    """A record's fields that answer: those that name something asked or hold what is asked for
+    ("Syntax: DeflateCompressionLevel value; Default: Zlib's default." of a directive's seven fields)."""
+    fields = sentence.rstrip(".").split("; ")
+    if len(fields) < 3 or not all(_RECORD_FIELD.match(f) for f in fields):
+        return sentence
+    asked = set(q.terms)
+    # (a capitalised label or value, "Status: Extension", is no name asked for: only a number, date or version is told by its form)
+    told = q.kind in ("number", "date", "version", "rank")
+    kept = [f for f in fields if set(terms(f)) & asked or (told and _type_evidence(q, f) >= 1)]
+    return f"{'; '.join(kept)}." if kept and len(kept) < len(fields) else sentence
 
 
 def _as_many(items: list[str], room: int) -> str:

@@ -225,6 +225,15 @@ def test_what_value_asks_for_any_value_not_an_amount_of_output():
     assert "20" in answer_from("What value is LUA_MINSTACK defined as?", text).answer
 
 
+def test_a_record_is_answered_by_the_fields_asked_about():
+    box = ("Description: How much compression do we apply to the output; Syntax: DeflateCompressionLevel value; "
+           "Default: Zlib's default; Context: server config, virtual host; Status: Extension; Module: mod_deflate")
+    default = answer_from("What is the default value of DeflateCompressionLevel?", box, heading="DeflateCompressionLevel Directive")
+    assert default.answer == "Syntax: DeflateCompressionLevel value; Default: Zlib's default. [1]"
+    module = answer_from("Which module provides the DeflateCompressionLevel directive?", box).answer
+    assert "Module: mod_deflate" in module and "Status" not in module
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
