@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Callable
 
 from .ingest import Document
-from .text import Span, clause_spans, sentence_spans
+from .text import STOPWORDS, Span, clause_spans, sentence_spans
 
 TokenCounter = Callable[[str], int]
 # Bump when a change to cleaning, sentence or clause splitting, or packing changes what chunks come
 # out: an index built by another version is then rebuilt instead of silently mixing the two.
-VERSION = 56
+VERSION = 57
 # A chunk holds at most this many characters per token of its budget. Normal text runs 4-6 characters a
 # word piece; a word over 100 characters is one [UNK] piece, so without this cap a 5 MB base64 blob
 # counted as 7 tokens and became one 5 MB chunk, sent with every answer that cited it.
@@ -56,6 +56,7 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
     """Pack whole sentences into chunks of at most max_tokens; a chunk never leaves its section."""
     chunks: list[Chunk] = []
     max_chars = max_tokens * MAX_CHARS_PER_TOKEN
+    entries = _entry_terms(doc)
     for heading, units in _sections(doc, count, max_tokens, max_chars):
         start_unit = 0
         while start_unit < len(units):
@@ -64,7 +65,11 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
                     used + units[end_unit][2] <= max_tokens and units[end_unit][1] - units[start_unit][0] <= max_chars)):
                 used += units[end_unit][2]
                 end_unit += 1
-            chunks.append(_make_chunk(doc, heading, units[start_unit:end_unit], len(chunks)))
+            # A chunk that starts inside a long entry ("--with-suexec-userdir=DIR: Define to be …") is
+            # headed by the entry's term too: the rest of the entry speaks of it without naming it.
+            term = entries.get(units[start_unit][0], "")
+            section = f"{heading}: {term}" if heading and term else heading or term
+            chunks.append(_make_chunk(doc, section, units[start_unit:end_unit], len(chunks)))
             if end_unit >= len(units):
                 break
             # Repeat the last sentences only if the next sentence still fits beside them;
@@ -90,6 +95,23 @@ def _sections(doc: Document, count: TokenCounter, max_tokens: int, max_chars: in
         for start, end in sentence_spans(doc.text, para.start, para.end):
             sections[-1][1].extend(_fit(doc.text, start, end, count, max_tokens, max_chars))
     return [s for s in sections if s[1]]
+
+
+# The term a definition entry opens with: "--with-suexec-userdir=DIR: Define to be the subdirectory …"
+_ENTRY_TERM = re.compile(r"([^\s:][^:\n]{0,59}?):\s")
+
+
+def _entry_terms(doc: Document) -> dict[int, str]:
+    """For each sentence after the first of an entry that opens with its term, the term, by where the
+    sentence starts."""
+    entries: dict[int, str] = {}
+    for para in doc.paragraphs:
+        term = None if para.is_heading else _ENTRY_TERM.match(doc.text, para.start, para.end)
+        # (a term, not a clause: "There are two options: …" opens with no term)
+        if term and len(term[1].split()) <= 4 and not set(term[1].lower().split()) & STOPWORDS:
+            for start, _ in sentence_spans(doc.text, para.start, para.end)[1:]:
+                entries[start] = term[1]
+    return entries
 
 
 def _fit(text: str, start: int, end: int, count: TokenCounter, max_tokens: int, max_chars: int) -> list[tuple[int, int, int]]:

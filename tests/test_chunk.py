@@ -80,3 +80,18 @@ def test_chunk_ids_are_stable(documents, count):
 def test_tiktoken_works_offline():
     # cl100k_base: "hello world" is two tokens
     assert llm_token_count("hello world") == 2
+
+
+def test_a_chunk_inside_a_long_entry_is_headed_by_its_term(count):
+    entry = ("--with-suexec-userdir=DIR: Define to be the subdirectory under users' home directories where suEXEC "
+             "access should be allowed. " + "All executables under this directory will be run by suEXEC. " * 6
+             + 'Default value is "public_html".')
+    note = "There are two options: a short one and a long one. " * 5
+    text = f"Options\n\n{entry}\n\n{note}"
+    paragraphs = [Paragraph(0, 7, "Options", True), Paragraph(9, 9 + len(entry), "Options", False),
+                  Paragraph(11 + len(entry), len(text), "Options", False)]
+    chunks = chunk_document(Document("suexec.html", "suEXEC", text, paragraphs), count, max_tokens=60)
+    headings = {c.heading for c in chunks if "public_html" in c.text}
+    assert headings == {"Options: --with-suexec-userdir=DIR"}
+    assert chunks[0].heading == "Options"  # (the chunk holding the term needs no reminder)
+    assert {c.heading for c in chunks if c.text.startswith("There are")} == {"Options"}  # (a clause is no term)
