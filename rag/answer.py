@@ -277,6 +277,9 @@ def _target(question: str) -> tuple[list[str], list[str]]:
     return terms(word), []
 
 
+_BARE_VALUE_TERMS = frozenset(t for w in vocab.BARE_VALUE_WORDS for t in terms(w))
+
+
 def _without_frame(question: str, target: list[str]) -> str:
     """The question without the word that only frames what is asked for: "What value is LUA_MINSTACK
     defined as?" asks for any value, not a value of output ("What output value …" keeps "output")."""
@@ -327,7 +330,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     asked = set(analysed.about + analysed.target)
     analysed.form = next((form for words, form in _FORMS if words <= asked), None)
     analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms]
-    analysed.setting = _setting_asked(text)
+    # ("Which environment variable overrides the default fontconfig configuration file?" asks for no default)
+    analysed.setting = _setting_asked(text) if not set(target) - _BARE_VALUE_TERMS else ""
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -355,8 +359,13 @@ _FORMS = [(frozenset(terms(noun)), re.compile(form)) for noun, form in vocab.ANS
 
 # "the default value of the linktodocfit option", "the default \heavyrulewidth", "R_PAPERSIZE's default"
 _SETTING_ASKED = re.compile(
-    r"\bdefault\s+(?:(?:value|setting)\s+)?(?:(?:of|for)\s+)?(?:the\s+)?(?P<name>[\\-]*[A-Za-z][\w.:-]*)(?P<kind>\s+(?:{}))?"
+    # ("the default column of nano's guidestripe setting": a setting named as one, after what its value is)
+    r"\bdefault\s+(?:\w+\s+){{0,2}}(?:of|for)\s+(?:the\s+)?(?:[\w.-]+['’]s\s+)?(?P<named>[\\-]*[A-Za-z][\w.:-]*)\s+(?:{0})\b"
+    r"|\bdefault\s+(?:(?:value|setting)\s+)?(?:(?:of|for)\s+)?(?:the\s+)?(?P<name>[\\-]*[A-Za-z][\w.:-]*)(?P<kind>\s+(?:{0}))?"
     r"|(?P<owner>[\\-]*[A-Za-z][\w.:-]*)['’]s\s+default\b".format("|".join(vocab.SETTING_WORDS)), re.I)
+
+
+_SETTING_WORD = f"(?:{'|'.join(vocab.SETTING_WORDS)})"  # ("The wal_compression setting defaults to off.")
 
 
 def _setting_asked(question: str) -> str:
@@ -365,9 +374,9 @@ def _setting_asked(question: str) -> str:
     asked = _SETTING_ASKED.search(question)
     if not asked:
         return ""
-    name = asked["name"] or asked["owner"]
+    name = asked["named"] or asked["name"] or asked["owner"]
     identifier = re.search(r"[_.\\]|^-|[a-z][A-Z]", name) is not None
-    return name if identifier or asked["kind"] or (name.islower() and not is_common_word(name)) else ""
+    return name if identifier or asked["kind"] or asked["named"] or (name.islower() and not is_common_word(name)) else ""
 
 
 def _binds_default(setting: str, text: str) -> bool:
@@ -376,12 +385,14 @@ def _binds_default(setting: str, text: str) -> bool:
     "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000", "Syntax: DeflateCompressionLevel value; Default:
     Zlib's default", "the default value of X is …"."""
     name = re.escape(setting)
-    return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
+    return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s+{_SETTING_WORD})?(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
                      rf"|\bdefault\W{{0,3}}\s*{name}(?:\s*=|\s+\w)"  # (Apache's "Default: DeflateBufferSize 8096")
+                     rf"|(?<![\w-]){name}(?![\w-])[^.;]{{0,40}}?\b(?:normally|initially)\s+(?:set\s+to|is)\b"  # ("…, which is normally set to 1073741823")
                      rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
                      # (a record's fields: "Option: X; Default: 5000", "Syntax: X value; Default: Zlib's default")
                      rf"|(?<![\w-]){name}(?![\w-])[^;]{{0,80}};\s*default:"
-                     rf"|\bdefault\s+(?:value\s+|setting\s+)?(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+is\b", text, re.I) is not None
+                     # ("changes the default of log_checkpoints to on and that of log_autovacuum_min_duration to 10 minutes")
+                     rf"|\bdefault\b[^.;]{{0,60}}?\b(?:of|for)\s+(?:the\s+)?{name}(?![\w-])(?:\s+\w+)?\s+(?:is|to)\b", text, re.I) is not None
 
 
 # A default stated of what the paragraph speaks of, not naming it again: "The default is 200, which
@@ -1109,7 +1120,7 @@ class ExtractiveGenerator:
             return False
         if f["numbers_missing"] or f["names_missing"] > 0.5 or f["conflict"] or f["off_topic"] >= _OFF_TOPIC_WORDS \
                 or (q.kind in ("number", "date", "rank") and (f["type"] == 0 or f["measure"] == 0 or f["about_missing"])) \
-                or ((q.kind in ("version", "expansion") or q.person) and f["type"] == 0):
+                or ((q.kind in ("version", "expansion") or q.person or q.setting) and f["type"] == 0):
             return False
         # A rate or share is only ever answered by a percentage or fraction, a voltage by a number of volts.
         return not (q.kind == "number" and f["type"] < 1 and (q.sort == "percent" or q.units is not None))
@@ -1601,7 +1612,7 @@ def _enumerates(c: _Candidate, passages: list[Passage]) -> bool:
 
 # Three or more items: "a, b, and c", "a, b or c".
 _ENUMERATION = re.compile(r"(?:[^,;:]+,\s){2,}[^,;:]*\b(?:and|or)\s\S")
-_ENUMERATION_SHARE = 0.8  # of the best sentence's score
+_ENUMERATION_SHARE = 0.6  # of the best sentence's score
 
 
 _PROGRAM_CHARS, _PROGRAM_LINES = 160, 3  # a command and its reply, not a session

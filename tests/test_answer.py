@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from rag.answer import ExtractiveGenerator, answer_type, specific_terms
+from rag.answer import ExtractiveGenerator, analyse, answer_type, specific_terms
 from rag.chunk import Chunk
 from rag.retrieve import Passage, Retrieval
 from rag.text import sentence_spans
@@ -212,6 +212,8 @@ def test_who_is_not_answered_by_a_count_in_the_sentence_before():
      "Syntax: DeflateBufferSize value. Default: DeflateBufferSize 8096. Context: server config.", "8096"),
     ("What is the default value of Aptitude::ProblemResolver::StepLimit?",
      "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000; Description: The maximum number of steps.", "5000"),
+    ("What is the new default for log_autovacuum_min_duration?",
+     "This changes the default of log_checkpoints to on and that of log_autovacuum_min_duration to 10 minutes.", "10 minutes"),
     ("What is the default value of the mode argument of the load function?",  # (the paragraph names the setting)
      'The string mode controls whether the chunk can be text or binary. The default is "bt".', '"bt"'),
 ])
@@ -232,6 +234,16 @@ def test_a_record_is_answered_by_the_fields_asked_about():
     assert default.answer == "Syntax: DeflateCompressionLevel value; Default: Zlib's default. [1]"
     module = answer_from("Which module provides the DeflateCompressionLevel directive?", box).answer
     assert "Module: mod_deflate" in module and "Status" not in module
+
+
+def test_the_default_of_a_setting_named_as_one_is_not_another_settings_default():
+    text = ("set fill number: Set the target width for justifying and automatic hard-wrapping at this number of "
+            "columns. The default value is -8.\n\nset guidestripe number: Draw a vertical stripe at the given column, "
+            "to help judge the width of the text.")
+    assert answer_from("What is the default column of nano's guidestripe setting?", text).abstained
+    assert "-8" in answer_from("What is the default value of nano's fill setting?", text).answer
+    # (and a question for something else that mentions a default asks for no default)
+    assert analyse("Which environment variable overrides the default fontconfig configuration file?").setting == ""
 
 
 def test_the_default_of_another_setting_answers_no_default_asked():
@@ -401,12 +413,10 @@ def test_a_two_part_question_is_answered_in_both_parts(assistant):
 
 @pytest.mark.parametrize("question", ["Who 's the leader?", "What is \"Xi'an\"'s 2030 NEV output target?", "'s?", "-"])
 def test_odd_punctuation_does_not_crash_the_analysis(question):
-    from rag.answer import analyse
     analyse(question)  # raised IndexError in specific_terms before
 
 
 def test_the_question_is_analysed_into_one_object():
-    from rag.answer import analyse
     q = analyse("How many new energy vehicles did Xi'an produce in 2022, and where did it rank?")
     assert q.sort == "count" and q.counted[-1] == "vehicl" and q.specific == [["xi"], ["2022"]]
     assert [p.kind for p in q.parts] == ["number", "rank"] and not q.comparison
@@ -691,11 +701,13 @@ def test_a_list_question_takes_the_next_sentence_when_it_enumerates_what_the_bes
     assert answer.startswith("Add regular expression functions")
     # A question that asks for one thing is not given the enumeration.
     assert "regexp_count" not in answer_from("Why were regular expression functions added?", text).answer
+    # ... even when it shares fewer of the question's words than the sentence that counts them
+    screen = ("The default screen of nano consists of four areas. From top to bottom these are: the title bar, the "
+              "edit window, the status bar, and two help lines. The title bar consists of three sections.")
+    assert "the status bar" in answer_from("What are the four areas of nano's default screen, from top to bottom?", screen).answer
 
 
 def test_a_list_question_prefers_a_sentence_that_enumerates_and_a_count_is_no_kind_of_thing():
-    from rag.answer import analyse
-
     assert analyse("Which nine cities have crossed the 2 trillion mark?").target == ["city"]
     text = ("To reach 2 trillion yuan in 2030 the city must cross seven steps of 100 billion yuan in five years, "
             "the mark that other cities have crossed. "
@@ -811,8 +823,6 @@ def test_how_long_and_how_often_are_answered_by_a_stretch_of_time():
 
 
 def test_the_thing_asked_for_is_the_head_of_its_phrase_and_an_expletive_it_refers_to_nothing():
-    from rag.answer import analyse
-
     assert analyse("Which network port do mail transport agents listen on?").target == ["port"]
     assert analyse("For which HTTP verb does Requests not follow redirects?").target == ["verb"]
     assert analyse("Which op-amp implements the inverting amplifier?").target == ["op", "amp"]
@@ -931,8 +941,6 @@ def test_a_section_headed_by_the_thing_asked_for_answers_with_its_heading():
 
 
 def test_a_verb_after_what_is_no_kind_of_answer():
-    from rag.answer import analyse
-
     assert analyse("What separates stanzas in a control file?").target == []  # "separates" is asked about
     assert analyse("What makes Xi'an special?").target == []
     assert analyse("What cities have a GDP over 2 trillion yuan?").target == ["city"]
@@ -963,8 +971,6 @@ def test_an_irregular_verb_meets_its_other_forms():
 
 
 def test_a_request_is_analysed_as_the_question_it_stands_for():
-    from rag.answer import analyse
-
     listed = analyse("List the storage classes of SQLite.")
     assert "list" not in listed.terms and listed.listing  # the request word is no word of the subject
     assert analyse("What's the largest number of attached databases?").kind == "number"
