@@ -57,6 +57,7 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
 
 
 _CLEAR_LEAD = 1.2  # a BM25 score this many times the runner-up's
+_FEW_PASSAGES = 3
 _MAX_HEADS = 1  # documents' first chunks added to what was found
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
@@ -89,9 +90,10 @@ class Retriever:
             rankings.append(self._chinese_ranking(asked))
         fused = reciprocal_rank_fusion(rankings)
         ids = sorted(fused, key=lambda i: -fused[i])[:k]
-        # A passage the keyword search clearly puts first (a rare word or number only it holds) stays,
-        # even when the dense ranking misses it.
-        if len(lexical) > 1 and lexical[0][1] >= _CLEAR_LEAD * lexical[1][1] and lexical[0][0] not in ids:
+        # A passage the keyword search clearly puts first, or puts first for a word only a few passages
+        # use (an option's name, "--zap"), stays, even when the dense ranking misses it.
+        rare = any(0 < count <= _FEW_PASSAGES for count in df.values())
+        if len(lexical) > 1 and (lexical[0][1] >= _CLEAR_LEAD * lexical[1][1] or rare) and lexical[0][0] not in ids:
             ids[-1:] = [lexical[0][0]]
         ids += self._heads_named(question, ids)
         cosine, keyword = dict(dense), dict(lexical)

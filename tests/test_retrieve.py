@@ -97,3 +97,24 @@ def test_the_head_of_a_document_the_question_names_is_found_with_what_matched():
     assert "lua.html:0" in [p.chunk.chunk_id for p in named.passages]
     unnamed = retriever.search(query, "Who are the authors of the library functions?", k=4)
     assert "lua.html:0" not in [p.chunk.chunk_id for p in unnamed.passages]
+
+
+def test_a_passage_the_keyword_search_puts_first_for_a_rare_word_is_kept():
+    import numpy as np
+
+    from rag.chunk import Chunk
+    from rag.retrieve import Retriever
+    from rag.stores.base import StoredChunk
+    from rag.stores.memory import MemoryStore
+
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    texts = [f"The nano option number {n} changes how the editor option works." for n in range(12)]
+    texts += ["-Z, --zap: Let Backspace erase the marked region.", "set zap: Let Backspace erase the marked region."]
+    store = MemoryStore()
+    with store.writer() as writer:
+        for n, text in enumerate(texts):
+            vector = np.array([0.0, 1.0] if "zap" in text else [1.0, 0.0], dtype=np.float32)  # far in meaning
+            chunk = Chunk(f"d{n}:0", f"d{n}", "nano", "", text, 0, len(text), [(0, len(text))])
+            writer.add(f"d{n}", {}, [StoredChunk(chunk, vector, vector[None, :])])
+    found = Retriever(store).search(query, "What does nano's --zap option do?", k=5)
+    assert {"d12:0", "d13:0"} & {p.chunk.chunk_id for p in found.passages}  # (neither leads the other clearly)
