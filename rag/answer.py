@@ -176,6 +176,7 @@ _AMOUNT_SORT = re.compile(rf"\$|(?:[\d.,]+|{_NUMBER_WORDS})(?:[\s-]*{_MAGNITUDE_
                           rf"|(?:[\d.,]+|{_NUMBER_WORDS})[\s-]*{_alt(vocab.AMOUNT_MAGNITUDES)}\b", re.I)
 _THRESHOLD = re.compile(_alt(vocab.THRESHOLD_WORDS), re.I)
 _TIME_WORD = re.compile(rf"(?:{_NUMBER_WORDS}|{_alt(vocab.TIME_WORDS)})s?", re.I)
+_NAME_WORD_AFTER = re.compile(r"\s+[A-Z]")  # the next word is capitalised too
 _MEASURE_WORDS = re.compile(r"\b" + _alt({w for f in vocab.MEASURE_FAMILIES for w in f}) + r"\w*", re.I)
 # What the question asks about: "the mayor" in "Who is the mayor of …", "buses" in "How many electric
 # buses …", "unemployment rate" in "What was X's unemployment rate in 2025?".
@@ -676,7 +677,9 @@ def key_phrases(question: str) -> list[list[list[str]]]:
 
 @lru_cache(maxsize=8192)  # every clause of a sentence is measured; passages recur across questions
 def _measures(text: str) -> frozenset[int]:
-    words = {m.group(0).lower() for m in _MEASURE_WORDS.finditer(text)}
+    # (a word of a name, "Shared" of "the Shared MIME-info Database", measures nothing)
+    words = {m.group(0).lower() for m in _MEASURE_WORDS.finditer(text)
+             if not (m.start() > 0 and re.fullmatch(r"[A-Z][a-z]+", m.group(0)) and _NAME_WORD_AFTER.match(text, m.end()))}
     return frozenset(i for i, family in enumerate(vocab.MEASURE_FAMILIES)
                      if any(w.startswith(tuple(family)) for w in words))
 

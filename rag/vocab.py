@@ -133,7 +133,7 @@ MEASURE_UNITS = {
     "inductance": ["H", "mH", "µH", "uH", "henry"],
     "wavelength": ["nm", "µm", "nanometre", "nanometres", "nanometer", "nanometers"],
     "temperature": ["°C", "°F", "K", "degree", "degrees", "celsius"],
-    "weight": _MASS, "weigh": _MASS,
+    "weigh": _MASS,  # (not "weight": a glob's or a font's weight is a bare number)
     "space": _BYTES, "memory": _BYTES, "storage": _BYTES,
 }
 

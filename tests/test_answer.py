@@ -246,6 +246,13 @@ def test_the_default_of_a_setting_named_as_one_is_not_another_settings_default()
     assert analyse("Which environment variable overrides the default fontconfig configuration file?").setting == ""
 
 
+def test_a_weight_may_be_a_bare_number_and_a_word_of_a_name_measures_nothing():
+    text = ("There is also an optional weight attribute which is used when resolving conflicts with other glob "
+            "matches. The default weight value is 50, and the maximum is 100.")
+    question = "What is the maximum weight a glob element can have in the Shared MIME-info database?"
+    assert "100" in answer_from(question, text, title="Shared MIME-info Database").answer
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
