@@ -439,6 +439,7 @@ def _is_byline(chunk, span: Span, sentence: str) -> bool:
 
 
 _BYLINE_REACH = 200  # characters from the start of the document
+_SENTENCE_STOP = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")
 _BYLINE_WORDS = 12  # (three authors' names)
 
 
@@ -913,8 +914,9 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
         chunk = passage.chunk
         text = chunk.text
         for (start, end), similarity in zip(chunk.sentences, passage.sentence_similarity):
-            # (a name alone right under the title is no label but the document's byline: "Andreas Matthias")
-            if _context_only(text[start:end], chunk) and not (chunk.start + start <= len(chunk.title) + 2
+            # (a name alone in a document's front matter, before its first sentence, is no label but its
+            # byline: "Andreas Matthias", "Thomas Leonard" under "X Desktop Group (http://www.freedesktop.org)")
+            if _context_only(text[start:end], chunk) and not (not _SENTENCE_STOP.search(text, 0, start)
                                                               and _is_byline(chunk, (start, end), text[start:end])):
                 continue
             found.append(_Candidate(p, (start, end), (start, end), similarity))

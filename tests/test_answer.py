@@ -269,6 +269,10 @@ def test_who_did_it_is_answered_only_where_the_deed_is_told():
     assert "Mark Henning" in answer_from("Who wrote the package CAD.asy?", cad, title="Asymptote package CAD.asy").answer
     matthias = "Andreas Matthias\n\nandreas.matthias@gmail.com\n\nThis package makes it easy to insert pages of PDF documents."
     assert "Andreas Matthias" in answer_from("Who wrote the pdfpages package?", matthias, title="The pdfpages Package").answer
+    front = ("X Desktop Group (http://www.freedesktop.org)\n\nThomas Leonard\n\ntal197 at users.sf.net\n\n"
+             "This is version 0.21 of the Shared MIME-info Database specification.")
+    assert "Thomas Leonard" in answer_from("Who is the author of the Shared MIME-info Database specification?", front,
+                                           title="Shared MIME-info Database").answer
     # ("author" is a word the corpus may never use: a byline says it without the word)
     lua = "by Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes\n\nCopyright 2011 Lua.org, PUC-Rio."
     assert "Waldemar Celes" in answer_from("Who are the authors of the Lua 5.2 Reference Manual?", lua,
