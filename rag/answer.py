@@ -884,10 +884,13 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     return False
 
 
+_DOCUMENT_FORMATS = frozenset(vocab.DOCUMENT_FORMATS)  # ("the PDF" is the document itself)
+
+
 def _unknown_acronym(q: Question, retrieval: Retrieval) -> bool:
     """An acronym of the question ("GIL") that the corpus never uses and no retrieved passage spells
     out (its words' initials): what it names is not in the corpus."""
-    unknown = set(retrieval.unknown_terms) & q.acronyms
+    unknown = set(retrieval.unknown_terms) & q.acronyms - _DOCUMENT_FORMATS
     return any(not any(a in _bag(p.chunk.text)[1] for p in retrieval.passages) for a in unknown)
 
 

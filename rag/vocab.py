@@ -165,6 +165,8 @@ CHROME_MARKERS = ("nav", "sidebar", "breadcrumb", "footer", "menu", "headerlink"
                   "banner", "cookie", "pagination", "social", "search")
 # Opening words of a sentence about the document itself ("This article explains …"), never an answer.
 META_SUBJECTS = "article document page chapter section guide manual paper tutorial report".split()
+# The formats a question may call the document itself by ("Which version … does the PDF describe?").
+DOCUMENT_FORMATS = "pdf html htm txt md epub".split()
 META_VERBS = "explains describes covers introduces lists presents summarizes summarises outlines discusses contains".split()
 
 # --- references and incomplete spans ---

@@ -556,6 +556,10 @@ def test_an_acronym_the_corpus_never_uses_abstains():
     where = ("What's New In Python 3.11", "Faster CPython")
     assert answer_from("How much faster is the JIT in Python 3.11?", text, *where, unknown_terms=["jit"]).abstained
     assert not answer_from("How much faster is Python 3.11?", text, *where).abstained
+    # ("the PDF" is the document itself, whatever words the corpus uses)
+    spec = "This is version 0.21 of the Shared MIME-info Database specification, last updated 2 October 2018."
+    question = "Which version of the Shared MIME-info Database specification does the PDF describe?"
+    assert "0.21" in answer_from(question, spec, unknown_terms=["pdf"]).answer
 
 
 def test_an_ordinal_meets_its_number():
