@@ -1624,6 +1624,8 @@ _ENUMERATION_SHARE = 0.6  # of the best sentence's score
 
 
 _PROGRAM_CHARS, _PROGRAM_LINES = 160, 3  # a command and its reply, not a session
+_LINE_WORDS = 15
+_STOPS = (".", "!", "?", ":")
 _MAX_ITEMS = 12
 _ITEM_WORDS = 40  # an item longer than this is prose, not a list item
 _ITEM_LABEL = re.compile(r"^(.{1,60}?)(?:\.\s|:\s|\s[–—-]\s)")
@@ -1652,7 +1654,15 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         labelled = bool(label)
         items.append((label or item).rstrip(".;,"))
         position = end + match.end()
-    return (items, position) if len(items) >= 2 else ([], end)
+    if len(items) >= 2:
+        return items, position
+    # So is one short line that is no sentence ("… it will print the following message to the error log:" /
+    # "[notice] suEXEC mechanism enabled (wrapper: /path/to/suexec)"), nor a table's header row.
+    line = re.match(r"\n\n([^\n]+)(?=\n\n|$)", text[end:])
+    if line and len(line.group(1).split()) <= _LINE_WORDS and not line.group(1).rstrip().endswith(_STOPS) \
+            and not _LABEL.fullmatch(line.group(1).strip()):
+        return [line.group(1).strip()], end + line.end()
+    return [], end
 
 
 _RECORD_FIELD = re.compile(r"[A-Z][\w-]*(?: [\w-]+){0,2}: \S")

@@ -881,6 +881,12 @@ def test_program_code_is_context_and_the_sentence_that_announces_it_shows_it():
     assert "/*" not in answer.answer.split(":")[0]  # a comment in the code is no sentence of the text
     session = "To create a new database named mydb, you use the following command:\n\n$ createdb mydb\nCREATE DATABASE"
     assert "following command: $ createdb mydb CREATE DATABASE." in answer_from("How do you create a database?", session).answer
+    # ... and so is one short line that is no sentence
+    message = ("If httpd finds a properly configured suEXEC wrapper, it will print the following message to the error "
+               "log:\n\n[notice] suEXEC mechanism enabled (wrapper: /path/to/suexec)\n\nIf you don't see this message "
+               "at server startup, the server is most likely not finding the wrapper program.")
+    question = "What message does httpd print to the error log when it finds a properly configured suEXEC wrapper?"
+    assert "suEXEC mechanism enabled" in answer_from(question, message).answer
 
 
 def test_a_tables_header_row_is_no_answer():
