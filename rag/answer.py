@@ -616,12 +616,14 @@ def answer_type(question: str) -> str:
 def number_sort(question: str) -> str | None:
     """The sort of number a quantity question wants: a rate or share is a "percent"; a "change" may be
     a percentage or an amount; "how many <things>" is a "count"; a size is an "amount"."""
+    how_many = _HOW_MANY.search(question)
+    # ("How many times can the inflation ratio limit be crossed?" counts times, whatever it speaks of)
+    if how_many and not _RATE.search(how_many.group(0)):
+        return "count"
     if _RATE.search(question):
         return "percent"
     if _CHANGE.search(question):
         return "change"
-    if _HOW_MANY.search(question):
-        return "count"
     if _AMOUNT.search(question):
         return "amount"
     return None

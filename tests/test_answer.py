@@ -609,6 +609,13 @@ def test_only_money_words_ask_for_an_amount():
     assert number_sort("What is the page size?") is None
 
 
+def test_how_many_counts_whatever_rate_it_speaks_of():
+    record = ("Description: Maximum number of times the inflation ratio for request bodies can be crossed; Syntax: "
+              "DeflateInflateRatioBurst value; Default: DeflateInflateRatioBurst 3; Module: mod_deflate")
+    question = "How many times can the inflation ratio limit be crossed by default before the request is terminated?"
+    assert "DeflateInflateRatioBurst 3" in answer_from(question, record).answer
+
+
 def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_words():
     from rag.answer import _measure_match, analyse
 
