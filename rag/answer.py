@@ -763,7 +763,8 @@ _OWNER = re.compile(rf"([A-Za-z][\w+-]*)\s+(?:(?i:{_alt(vocab.VERSION_WORDS)})\s
 def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
     """The version is numbered right after a name that is not the one asked about: "GCC version
     10.3.0" where R's version is asked."""
-    owner = _OWNER.search(text, max(0, version.start() - 40), version.start())
+    # (the match may hold its name: "DeflateBufferSize 8096")
+    owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0)) or _OWNER.search(text, max(0, version.start() - 40), version.start())
     return bool(owner) and owner[1][0].isupper() and owner[1].lower() not in vocab.VERSION_WORDS \
         and not set(terms(owner[1])) & set(q.versioned)
 

@@ -253,6 +253,15 @@ def test_a_weight_may_be_a_bare_number_and_a_word_of_a_name_measures_nothing():
     assert "100" in answer_from(question, text, title="Shared MIME-info Database").answer
 
 
+def test_a_number_after_another_name_is_no_version_of_what_is_asked():
+    record = ("Syntax: DeflateBufferSize value; Default: DeflateBufferSize 8096; Module: mod_deflate\n\nThe "
+              "DeflateBufferSize directive specifies the size in bytes of the fragments that zlib should compress.")
+    question = "In which Apache version was the DeflateBufferSize directive introduced?"
+    assert answer_from(question, record, heading="DeflateBufferSize Directive").abstained
+    stated = record.replace("mod_deflate", "mod_deflate; Compatibility: Available in Apache 2.4.58 and later")
+    assert "2.4.58" in answer_from(question, stated, heading="DeflateBufferSize Directive").answer
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
