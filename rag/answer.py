@@ -1266,7 +1266,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "subject_own": _coverage(q.subject, q, stats, sentence)[0],
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
-        "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)),
+        "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)) or _names_others(q, sentence),
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
@@ -1426,6 +1426,19 @@ def _conflict(q: Question, pieces: tuple[str, ...]) -> float:
                     return 1.0
                 break
     return 0.0
+
+
+# A name written as code with underscores: "SESSION_COOKIE_SAMESITE", "log_autovacuum_min_duration".
+_UNDERSCORED = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w-])")
+
+
+def _names_others(q: Question, sentence: str) -> float:
+    """1 when the question names a setting written as code and the sentence names others of its kind
+    but not it: "Changed in version 1.0: LOGGER_NAME and LOGGER_HANDLER_POLICY were removed." says
+    nothing of SESSION_COOKIE_SAMESITE."""
+    asked = {m.group(0).lower() for m in _UNDERSCORED.finditer(q.text)}
+    named = {m.group(0).lower() for m in _UNDERSCORED.finditer(sentence)}
+    return float(bool(asked) and bool(named) and not asked & named)
 
 
 def _is_number(group: list[str]) -> bool:

@@ -262,6 +262,13 @@ def test_a_number_after_another_name_is_no_version_of_what_is_asked():
     assert "2.4.58" in answer_from(question, stated, heading="DeflateBufferSize Directive").answer
 
 
+def test_a_sentence_that_names_other_settings_but_not_the_one_asked_does_not_answer():
+    text = ("SESSION_COOKIE_SAMESITE: Restrict how cookies are sent with requests from external sites.\n\n"
+            "Changed in version 1.0: LOGGER_NAME and LOGGER_HANDLER_POLICY were removed.")
+    assert answer_from("In which Flask version will SESSION_COOKIE_SAMESITE be removed?", text).abstained
+    assert "1.0" in answer_from("In which Flask version was LOGGER_NAME removed?", text).answer
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
