@@ -582,7 +582,7 @@ def _entry_of(question: str) -> re.Pattern | None:
     option = _PURPOSE_ASKED.search(question) and _LITERAL.search(question)
     if not option or not option[0].startswith("-"):
         return None
-    return re.compile(rf"^\W*(?:[^\s:.]+,?\s+){{0,4}}?{re.escape(option[0])}(?![\w-])[^:.]{{0,40}}:\s", re.I)
+    return re.compile(rf"^\W*(?:[^\s:.]+,?\s+){{0,4}}?{re.escape(option[0])}(?![\w-])[^:.]{{0,40}}:\s")  # ("-E" is not "-e")
 
 
 _ROLE_ASKED = re.compile(r"^\W*who\s+is\s+an?\s+[\w'’-]+(?:\s+[\w'’-]+)?\s*\??\s*$", re.I)
@@ -1120,8 +1120,11 @@ class ExtractiveGenerator:
         # Only a candidate whose context names the question's numbers and its rarer names, and that
         # holds a number when one is asked for, may answer. Unless the question asks for a list, which
         # needs its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
+        # "What does the -E option do?" is answered by the option's own entry, before any sentence that
+        # only mentions it ("When called without option -E, …").
         return sorted((c for c in candidates if self._supports(c, q)),
-                      key=lambda c: (c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars), -c.score))
+                      key=lambda c: (c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars),
+                                     q.entry and c.features["type"] < 1, -c.score))
 
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:

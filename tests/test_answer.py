@@ -328,6 +328,11 @@ def test_what_an_option_does_is_its_own_entry_whole():
     assert "only valid for push" in keep and "left intact" in keep
     amend = answer_from("What does the --amend option of git commit do?", options).answer
     assert amend.startswith("--amend: Replace the tip") and "reset-author" not in amend
+    # (an option's case matters, and its entry comes before a sentence that only mentions it)
+    lua = ("-e stat: executes string stat;\n\n-E: ignores environment variables;\n\n--: stops handling options;\n\n"
+           "When called without option -E, the interpreter checks for an environment variable LUA_INIT_5_2 "
+           "before running any argument.")
+    assert answer_from("What does the -E option of the lua standalone interpreter do?", lua).answer.startswith("-E: ignores")
 
 
 def test_a_version_may_be_a_bare_number_after_the_word_version():
