@@ -362,6 +362,8 @@ _FORMS = [(frozenset(terms(noun)), re.compile(form)) for noun, form in vocab.ANS
 _SETTING_ASKED = re.compile(
     # ("the default column of nano's guidestripe setting": a setting named as one, after what its value is)
     r"\bdefault\s+(?:\w+\s+){{0,2}}(?:of|for)\s+(?:the\s+)?(?:[\w.-]+['’]s\s+)?(?P<named>[\\-]*[A-Za-z][\w.:-]*)\s+(?:{0})\b"
+    # ("the default safe PATH": a name in capitals, an environment variable's)
+    r"|\bdefault\s+(?:[a-z]+\s+)?(?P<caps>(?-i:[A-Z][A-Z0-9_]{{2,}}))(?![\w-])"
     r"|\bdefault\s+(?:(?:value|setting)\s+)?(?:(?:of|for)\s+)?(?:the\s+)?(?P<name>[\\-]*[A-Za-z][\w.:-]*)(?P<kind>\s+(?:{0}))?"
     r"|(?P<owner>[\\-]*[A-Za-z][\w.:-]*)['’]s\s+default\b".format("|".join(vocab.SETTING_WORDS)), re.I)
 
@@ -375,9 +377,9 @@ def _setting_asked(question: str) -> str:
     asked = _SETTING_ASKED.search(question)
     if not asked:
         return ""
-    name = asked["named"] or asked["name"] or asked["owner"]
+    name = asked["named"] or asked["caps"] or asked["name"] or asked["owner"]
     identifier = re.search(r"[_.\\]|^-|[a-z][A-Z]", name) is not None
-    return name if identifier or asked["kind"] or asked["named"] or (name.islower() and not is_common_word(name)) else ""
+    return name if identifier or asked["kind"] or asked["named"] or asked["caps"] or (name.islower() and not is_common_word(name)) else ""
 
 
 def _binds_default(setting: str, text: str) -> bool:

@@ -244,6 +244,9 @@ def test_the_default_of_a_setting_named_as_one_is_not_another_settings_default()
     assert "-8" in answer_from("What is the default value of nano's fill setting?", text).answer
     # (and a question for something else that mentions a default asks for no default)
     assert analyse("Which environment variable overrides the default fontconfig configuration file?").setting == ""
+    # (a name in capitals is an environment variable's: "the default safe PATH")
+    assert analyse("What is the default safe PATH that suEXEC passes to CGI executables?").setting == "PATH"
+    assert analyse("What is the default value of R_PAPERSIZE?").setting == "R_PAPERSIZE"
 
 
 def test_a_weight_may_be_a_bare_number_and_a_word_of_a_name_measures_nothing():
