@@ -95,37 +95,26 @@ class Retriever:
         rare = any(0 < count <= _FEW_PASSAGES for count in df.values())
         if len(lexical) > 1 and (lexical[0][1] >= _CLEAR_LEAD * lexical[1][1] or rare) and lexical[0][0] not in ids:
             ids[-1:] = [lexical[0][0]]
-        ids += self._heads_named(question, ids)
+        found = self.store.fetch(ids)
+        heads = _heads_named(question, found)
+        found += self.store.fetch(heads) if heads else []
         cosine, keyword = dict(dense), dict(lexical)
         passages = []
-        for stored in self.store.fetch(ids):
+        for stored in found:
             if stored is None:  # removed by a re-index since the search (a shared database)
                 continue
             chunk_id = stored.chunk.chunk_id
             similarity = cosine.get(chunk_id)
             if similarity is None:
                 similarity = float(stored.vector @ query_vector)
-            passages.append(Passage(stored.chunk, fused[chunk_id], float(similarity), keyword.get(chunk_id, 0.0),
+            # (a document's head may be in neither ranking)
+            passages.append(Passage(stored.chunk, fused.get(chunk_id, 0.0), float(similarity), keyword.get(chunk_id, 0.0),
                                     (stored.sentences @ query_vector).tolist()))
         asked_terms = set(terms(question)) | {t for c in corrections.values() for t in terms(c)}
         n = len(self.store)
         frequencies = self.store.document_frequency(asked_terms)
         return Retrieval(question, passages, unknown, corrections, {t: idf(df, n) for t, df in frequencies.items()},
                          idf(0, n))
-
-    def _heads_named(self, question: str, ids: list[str]) -> list[str]:
-        """The first chunk of each document found whose title the question names ("Who are the authors
-        of the Lua 5.2 Reference Manual?"): what is said of a document as a whole (its authors, date,
-        version) is at its head, which shares no words with the question."""
-        asked = set(terms(question))
-        heads = []
-        for stored in self.store.fetch(ids):
-            chunk = stored.chunk if stored else None
-            named = set(terms(chunk.title)) if chunk else set()
-            head = f"{safe_id(chunk.doc_id)}:0" if chunk else ""
-            if len(named) >= 2 and named <= asked and head not in ids + heads:
-                heads.append(head)
-        return heads[:_MAX_HEADS]
 
     def _chinese_ranking(self, asked: str) -> list[str]:
         """The chunks written in Chinese, ranked by BM25 on the asker's own words (drawn from a deeper
@@ -179,6 +168,22 @@ class Retriever:
                 self._long_forms[acronym] = long_form(acronym, self.store.texts_matching)
         expansions = [self._long_forms[a] for a in dict.fromkeys(ACRONYM.findall(question))]
         return " ".join([question] + [e for e in expansions if e])
+
+
+def _heads_named(question: str, found: list) -> list[str]:
+    """The first chunk of each document found whose title the question names ("Who are the authors of
+    the Lua 5.2 Reference Manual?"), when it was not found itself: what is said of a document as a whole
+    (its authors, date, version) is at its head, which shares no words with the question."""
+    asked = set(terms(question))
+    chunks = [stored.chunk for stored in found if stored is not None]
+    have = {chunk.chunk_id for chunk in chunks}
+    heads: list[str] = []
+    for chunk in chunks:
+        named = set(terms(chunk.title))
+        head = f"{safe_id(chunk.doc_id)}:0"
+        if len(named) >= 2 and named <= asked and head not in have and head not in heads:
+            heads.append(head)
+    return heads[:_MAX_HEADS]
 
 
 _LINKS = ("of", "and", "for", "the")  # may stand between the words of a long form
