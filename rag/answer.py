@@ -696,6 +696,9 @@ def _value(text: str, match: re.Match) -> str:
     return match.group(0).lower() + "-" * compound
 
 
+_RELATIVE_NUMBER_WORDS = frozenset(vocab.RELATIVE_NUMBER_WORDS)  # ("doubling the 2020 figure" counts nothing)
+
+
 def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[str, float] | None = None) -> float:
     """How strongly text holds an answer of the kind asked for that the question does not already
     contain: 1 for the kind asked for; for a quantity, 0.5 when its only numbers are of another sort
@@ -719,7 +722,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
                  and not _is_label_number(text, m)
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())
-                 and not _is_pronoun_one(text, m)]
+                 and not _is_pronoun_one(text, m)
+                 and not (q.sort in ("count", "amount") and m.group(0).lower() in _RELATIVE_NUMBER_WORDS)]
     if kind == "version" and q.versioned:  # "GCC version 10.3.0" is no version of R
         found = [m for m in found if not _version_of_another(q, text, m)]
     if kind == "name" and q.named and _NAMED.search(text):

@@ -22,6 +22,7 @@ aug sep sept oct nov dec u.s u.k approx dept est""".split())
 NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
 hundred thousand million billion trillion half double doubling""".split()
 MAGNITUDES = "hundred thousand million billion trillion".split()
+RELATIVE_NUMBER_WORDS = "half double doubling".split()  # a ratio to another figure: never a count or an amount
 AMOUNT_MAGNITUDES = "billion trillion".split()  # "40 billion" alone is an amount of money, not a count
 CURRENCIES = """yuan rmb usd dollar dollars euro euros eur pound pounds gbp yen jpy rupee rupees franc francs""".split()
 # What may follow a number and belongs to it ("12 percent", "40 billion", "3 times").

@@ -640,6 +640,14 @@ def test_how_many_counts_whatever_rate_it_speaks_of():
     assert "DeflateInflateRatioBurst 3" in answer_from(question, record).answer
 
 
+def test_a_count_or_an_amount_is_no_ratio_to_another_figure():
+    from rag.answer import _type_evidence
+
+    q = analyse("How many trillion-RMB cities were there at the end of 2020?")
+    assert _type_evidence(q, "Doubling the 2020 figure.") == 0.0
+    assert _type_evidence(q, "The number of trillion-RMB cities was 23 at the end of 2020.") == 1.0
+
+
 def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_words():
     from rag.answer import _measure_match, analyse
 
