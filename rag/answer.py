@@ -1275,7 +1275,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "subject_own": _coverage(q.subject, q, stats, sentence)[0],
         "gap": gap,
         "off_topic": _off_topic(phrases, topic),
-        "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)) or _names_others(q, sentence),
+        "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)) or _names_others(q, sentence)
+                    or _relates_others(q, sentence),
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),
@@ -1448,6 +1449,21 @@ def _names_others(q: Question, sentence: str) -> float:
     asked = {m.group(0).lower() for m in _UNDERSCORED.finditer(q.text)}
     named = {m.group(0).lower() for m in _UNDERSCORED.finditer(sentence)}
     return float(bool(asked) and bool(named) and not asked & named)
+
+
+# "the industry of Deyang": a thing of a named owner.
+_OF_NAME = re.compile(r"\b([a-z][\w-]*)\s+of\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+
+
+def _relates_others(q: Question, sentence: str) -> float:
+    """1 when the question asks of "the industry of Deyang" and the sentence tells that thing only of
+    other owners ("… the vanadium & titanium industry of Panzhihua, crystalline silicon PV industry of
+    Leshan …")."""
+    for thing, owner in _OF_NAME.findall(q.text):
+        owners = {o.lower() for t, o in _OF_NAME.findall(sentence) if stem(t.lower()) == stem(thing.lower())}
+        if owners and owner.lower() not in owners:
+            return 1.0
+    return 0.0
 
 
 def _is_number(group: list[str]) -> bool:

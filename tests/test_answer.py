@@ -272,6 +272,13 @@ def test_a_sentence_that_names_other_settings_but_not_the_one_asked_does_not_ans
     assert "1.0" in answer_from("In which Flask version was LOGGER_NAME removed?", text).answer
 
 
+def test_a_thing_told_only_of_other_owners_does_not_answer():
+    text = ("The newly listed pilot industries included the vanadium & titanium industry of Panzhihua, crystalline "
+            "silicon PV industry of Leshan and lithium battery industry of Suining.")
+    assert answer_from("Which industry of Deyang was listed as a pilot industry?", text).abstained
+    assert "lithium battery" in answer_from("Which industry of Suining was listed as a pilot industry?", text).answer
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
