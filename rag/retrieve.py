@@ -59,6 +59,9 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[in
 _CLEAR_LEAD = 1.2  # a BM25 score this many times the runner-up's
 _FEW_PASSAGES = 3
 _MAX_HEADS = 1  # documents' first chunks added to what was found
+# A title of fewer terms is more often the name of what the document is about ("expEYES Junior"), which
+# nearly every question names, than the document's own name ("Lua 5.2 Reference Manual").
+_TITLE_TERMS = 3
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
 
@@ -181,7 +184,7 @@ def _heads_named(question: str, found: list) -> list[str]:
     for chunk in chunks:
         named = set(terms(chunk.title))
         head = f"{safe_id(chunk.doc_id)}:0"
-        if len(named) >= 2 and named <= asked and head not in have and head not in heads:
+        if len(named) >= _TITLE_TERMS and named <= asked and head not in have and head not in heads:
             heads.append(head)
     return heads[:_MAX_HEADS]
 
