@@ -850,7 +850,13 @@ def _measure_match(q: Question, text: str) -> float:
     physical quantity is checked by its units instead ("the amplitude of the SINE output" is in volts,
     not an "output" of industry)."""
     return 1.0 if not q.measures or q.units is not None or q.measures & _measures(text) \
-        or (q.setting and _states_default(q.setting, text)) else 0.0
+        or (q.setting and _states_default(q.setting, text)) \
+        or (bool(_SIZE_ASKED & set(q.terms)) and _SIZE.search(text) is not None) else 0.0
+
+
+# "How big is the base package?" is answered by a number of bytes ("over 700K")
+_SIZE_ASKED = frozenset(t for w in vocab.SIZE_WORDS for t in terms(w))
+_SIZE = re.compile(r"\d(?:[\d.,]*\d)?\s?(?:{})(?![A-Za-z])".format("|".join(sorted(vocab.MEASURE_UNITS["space"], key=len, reverse=True))))
 
 
 # Capitalised words in a row, a name; acronyms ("MIIT", "H1") are left to _unknown_acronym.

@@ -141,6 +141,9 @@ MEASURE_UNITS = {
 # "What value is X defined as?" asks for any value: the word frames the answer, it names no measure.
 BARE_VALUE_WORDS = ["value", "values", "setting"]
 
+# A size asked ("How big is …?") is answered by a number of bytes, whatever words surround it.
+SIZE_WORDS = ["size", "big", "large"]
+
 # Words for the same kind of measure: a question about "size" is answered by a "scale".
 MEASURE_FAMILIES = [
     {"output", "value", "scale", "size", "revenue", "production", "capacity", "amount", "total", "worth", "big",

@@ -655,6 +655,13 @@ def test_a_count_or_an_amount_is_no_ratio_to_another_figure():
     assert _type_evidence(q, "The number of trillion-RMB cities was 23 at the end of 2020.") == 1.0
 
 
+def test_a_size_asked_is_answered_by_a_number_of_bytes():
+    text = ("First, it allows applications to quickly get the data they need without parsing all the source XML "
+            "files (the base package alone is over 700K).")
+    question = "How big is the base package of MIME source XML files, according to the shared-mime-info spec?"
+    assert "700K" in answer_from(question, text).answer
+
+
 def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_words():
     from rag.answer import _measure_match, analyse
 
