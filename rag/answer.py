@@ -597,8 +597,14 @@ _NAME_ASKED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s*\??\s*$", re.I)
 _NAMED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?\w", re.I)
 
 
+# "When entering a character by typing a decimal number, what is the highest value allowed?": the clause
+# before the question sets its scene; the question is what follows.
+_SCENE = re.compile(r"^\W*(?:when|if|while|after|before|once)\s+[^,?]{3,},\s+(?=(?:what|which|who|whom|how|where|why|when)\b)", re.I)
+
+
 def answer_type(question: str) -> str:
     question = as_question(question)
+    question = question[scene.end():] if (scene := _SCENE.match(question)) else question
     if _PURPOSE_ASKED.search(question) or _ROLE_ASKED.match(question):
         return "other"
     if _NAME_ASKED.search(question):

@@ -146,6 +146,9 @@ def test_no_passages_means_abstention():
     ("What dielectric constant was found for the window glass?", "number"),
     ("What is the latest version of dh-make?", "version"),
     ("What is the identification number of a process called?", "name"),
+    # (a clause that sets the scene is not the question)
+    ("When entering a character by typing a decimal number, what is the highest value allowed?", "number"),
+    ("When was the bash manual page last updated?", "date"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
