@@ -1711,11 +1711,16 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         return items, position
     # So is one short line that is no sentence ("… it will print the following message to the error log:" /
     # "[notice] suEXEC mechanism enabled (wrapper: /path/to/suexec)"), nor a table's header row.
-    line = re.match(r"\n\n([^\n]+)(?=\n\n|$)", text[end:])
-    if line and len(line.group(1).split()) <= _LINE_WORDS and not line.group(1).rstrip().endswith(_STOPS) \
-            and not _LABEL.fullmatch(line.group(1).strip()):
-        return [line.group(1).strip()], end + line.end()
+    line = re.match(r"\n\n([^\n]+)(?:\n\n([^\n]+))?", text[end:])
+    # (the first of many lines is a block's, "<?xml …?>", and so may be one that ends the chunk)
+    if line and _is_line(line.group(1)) and not _LABEL.fullmatch(line.group(1).strip()) \
+            and line.group(2) and not _is_line(line.group(2)):
+        return [line.group(1).strip()], end + line.end(1)
     return [], end
+
+
+def _is_line(text: str) -> bool:
+    return len(text.split()) <= _LINE_WORDS and not text.rstrip().endswith(_STOPS)
 
 
 _RECORD_FIELD = re.compile(r"[A-Z][\w-]*(?: [\w-]+){0,2}: \S")

@@ -943,6 +943,9 @@ def test_program_code_is_context_and_the_sentence_that_announces_it_shows_it():
                "at server startup, the server is most likely not finding the wrapper program.")
     question = "What message does httpd print to the error log when it finds a properly configured suEXEC wrapper?"
     assert "suEXEC mechanism enabled" in answer_from(question, message).answer
+    # (but not the first line of a block, nor a line the passage ends on: the block may go on in the next one)
+    block = "Running it creates an output file containing the following:\n\n<?xml version=\"1.0\"?>"
+    assert "<?xml" not in answer_from("What does running it create?", block).answer
 
 
 def test_a_tables_header_row_is_no_answer():
