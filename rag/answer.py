@@ -975,7 +975,7 @@ def _context_only(sentence: str, chunk) -> bool:
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None or "\n" in sentence
             or _LABEL.fullmatch(sentence.strip()) is not None
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
-            or _is_synopsis(sentence) or is_code(sentence)
+            or _is_synopsis(sentence) or (is_code(sentence) and not _is_record(sentence))
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 
@@ -1106,8 +1106,12 @@ class ExtractiveGenerator:
         else:
             for best in bests:
                 self._cover(chosen, best)
-        if len(chosen) == 1:  # (an option's entry is answer enough: the next one is another option's)
-            chosen += follow or ([] if q.entry else self._second(supported[0], supported))
+        # (an option's entry is answer enough: the next one is another option's; so is a record: the next
+        # row is another thing's)
+        best = supported[0]
+        if len(chosen) == 1:
+            alone = q.entry or _is_record(passages[best.passage].chunk.text[best.sentence[0]:best.sentence[1]])
+            chosen += follow or ([] if alone else self._second(best, supported))
         return self._compose(q, question, chosen, passages)
 
     def _cover(self, chosen: list[_Candidate], extra: _Candidate) -> None:
@@ -1726,11 +1730,17 @@ def _is_line(text: str) -> bool:
 _RECORD_FIELD = re.compile(r"[A-Z][\w-]*(?: [\w-]+){0,2}: \S")
 
 
+def _is_record(sentence: str) -> bool:
+    """Fields, not code: "Constant: bold; Property: weight; Value: 200" (its semicolons separate fields)."""
+    fields = sentence.rstrip(".").split("; ")
+    return len(fields) >= 2 and all(_RECORD_FIELD.match(f) for f in fields)
+
+
 def _fields_asked(q: Question, sentence: str) -> str:
     """A record's fields that answer: those that name something asked or hold what is asked for
     ("Syntax: DeflateCompressionLevel value; Default: Zlib's default." of a directive's seven fields)."""
     fields = sentence.rstrip(".").split("; ")
-    if len(fields) < 3 or not all(_RECORD_FIELD.match(f) for f in fields):
+    if len(fields) < 3 or not _is_record(sentence):
         return sentence
     asked = set(q.terms)
     # (a capitalised label or value, "Status: Extension", is no name asked for: only a number, date or version is told by its form)

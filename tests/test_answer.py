@@ -237,6 +237,11 @@ def test_a_record_is_answered_by_the_fields_asked_about():
     assert default.answer == "Syntax: DeflateCompressionLevel value; Default: Zlib's default. [1]"
     module = answer_from("Which module provides the DeflateCompressionLevel directive?", box).answer
     assert "Module: mod_deflate" in module and "Status" not in module
+    # (a table's rows read as fields, not as code for their semicolons; the next row is another thing's)
+    rows = ("Constant: semibold; Property: weight; Value: 180\n\nConstant: bold; Property: weight; Value: 200\n\n"
+            "Constant: extrabold; Property: weight; Value: 205")
+    bold = answer_from("What is the weight value of the fontconfig constant bold?", rows).answer
+    assert bold == "Constant: bold; Property: weight; Value: 200. [1]"
 
 
 def test_the_default_of_a_setting_named_as_one_is_not_another_settings_default():
