@@ -734,6 +734,8 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         found = [m for m in found if not _version_of_another(q, text, m)]
     if kind == "name" and q.named and _NAMED.search(text):
         return 1.0  # "… an identification number known as pid"
+    if kind == "name" and not q.person and _names_the_target(q, text):
+        return 1.0  # "Which encoding …?": "The gzip encoding is the only one supported …"
     if kind == "name":
         # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its
         # history) is no answer to "who" or "which".
@@ -770,6 +772,17 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
 
 
 _OWNER = re.compile(rf"([A-Za-z][\w+-]*)\s+(?:(?i:{_alt(vocab.VERSION_WORDS)})\s+)?v?$")
+
+
+def _names_the_target(q: Question, text: str) -> bool:
+    """The text names a thing of the kind asked for by a word no dictionary has before the kind's noun:
+    "the gzip encoding", "the ext4 filesystem" for "Which encoding/filesystem …?"."""
+    if len(q.target) != 1:
+        return False
+    words = re.findall(r"[\w.+-]+", text)
+    return any(terms(noun) == q.target and not is_common_word(name) and name.lower() not in STOPWORDS
+               and not set(terms(name)) & set(q.terms)
+               for name, noun in zip(words, words[1:]))
 
 
 def _version_of_another(q: Question, text: str, version: re.Match) -> bool:

@@ -287,6 +287,18 @@ def test_a_thing_told_only_of_other_owners_does_not_answer():
     assert "lithium battery" in answer_from("Which industry of Suining was listed as a pilot industry?", text).answer
 
 
+def test_a_thing_of_the_kind_asked_may_be_named_by_a_word_before_its_noun():
+    text = ("The DeflateBufferSize directive specifies the size in bytes of the fragments that zlib should compress "
+            "at one time. The gzip encoding is the only one supported to ensure complete compatibility with old "
+            "browser implementations.")
+    assert "gzip encoding" in answer_from("Which content encoding is the only one supported by mod_deflate?", text).answer
+    from rag.answer import _type_evidence
+
+    q = analyse("Which content encoding is the only one supported by mod_deflate?")
+    assert _type_evidence(q, "The gzip encoding is the only one supported.") == 1.0
+    assert _type_evidence(q, "The default encoding is the only one supported.") == 0.0  # (a common word names nothing)
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
