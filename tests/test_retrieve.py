@@ -97,6 +97,13 @@ def test_the_head_of_a_document_the_question_names_is_found_with_what_matched():
     assert "lua.html:0" in [p.chunk.chunk_id for p in named.passages]
     unnamed = retriever.search(query, "Who are the authors of the library functions?", k=4)
     assert "lua.html:0" not in [p.chunk.chunk_id for p in unnamed.passages]
+    # (a title of two terms is more often the name of what the document is about, which most questions name)
+    with store.writer() as writer:
+        writer.add("lua.html", {}, [StoredChunk(Chunk(c.chunk.chunk_id, "lua.html", "Lua Manual", "", c.chunk.text, 0,
+                                                      len(c.chunk.text), c.chunk.sentences), c.vector, c.sentences)
+                                    for c in chunks])
+    short = Retriever(store, depth=4).search(query, "Who are the authors of the Lua Manual?", k=4)
+    assert "lua.html:0" not in [p.chunk.chunk_id for p in short.passages]
 
 
 def test_a_passage_the_keyword_search_puts_first_for_a_rare_word_is_kept():
