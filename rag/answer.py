@@ -459,6 +459,11 @@ _MONEY = (rf"{_alt(vocab.CURRENCY_SIGNS)}\s?\d"
           rf"|\d(?:[\d.,]*\d)?\s?(?:{_alt(vocab.MAGNITUDES)}\s?)?{_alt(vocab.CURRENCIES)}(?![A-Za-z])")
 
 
+def _quantity_in(units) -> str:
+    """A number written in one of units: "4 V", "700K", "1.55 MB"."""
+    return rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])"
+
+
 def _units_asked(question: str) -> re.Pattern | None:
     """A number in the units of the physical quantity the question asks about, if it names one; for
     a price, an amount of money."""
@@ -467,7 +472,7 @@ def _units_asked(question: str) -> re.Pattern | None:
     # A measure that qualifies another noun is not what is asked: "the libpq memory disclosure".
     heads = {stem(w) for w, after in zip(words, words[1:] + [""]) if not after or after in STOPWORDS}
     units = [u for t in asked if t in heads for u in _QUANTITY_UNITS.get(t, [])]
-    found = [rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])"] if units else []
+    found = [_quantity_in(units)] if units else []
     if _PRICE_NOUNS & set(asked):
         found.append(_MONEY)
     return re.compile("|".join(found), re.I if not units else 0) if found else None
@@ -875,7 +880,7 @@ def _measure_match(q: Question, text: str) -> float:
 
 # "How big is the base package?" is answered by a number of bytes ("over 700K")
 _SIZE_ASKED = frozenset(t for w in vocab.SIZE_WORDS for t in terms(w))
-_SIZE = re.compile(r"\d(?:[\d.,]*\d)?\s?(?:{})(?![A-Za-z])".format("|".join(sorted(vocab.MEASURE_UNITS["space"], key=len, reverse=True))))
+_SIZE = re.compile(_quantity_in(vocab.MEASURE_UNITS["space"]))
 
 
 # Capitalised words in a row, a name; acronyms ("MIIT", "H1") are left to _unknown_acronym.
