@@ -404,8 +404,8 @@ _BARE_DEFAULT = re.compile(r"\W*(?:(?:the|its)\s+)?(?:default(?:\s+(?:value|sett
 
 
 def _states_default(setting: str, text: str) -> bool:
-    """The text states a default: the setting's own, or one that names no setting (whose the setting
-    asked is, is for setting_missing to say: it must be named near)."""
+    """The text states a default: the setting's own, or one that names no setting (whether that is the
+    setting asked is for setting_missing to say: the setting must be named near)."""
     return _binds_default(setting, text) or _BARE_DEFAULT.match(text) is not None
 
 
