@@ -189,6 +189,7 @@ _NEIGHBOUR = re.compile(rf"\b((?i:{_alt(vocab.FOLLOWING_WORDS + vocab.PRECEDING_
 _TARGET = re.compile(rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)?([a-z][\w'’-]*)(?:\s+([\w'’-]+))?", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
+_PERSONAL = re.compile(rf"^(?:{_alt(vocab.PERSONAL_PRONOUNS)})\b", re.I)
 # … unless "it" stands for what follows: "It is not possible to have two mail transport agents …".
 _EXPLETIVE = re.compile(r"^it\s+(?:is|was|will be|would be|may be|might be|can be|could be|seems|appears)\s+"
                         r"(?:not\s+)?(?:[\w-]+\s+){1,2}?(?:to|that|whether|if)\b", re.I)
@@ -272,6 +273,11 @@ def _target(question: str) -> tuple[list[str], list[str]]:
     phrase = _NOUN_PHRASE.match(question, asked.start(1))
     if phrase and not any(w.lower() in STOPWORDS for w in phrase.group(1).split() + [phrase.group(2)]):
         return terms(phrase.group(2)), [t for w in phrase.group(1).split() if len(w) > 1 and w.isupper() for t in terms(w)]
+    # A name qualifies the noun after it: "Which Postfix service performs …" asks for a service. (A
+    # word in -s after the name may be its verb: "Which Apache handles …".)
+    if re.fullmatch(r"[A-Z][a-z'’-]+", word) and re.fullmatch(r"[a-z][a-z'’-]*", after) and after not in STOPWORDS \
+            and after not in vocab.AUXILIARIES and not re.search(r"[^s]s$", after):
+        return terms(after), []
     if word.lower().endswith("s") and after and after.lower() not in vocab.AUXILIARIES and (
             after.lower() in vocab.DETERMINERS or after[0].isupper() or after.lower().endswith("s")):
         return [], []
@@ -435,11 +441,29 @@ _AUTHORSHIP = frozenset(stem(w) for w in vocab.AUTHORSHIP_WORDS)
 def _is_byline(chunk, span: Span, sentence: str) -> bool:
     """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany", "by
     Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"."""
-    name = _NAME_RUN.match(re.sub(r"^by\s+", "", sentence.strip()))
+    name = _SIGNATURE.match(re.sub(r"^by\s+", "", sentence.strip()))
     return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= _BYLINE_WORDS \
         and name is not None and " " in name[0]
 
 
+def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool:
+    """The candidate is the byline of the document the question asks the author of: "Who wrote the
+    float package?" of "An Improved Environment for Floats", whose passages all speak of floats. (A
+    thing only some of its passages name, "the GIF generators", may have been written by another.)"""
+    chunk = passages[c.passage].chunk
+    if q.act not in _AUTHORSHIP or not _is_byline(chunk, c.sentence, chunk.text[c.sentence[0]:c.sentence[1]]):
+        return False
+    own = [_bag(p.chunk.text)[0] for p in passages if p.chunk.doc_id == chunk.doc_id and p is not passages[c.passage]]
+    title = set(terms(chunk.title))
+    return bool(own) and all(t in title or t in _DOCUMENT_NOUNS or 2 * sum(t in bag for bag in own) >= len(own)
+                             for t in q.checked)
+
+
+# (what a question calls the document: "the … user's manual", "the PDF")
+_DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_FORMATS + ["user"] for t in terms(w))
+
+
+_SIGNATURE = re.compile(r"[A-Z][a-z][\w'’-]*(?:\s+(?:[A-Z]\.|[A-Z][a-z][\w'’-]*))*")  # ("Emden R. Gansner")
 _BYLINE_REACH = 200  # characters from the start of the document
 _SENTENCE_STOP = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")
 _BYLINE_WORDS = 12  # (three authors' names)
@@ -1104,7 +1128,7 @@ class ExtractiveGenerator:
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
-                or scored.answerable < self.answerable_model["threshold"]:
+                or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
             or _entry_rest(q, supported[0], candidates, passages)
@@ -1164,7 +1188,7 @@ class ExtractiveGenerator:
         # only mentions it ("When called without option -E, …").
         return sorted((c for c in candidates if self._supports(c, q)),
                       key=lambda c: (c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars),
-                                     q.entry and c.features["type"] < 1, -c.score))
+                                     not _signs_document(q, c, passages), q.entry and c.features["type"] < 1, -c.score))
 
     @staticmethod
     def _supports(c: _Candidate, q: Question) -> bool:
@@ -1246,6 +1270,8 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     refers = bool(_REFERRING.match(sentence)) and not _EXPLETIVE.match(sentence)
     asks_referent = bool(q.target) and (refers or sentence.lower().startswith("the ")) \
         and bool(set(q.target) & set(opening)) and not (q.kind in ("version", "number", "date") and kind >= 1)
+    # "Who wrote …?" is answered by whom "He also wrote …" stands for, whatever else the sentence names.
+    asks_referent = asks_referent or (q.person and bool(_PERSONAL.match(sentence)))
     # A version is often named only by the section or document the sentence is in ("What's New In
     # Python 3.10": "PEP 634, Structural Pattern Matching").
     # And a section may be headed by the very thing asked for ("Certify your work by adding your

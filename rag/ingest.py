@@ -389,6 +389,7 @@ class _BlockParser(HTMLParser):
         self.h1 = ""
         self._parts: list[str] = []
         self._heading = False
+        self._byline = False  # the block is marked as an author's name
         self._skip: list[str] = []  # the open elements whose text is not content
         self._in_title = False
         self._cells: list[str] | None = None  # the cells of the table row being read
@@ -426,6 +427,7 @@ class _BlockParser(HTMLParser):
             self._definitions += tag == "dd"
             self._block_tag = tag
             self._heading = tag[0] == "h" and tag[1:].isdigit()
+            self._byline = _names_class(attrs, vocab.BYLINE_MARKERS)
             self._in_term = tag == "dt"
             self._cells = [] if tag == "tr" else None
             self._header_row = True
@@ -506,6 +508,9 @@ class _BlockParser(HTMLParser):
         text = _DROPPED_MARK.sub("", _PERMALINKS.sub("", text))
         self._heading = self._heading or (self._block_tag in ("p", "div") and self._bold_text and not self._plain_text
                                           and _words(text) <= 12 and not text.endswith(_SENTENCE_END))
+        # DocBook sets the author's name as a heading (<h3 class="author">): it is a byline, text. (What has
+        # digits under that mark is no name but the manual's version and date: "v1.11.1, Aug 2022".)
+        self._heading = self._heading and not (self._byline and not any(ch.isdigit() for ch in text))
         if self._heading:
             text = _clean_heading(text)
         if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
@@ -516,7 +521,7 @@ class _BlockParser(HTMLParser):
                 self._term = ""
             self._add_term()
             self.blocks.append((self._heading, text))
-        self._parts, self._heading, self._in_term = [], False, False
+        self._parts, self._heading, self._in_term, self._byline = [], False, False, False
         self._block_tag, self._bold_text, self._plain_text = "", False, False
 
     def _add_term(self) -> None:
@@ -581,8 +586,14 @@ def _is_chrome(attrs: list) -> bool:
     values = dict(attrs)
     if (values.get("role") or "").lower() in _CHROME_ROLES or values.get("aria-hidden") == "true":
         return True
+    return _names_class(attrs, vocab.CHROME_MARKERS)
+
+
+def _names_class(attrs: list, markers: tuple[str, ...]) -> bool:
+    """The element's class or id starts or ends with one of the markers ("sidebar-nav", "author")."""
+    values = dict(attrs)
     names = " ".join(filter(None, (values.get("class"), values.get("id")))).lower().split()
-    return any(name.startswith(vocab.CHROME_MARKERS) or name.endswith(vocab.CHROME_MARKERS) for name in names)
+    return any(name.startswith(markers) or name.endswith(markers) for name in names)
 
 
 _PERMALINKS = re.compile(r"(?:\s+[¶§#])+$")  # the link signs documentation generators end a paragraph with

@@ -62,6 +62,7 @@ _MAX_HEADS = 1  # documents' first chunks added to what was found
 # A title of fewer terms is more often the name of what the document is about ("expEYES Junior"), which
 # nearly every question names, than the document's own name ("Lua 5.2 Reference Manual").
 _TITLE_TERMS = 3
+_AUTHORSHIP = frozenset(stem(w) for w in vocab.AUTHORSHIP_WORDS)
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
 
@@ -181,10 +182,13 @@ def _heads_named(question: str, found: list) -> list[str]:
     chunks = [stored.chunk for stored in found if stored is not None]
     have = {chunk.chunk_id for chunk in chunks}
     heads: list[str] = []
-    for chunk in chunks:
+    # (who wrote a document is said under its title: "Who wrote the float package?" asks of the best one found)
+    authorship = bool(asked & _AUTHORSHIP)
+    for rank, chunk in enumerate(chunks):
         named = set(terms(chunk.title))
         head = f"{safe_id(chunk.doc_id)}:0"
-        if len(named) >= _TITLE_TERMS and named <= asked and head not in have and head not in heads:
+        if ((len(named) >= _TITLE_TERMS and named <= asked) or (authorship and rank == 0)) \
+                and head not in have and head not in heads:
             heads.append(head)
     return heads[:_MAX_HEADS]
 

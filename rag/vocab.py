@@ -167,6 +167,8 @@ BOILERPLATE_STARTS = ["image source", "disclaimer", "copyright", "©", "all righ
 # ("navheader", "sphinxsidebar", "headerlink", "breadcrumbs").
 CHROME_MARKERS = ("nav", "sidebar", "breadcrumb", "footer", "menu", "headerlink", "toc", "related", "skip",
                   "banner", "cookie", "pagination", "social", "search")
+# An HTML heading whose class or id says it holds the author's name is a byline, not a heading.
+BYLINE_MARKERS = ("author",)
 # Opening words of a sentence about the document itself ("This article explains …"), never an answer.
 META_SUBJECTS = "article document page chapter section guide manual paper tutorial report".split()
 # The formats a question may call the document itself by ("Which version … does the PDF describe?").
@@ -181,6 +183,8 @@ REFERENCE_WORDS = "figure fig section sec table chapter page pages equation eq a
 # Words that open a sentence whose subject refers back to something named before ("This release …").
 REFERRING_WORDS = "this these that those it its they their he she his her such here both".split() + ["the latter",
                                                                                                       "the former"]
+# … of which these stand for a person ("He also wrote the GIF generators").
+PERSONAL_PRONOUNS = "he she".split()
 # A shortened answer ending on one of these words stops mid-sentence ("… and is", "… due to").
 DANGLING_WORDS = """a an the of in on at to for by with from into onto and or but nor is are was were be been being
 am has have had do does did will would shall should can could may might must as than that which who whom whose

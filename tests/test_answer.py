@@ -325,6 +325,43 @@ def test_who_did_it_is_answered_only_where_the_deed_is_told():
                                            title="Lua 5.2 Reference Manual", unknown_terms=["author"]).answer
 
 
+def test_a_byline_answers_who_wrote_the_document_its_passages_are_about():
+    title = "An Improved Environment for Floats"
+    body = ["This package improves the interface for defining floating objects such as figures and tables.",
+            "The only difference is that the caption comes out below the body of the float, regardless of where it is given.",
+            "In LaTeX, floats are assigned type numbers that are powers of 2. The package keeps a list of them.",
+            "(Suggested by Markus Kohm.) Each float style is set up by a command of this package."]
+    head = "Anselm Lingnau\n\nanselm@strathspey.org"
+
+    def answer(question):  # the head is far in meaning from every question: a bare name
+        passages = [passage_of(text, title, "1 Introduction") for text in body] + [passage_of(head, title, similarity=0.03)]
+        return ExtractiveGenerator().generate(question, Retrieval(question, passages))
+
+    assert "Anselm Lingnau" in answer("Who wrote the float package?").answer
+    # (a thing only one of its passages speaks of, the caption code, may be another's work)
+    assert "Anselm Lingnau" not in answer("Who wrote the caption code?").answer
+    # a signature with an initial is a byline too
+    dot = "Emden R. Gansner and Eleftherios Koutsofios and Stephen North January 5, 2015\n\nAbstract"
+    passages = [passage_of(dot, "Drawing graphs with dot", similarity=0.1)] + \
+        [passage_of(f"dot draws directed graphs {n}. It reads graph files and writes drawings.", "Drawing graphs with dot")
+         for n in range(3)]
+    question = 'Who are the authors of the "Drawing graphs with dot" user\'s manual?'
+    assert "Gansner" in ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer
+
+
+def test_a_name_before_the_noun_asked_for_only_qualifies_it():
+    service = ('Uncomment the new "dnsblog unix ... dnsblog" service in master.cf. '
+               'This service does DNSBL lookups for postscreen(8) and logs results.')
+    answer = answer_from("Which Postfix service performs the DNSBL lookups for postscreen and logs the results?", service)
+    assert "dnsblog" in answer.answer
+
+
+def test_he_or_she_is_answered_by_whom_the_pronoun_stands_for():
+    text = ("John Ellson wrote the generalized polygon shape and spent considerable effort to make it robust. "
+            "He also wrote the GIF and ISMAP generators and other tools to bring Graphviz to the web.")
+    assert "John Ellson" in answer_from("Who wrote the GIF and ISMAP generators for dot?", text, heading="7 Acknowledgments").answer
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")

@@ -447,3 +447,15 @@ def test_a_heading_right_above_another_stays_the_context_of_its_section(tmp_path
     d = written(tmp_path, "history.html", "<h1>Release History</h1><h2>2.28.1 (2022-06-29)</h2>"
                 "<p><strong>Improvements</strong></p><p>Speed optimization in iter_content.</p>")
     assert [p.heading for p in d.paragraphs if not p.is_heading] == ["2.28.1 (2022-06-29): Improvements"]
+
+
+def test_an_html_heading_marked_as_the_author_is_a_byline_not_a_heading(tmp_path):
+    page = ("<html><body><h1>APT User's Guide</h1><div class='authorgroup'><h3 class='author'>Jason Gunthorpe</h3>"
+            "<code>&lt;jgg@debian.org&gt;</code></div><h2>Introduction</h2><p>APT installs packages.</p></body></html>")
+    d = written(tmp_path, "guide.html", page)
+    byline = next(p for p in d.paragraphs if "Jason Gunthorpe" in d.text[p.start:p.end])
+    assert not byline.is_heading
+    assert [p.heading for p in d.paragraphs if "installs" in d.text[p.start:p.end]] == ["Introduction"]
+    # (what has digits under that mark is no name, but the manual's version and date)
+    d = written(tmp_path, "ninja.html", page.replace("Jason Gunthorpe", "v1.11.1, Aug 2022"))
+    assert next(p for p in d.paragraphs if "v1.11.1" in d.text[p.start:p.end]).is_heading
