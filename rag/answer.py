@@ -189,6 +189,7 @@ _NEIGHBOUR = re.compile(rf"\b((?i:{_alt(vocab.FOLLOWING_WORDS + vocab.PRECEDING_
 _TARGET = re.compile(rf"\b(?:which|what)\s+(?:{_alt(vocab.LIST_COUNTS)}\s+)?([a-z][\w'’-]*)(?:\s+([\w'’-]+))?", re.I)
 # A sentence whose subject refers back ("This release …", "It …", "The city …") names its referent elsewhere.
 _REFERRING = re.compile(rf"^(?:{_alt(vocab.REFERRING_WORDS)})\b", re.I)
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these)\s+([\w-]+)", re.I)
 _PERSONAL = re.compile(rf"^(?:{_alt(vocab.PERSONAL_PRONOUNS)})\b", re.I)
 # … unless "it" stands for what follows: "It is not possible to have two mail transport agents …".
 _EXPLETIVE = re.compile(r"^it\s+(?:is|was|will be|would be|may be|might be|can be|could be|seems|appears)\s+"
@@ -1270,8 +1271,10 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     refers = bool(_REFERRING.match(sentence)) and not _EXPLETIVE.match(sentence)
     asks_referent = bool(q.target) and (refers or sentence.lower().startswith("the ")) \
         and bool(set(q.target) & set(opening)) and not (q.kind in ("version", "number", "date") and kind >= 1)
-    # "Who wrote …?" is answered by whom "He also wrote …" stands for, whatever else the sentence names.
-    asks_referent = asks_referent or (q.person and bool(_PERSONAL.match(sentence)))
+    # "Who wrote …?" is answered by whom "He also wrote …" stands for, whatever else the sentence names;
+    # "Which module …?" by what "When this module is activated, …" stands for.
+    asks_referent = asks_referent or (q.person and bool(_PERSONAL.match(sentence))) \
+        or (bool(q.target) and kind == 0 and any(terms(m[1]) == q.target for m in _DEMONSTRATIVE.finditer(sentence)))
     # A version is often named only by the section or document the sentence is in ("What's New In
     # Python 3.10": "PEP 634, Structural Pattern Matching").
     # And a section may be headed by the very thing asked for ("Certify your work by adding your

@@ -356,6 +356,14 @@ def test_a_name_before_the_noun_asked_for_only_qualifies_it():
     assert "dnsblog" in answer.answer
 
 
+def test_this_noun_inside_a_sentence_is_answered_by_what_it_stands_for():
+    text = ("Another common cause of errors is accidental mistyping of URLs. httpd provides the module mod_speling (sic) "
+            "to help with this problem. When this module is activated, it will intercept \"File Not Found\" errors and "
+            "look for a resource with a similar filename.")
+    question = "Which Apache module intercepts File Not Found errors and looks for a resource with a similar filename?"
+    assert "mod_speling" in answer_from(question, text, heading="File Not Found").answer
+
+
 def test_he_or_she_is_answered_by_whom_the_pronoun_stands_for():
     text = ("John Ellson wrote the generalized polygon shape and spent considerable effort to make it robust. "
             "He also wrote the GIF and ISMAP generators and other tools to bring Graphviz to the web.")
