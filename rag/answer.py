@@ -24,7 +24,7 @@ from typing import Iterator, Protocol
 
 from . import vocab
 from .retrieve import Passage, Retrieval
-from .text import ACRONYM, STOPWORDS, Span, clause_spans, is_code, is_common_word, stem, terms
+from .text import ACRONYM, STOPWORDS, Span, clause_spans, is_code, is_common_word, is_english_word, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -238,6 +238,7 @@ class Question:
     units: re.Pattern | None = None  # a number in the units of the physical quantity asked about ("… 10 MΩ")
     parts: list["Question"] = field(default_factory=list)  # of a two-part question or a comparison
     comparison: bool = False  # the parts are two sides of a comparison ("X or Y")
+    coined: list[list[str]] = field(default_factory=list)  # lower-case words no dictionary has ("knockd"), as terms
     terms: list[str] = field(default_factory=list)  # all its content terms
     # The terms a supporting context should hold: all but the kind of answer asked for ("year" in
     # "In which year …", "licence" in "Which licence …"), which an answer gives by example, not by name.
@@ -317,6 +318,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         listing=is_list_question(corrected) or is_list_question(text))
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
     analysed.terms = terms(text)
+    analysed.coined = _coined(text, analysed.specific)
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
     analysed.units = _units_asked(text) if kind == "number" else None
     analysed.duration = kind == "number" and bool(_DURATION_ASKED.search(text))
@@ -685,6 +687,17 @@ def specific_terms(question: str) -> list[list[str]]:
     # A command's option ("-s", "--print-uris") or a path ("/tmp", "/var/backups") is a name the
     # answer must give as written.
     return [t for t in (terms(w) for w in specific) if t] + [[name.lower()] for name in _LITERAL.findall(question)]
+
+
+_FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about three passages use
+
+
+def _coined(question: str, specific: list[list[str]]) -> list[list[str]]:
+    """The lower-case words of the question that no dictionary has and that are not already among its
+    specific terms: a program's or a package's name ("knockd", "shorewall", "libpq")."""
+    words = re.findall(r"(?<![\w'’-])[a-z][a-z0-9]*(?:\.[a-z0-9]+)*(?![\w'’-])", question)
+    found = [terms(w) for w in words if len(w) > 2 and w not in STOPWORDS and not is_english_word(w)]
+    return [t for t in found if t and t not in specific]
 
 
 def _is_model_code(word: str) -> bool:
@@ -1324,14 +1337,19 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # ("Beijing has become the second five-trillion-yuan city after Shanghai" says who came after Shanghai.)
     neighbour = not q.neighbour_of or q.relation in sentence.lower() or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
                                        and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))
+    # A coined word only a few passages of the corpus use names something in them ("knockd"): it must be
+    # near, as a name must. (One it never uses is more often the asker's own; one it often uses, its topic.)
+    known = [g for g in q.coined if all(stats[1] - _FEW_PASSAGES_IDF < stats[0].get(t, stats[1]) < stats[1] for t in g)]
+    present = _bag(context)[0]
+    coined = sum(not all(t in present for t in g) for g in known)
     numbers, names, share = _missing(q.specific, context, stats)
     scattered = _scattered_names(q, context, stats)
     later_text = chunk.text[later[0]:later[1]] if later else ""
     return {
         "around": _overlap(context, idf),
-        "missing": numbers + names + scattered,
+        "missing": numbers + names + scattered + coined,
         "numbers_missing": numbers,
-        "names_missing": 1.0 if scattered else share,
+        "names_missing": 1.0 if scattered or coined else share,
         "cover": cover,
         "own_cover": _coverage(q.checked, q, stats, sentence)[0],
         "subject_cover": _coverage(q.subject, q, stats, near)[0],

@@ -131,7 +131,8 @@ _COMMON_WORDS = 30_000  # the most used English words; the list's rarer entries 
 
 
 @lru_cache(maxsize=1)
-def _common_words() -> frozenset[str]:
+def _word_ranks() -> dict[str, int]:
+    """Each English word wordninja knows (126,000), by its rank in use: 0 is the most used."""
     import gzip
     from importlib.util import find_spec
     from pathlib import Path
@@ -139,12 +140,17 @@ def _common_words() -> frozenset[str]:
     # wordninja is one module with its list in a folder beside it; importing it would build its model.
     path = Path(find_spec("wordninja").origin).parent / "wordninja" / "wordninja_words.txt.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return frozenset(f.read().split()[:_COMMON_WORDS])
+        return {word: rank for rank, word in enumerate(f.read().split())}
 
 
 def is_common_word(word: str) -> bool:
     """word is one of the 30,000 most used English words (by wordninja's frequency list): no typo."""
-    return word.lower() in _common_words()
+    return _word_ranks().get(word.lower(), _COMMON_WORDS) < _COMMON_WORDS
+
+
+def is_english_word(word: str) -> bool:
+    """word is in wordninja's list at all: no coined name ("knockd", "libpq") nor typo."""
+    return word.lower() in _word_ranks()
 
 
 def is_code(text: str) -> bool:

@@ -370,6 +370,16 @@ def test_he_or_she_is_answered_by_whom_the_pronoun_stands_for():
     assert "John Ellson" in answer_from("Who wrote the GIF and ISMAP generators for dot?", text, heading="7 Acknowledgments").answer
 
 
+def test_a_coined_name_few_passages_use_must_be_named_near_the_answer():
+    text = "Upsd listens on TCP port 3493 by default. It answers the clients that ask for the state of the UPS."
+    idf = {"tcp": 3.0, "knockd": 5.0, "upsd": 4.0, "listen": 3.0, "default": 2.0, "port": 3.0}
+    assert answer_in_corpus("Which TCP port does knockd listen on by default?", text, idf, 6.0).abstained
+    assert "3493" in answer_in_corpus("Which TCP port does upsd listen on by default?", text, idf, 6.0).answer
+    # (a word no dictionary has that many passages use is the corpus's topic, and one none uses the asker's own)
+    assert "3493" in answer_in_corpus("Which TCP port does upsd listen on by default?", text, {**idf, "upsd": 0.5}, 6.0).answer
+    assert not answer_in_corpus("Which TCP port does upsdd listen on by default?", text, idf, 6.0).abstained
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
