@@ -680,16 +680,34 @@ def specific_terms(question: str) -> list[list[str]]:
     # (a dotted name is one word, read as the text's terms read it: "man-1.1B")
     words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"(?<![\w'’-])\d+(?:[.,]\d+)+(?![\w'’-])|[\w'’-]+(?:\.[\w'’-]+)*", question)]
     words = [w for w in words if w.strip("'’-")]
+    # A document the question names as its source ("does the Securing Debian Manual suggest") is where
+    # the answer is, not a name the answer's sentence must give.
+    source = {re.sub(r"['’]s$", "", w) for m in _NAME_RUN.finditer(question) if _names_source(question, m) for w in m[0].split()}
     # A number the question compares with ("faster than 5%", "over 2 trillion") is no fact to find.
-    specific = [w for i, w in enumerate(words)
-                if _is_model_code(w) or not w.isupper() and ((i > 0 and w[0].isupper()) or _CODE_NAME.search(w)
-                                        or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1]))))]
+    specific = [w for i, w in enumerate(words) if w not in source and (
+                _is_model_code(w) or not w.isupper() and ((i > 0 and w[0].isupper()) or _CODE_NAME.search(w)
+                                        or (any(ch.isdigit() for ch in w) and not (i > 0 and _THRESHOLD.fullmatch(words[i - 1])))))]
     # A command's option ("-s", "--print-uris") or a path ("/tmp", "/var/backups") is a name the
     # answer must give as written.
     return [t for t in (terms(w) for w in specific) if t] + [[name.lower()] for name in _LITERAL.findall(question)]
 
 
 _FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about three passages use
+
+
+_DOCUMENT_NAMES = frozenset(vocab.META_SUBJECTS + vocab.DOCUMENT_KINDS)
+_IN_SOURCE = re.compile(rf"\b(?:according\s+to|in|from)\s+the\s+$", re.I)
+_SOURCE_SAYS = re.compile(rf"(?:['’]s)?\s+(?:{_alt(vocab.REPORTING_VERBS)})\b", re.I)
+
+
+def _names_source(question: str, name: re.Match) -> bool:
+    """The name is a document's the question cites as where the answer is: "does the Securing Debian
+    Manual recommend …", "in the NUT FAQ", "the Securing Debian Manual's sample script"; not one it asks
+    about ("Who wrote the Securing Debian Manual?")."""
+    last = re.sub(r"['’]s$", "", name[0].split()[-1]).lower()
+    return last in _DOCUMENT_NAMES and (bool(_IN_SOURCE.search(question, 0, name.start()))
+                                        or bool(_SOURCE_SAYS.match(question, name.end()))
+                                        or question[name.end() - 2:name.end()] in ("'s", "’s"))
 
 
 def _coined(question: str, specific: list[list[str]]) -> list[list[str]]:

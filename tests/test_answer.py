@@ -380,6 +380,18 @@ def test_a_coined_name_few_passages_use_must_be_named_near_the_answer():
     assert not answer_in_corpus("Which TCP port does upsdd listen on by default?", text, idf, 6.0).abstained
 
 
+def test_a_document_cited_as_the_source_is_no_name_the_answer_must_give():
+    text = ("If you are looking into setting up an enterprise-level firewall that does packet filtering and provides "
+            "transparent proxies, you should consider using zorp, which provides this in a single program.")
+    cited = "Which single package does the Securing Debian Manual recommend for an enterprise-level firewall with transparent proxies?"
+    idf = {"writ": 3.0, "secur": 5.0, "debian": 2.5, "manual": 4.0, "singl": 3.0, "packag": 2.0, "recommend": 3.0,
+           "enterpris": 5.0, "level": 3.0, "firewall": 2.0, "transparent": 5.0, "proxy": 4.0}
+    assert "zorp" in answer_in_corpus(cited, text, idf, 6.0).answer
+    # (a document asked about is named as any other thing)
+    assert answer_in_corpus("Who wrote the Securing Debian Manual?", "The earliest packaging tool, dpkg, was written by "
+                            "Ian Murdock.", idf, 6.0).abstained
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
