@@ -168,7 +168,10 @@ _REQUEST = re.compile(rf"^(?:please\s+)?(?:({_alt(vocab.REQUEST_VERBS_WHAT)})(?:
 _YES_NO = re.compile(rf"^{_alt(vocab.AUXILIARIES)}\b", re.I)
 _RATE = re.compile(rf"\b{_alt(vocab.RATE_WORDS)}\b", re.I)
 _CHANGE = re.compile(rf"\b(?:by how much|{_alt(vocab.CHANGE_WORDS)})", re.I)
-_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)", re.I)
+# (the things counted run to the verb; when it is not a helping verb, "How many developers maintained
+# …", the first word is taken)
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)"
+                       r"|\bhow many ([\w'’-]+)", re.I)
 _AMOUNT = re.compile(rf"\b(?:how much|how big|how large|{_alt(vocab.AMOUNT_WORDS)})", re.I)
 _PERCENT_SORT = re.compile(r"[\d.,]+\s*(?:%|percent|percentage points?)|\d+\s*/\s*\d|half\b", re.I)
 _MAGNITUDE_UNIT = _alt(vocab.MAGNITUDES)
@@ -308,7 +311,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     target, qualifiers = _target(text)
     analysed = Question(
         asked=question, text=text, kind=kind, sort=number_sort(text),
-        counted=terms(how_many.group(1)) if how_many else [],
+        counted=terms(how_many.group(1) or how_many.group(2)) if how_many else [],
         specific=specific_terms(text), phrases=key_phrases(text), measures=_measures(_without_frame(text, target)),
         about=terms(match.group(1)) if match else [],
         target=target, qualifiers=qualifiers,
@@ -828,8 +831,21 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
     if q.sort in ("count", "amount") and sorts == {"percent"}:
         return 0.0  # "how many people" or "what output value" is never answered by a share alone ("about 0.0001%")
     if q.sort == "count":
-        return 1.0 if "count" in sorts and q.counted and q.counted[-1] in terms(text) else 0.5
+        if q.counted and q.counted[-1] in terms(text):
+            return 1.0 if "count" in sorts else 0.5
+        # "How many developers …?" is not answered by "two new architectures": every number counts another thing
+        return 0.0 if q.counted and all(_counts_another(text, m) for m in found) else 0.5
     return 1.0 if q.sort in sorts or (q.sort == "change" and sorts & {"percent", "amount"}) else 0.5
+
+
+_COUNTED_NOUN = re.compile(r"\s+(?:[a-z-]+\s+){0,2}?([a-z]+s)\b")
+
+
+def _counts_another(text: str, number: re.Match) -> bool:
+    """The number counts things the text names right after it ("two new architectures"), of which the
+    question counts none (its counted noun is not in the text)."""
+    counted = _COUNTED_NOUN.match(text, number.end())
+    return counted is not None and not counted[1].endswith("ss")
 
 
 _OWNER = re.compile(rf"([A-Za-z][\w+-]*)\s+(?:(?i:{_alt(vocab.VERSION_WORDS)})\s+)?v?$")

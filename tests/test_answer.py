@@ -392,6 +392,14 @@ def test_a_document_cited_as_the_source_is_no_name_the_answer_must_give():
                             "Ian Murdock.", idf, 6.0).abstained
 
 
+def test_a_count_of_other_things_answers_no_how_many():
+    text = "Debian 2.1 (Slink) featured official support for two new architectures: Alpha and Sparc."
+    assert answer_from("How many developers maintained Debian 2.1 Slink?", text).abstained
+    assert "two new architectures" in answer_from("How many architectures did Debian 2.1 Slink add?", text).answer
+    assert "400" in answer_from("How many developers maintained Debian 2.1 Slink?",
+                                "About 400 developers maintained Debian 2.1 (Slink).").answer
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
