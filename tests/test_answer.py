@@ -400,6 +400,14 @@ def test_a_count_of_other_things_answers_no_how_many():
                                 "About 400 developers maintained Debian 2.1 (Slink).").answer
 
 
+def test_a_port_or_a_status_code_is_answered_by_a_number():
+    assert answer_from("Which port does a remote syslog server listen on?",
+                       "Send the message to a remote syslog server (example: @log.falcot.com).").abstained
+    status = ("Bash itself returns the exit status of the last command executed. If a command is not found, the child "
+              "process created to execute it returns a status of 127.")
+    assert "127" in answer_from("What exit status does bash return when a command is not found?", status).answer
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
