@@ -98,7 +98,8 @@ RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth t
 # is answered by a sentence that says what X is by default, not by any value of X.
 CONDITIONS = {"default": "default defaults defaulted normally unless otherwise initially".split(),
               "maximum": "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split(),
-              "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split()}
+              "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split(),
+              "required": "required requires require requirement requirements need needs needed must minimum least later newer higher".split()}
 
 # What a document's byline tells of the name under its title: who wrote it.
 AUTHORSHIP_WORDS = ["wrote", "write", "writes", "written", "author", "authors", "authored"]

@@ -408,6 +408,12 @@ def test_a_port_or_a_status_code_is_answered_by_a_number():
     assert "127" in answer_from("What exit status does bash return when a command is not found?", status).answer
 
 
+def test_a_required_version_is_answered_only_where_something_is_required():
+    assert answer_from("Which version of groff is required?", "In GROFF 1.09, NROFF is bundled as a shell script that "
+                       "calls GROFF.").abstained
+    assert "1.18" in answer_from("Which version of groff is required?", "man-db needs groff 1.18 or later to format pages.").answer
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
