@@ -401,7 +401,8 @@ def _binds_default(setting: str, text: str) -> bool:
     "Option: Aptitude::ProblemResolver::StepLimit; Default: 5000", "Syntax: DeflateCompressionLevel value; Default:
     Zlib's default", "the default value of X is …"."""
     name = re.escape(setting)
-    return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s+{_SETTING_WORD})?(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+)?\s*defaults?\b"
+    # ("maximal_backoff_time (default: 4000 seconds)")
+    return re.search(rf"(?<![\w-]){name}(?![\w-])(?:\s+{_SETTING_WORD})?(?:\s*,?\s*(?:which|that)\s+|\s+(?:is\s+)?(?:set\s+)?by\s+|\s*\()?\s*defaults?\b"
                      rf"|\bdefault\W{{0,3}}\s*{name}(?:\s*=|\s+\w)"  # (Apache's "Default: DeflateBufferSize 8096")
                      rf"|(?<![\w-]){name}(?![\w-])[^.;]{{0,40}}?\b(?:normally|initially)\s+(?:set\s+to|is)\b"  # ("…, which is normally set to 1073741823")
                      rf"|(?<![\w-]){name}(?![\w-])\S*\s*\[default:"
@@ -648,7 +649,10 @@ def answer_type(question: str) -> str:
     if _HOW_MANY.search(question):  # a count, even of the years something ranked first
         return "number"
     for kind, pattern in _QUESTION_TYPES:
-        if pattern.search(question):
+        found = pattern.search(question)
+        # ("the default rank separation" asks no rank: the word only qualifies the noun after it)
+        if found and not (kind == "rank" and found[0].lower() == "rank" and (after := re.match(r"\s+([a-z]+)", question[found.end():]))
+                          and after[1] not in STOPWORDS and after[1] not in vocab.AUXILIARIES):
             return kind
     # (the number of a name's version, "PostgreSQL 15", is no quantity)
     if _YES_NO.match(question) and (_CHANGE.search(question)

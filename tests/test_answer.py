@@ -414,6 +414,18 @@ def test_a_required_version_is_answered_only_where_something_is_required():
     assert "1.18" in answer_from("Which version of groff is required?", "man-db needs groff 1.18 or later to format pages.").answer
 
 
+def test_a_default_in_brackets_after_the_setting_binds_to_it():
+    text = ("maximal_backoff_time (default: 4000 seconds): The maximal amount of time a message won't be looked at after "
+            "a delivery failure.")
+    assert "4000" in answer_from("In Postfix, what is the default maximal_backoff_time for deferred mail?", text).answer
+
+
+def test_rank_before_a_noun_only_qualifies_it():
+    assert analyse("What is the default rank separation in dot, in inches?").kind == "number"
+    assert analyse("What rank did Xi'an reach among advanced manufacturing cities in 2022?").kind == "rank"
+    assert analyse("What was Chengdu's GDP ranking nationally?").kind == "rank"
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
