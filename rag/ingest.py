@@ -976,11 +976,15 @@ def _is_boilerplate(text: str) -> bool:
     return bool(_BOILERPLATE.match(text))
 
 
+_ROMAN_PAGE = re.compile(r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")  # a front page's number: "ii", "xiv"
+
+
 def _is_furniture(text: str) -> bool:
-    """Page furniture that is no content: a bare number or date (a page or list number) and a byline
+    """Page furniture that is no content: a bare number or date (a page or list number), a front page's
+    number in roman numerals ("ii") and a byline
     with a time of day ("Deep News08:56", "城市进化论2026-05-15 08:15"). A labelled date ("Release
     date: 2022-11-10") is content."""
-    if not re.search(r"[^\W\d_]", text):
+    if not re.search(r"[^\W\d_]", text) or _ROMAN_PAGE.fullmatch(text.strip()):
         return True
     return bool(_CLOCK.search(text)) and not text.endswith(_SENTENCE_END) and _words(_METADATA.sub(" ", text)) <= 8
 
@@ -998,6 +1002,8 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "", firs
         has_title_line = False
     else:
         title, has_title_line, blocks = _split_title(blocks, doc_id, first_line_titles)
+        if first_line_titles:
+            blocks = _cover_lines(blocks)
     parts: list[str] = []
     paragraphs: list[Paragraph] = []
 
@@ -1017,6 +1023,14 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "", firs
             heading = text
         add(text, heading, is_heading)
     return Document(doc_id=doc_id, title=title, text="\n\n".join(parts), paragraphs=paragraphs)
+
+
+def _cover_lines(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
+    """Under a title, the short lines before the first text that head nothing are the cover's ("Stephen
+    C. North", "April 26, 2004" above "Abstract"): text that says who wrote the document and when, not
+    headings. The last of them heads the first text."""
+    first_text = next((i for i, (is_heading, _) in enumerate(blocks) if not is_heading), 0)
+    return [(False, text) for _, text in blocks[:max(0, first_text - 1)]] + blocks[max(0, first_text - 1):]
 
 
 def _split_title(blocks: list[tuple[bool, str]], doc_id: str, first_line: bool = False) -> tuple[str, bool, list[tuple[bool, str]]]:

@@ -63,6 +63,7 @@ _MAX_HEADS = 1  # documents' first chunks added to what was found
 # nearly every question names, than the document's own name ("Lua 5.2 Reference Manual").
 _TITLE_TERMS = 3
 _AUTHORSHIP = frozenset(stem(w) for w in vocab.AUTHORSHIP_WORDS)
+_DOCUMENT_NOUNS = frozenset(stem(w) for w in vocab.DOCUMENT_KINDS)
 MAX_CORRECTED = 40  # letters; a 2 000-letter "word" took 2.6 s to correct
 
 
@@ -182,8 +183,9 @@ def _heads_named(question: str, found: list) -> list[str]:
     chunks = [stored.chunk for stored in found if stored is not None]
     have = {chunk.chunk_id for chunk in chunks}
     heads: list[str] = []
-    # (who wrote a document is said under its title: "Who wrote the float package?" asks of the best one found)
-    authorship = bool(asked & _AUTHORSHIP)
+    # (who wrote a document, and when, is said under its title: "Who wrote the float package?", "What date
+    # is on the NEATO User's Manual?" ask of the best one found)
+    authorship = bool(asked & _AUTHORSHIP) or bool(asked & _DOCUMENT_NOUNS)
     for rank, chunk in enumerate(chunks):
         named = set(terms(chunk.title))
         head = f"{safe_id(chunk.doc_id)}:0"

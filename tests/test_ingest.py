@@ -302,6 +302,20 @@ def test_a_pdf_is_titled_by_its_first_short_line():
     assert _assemble("x.txt", blocks).title == "Abstract Syntax Notation One library"  # chrome may come first
 
 
+def test_a_pdfs_cover_lines_under_its_title_are_text_not_headings():
+    from rag.ingest import _assemble
+
+    blocks = [(True, "ii"), (True, "Drawing graphs with NEATO"), (True, "Stephen C. North"), (True, "April 26, 2004"),
+              (True, "Abstract"), (False, "NEATO is a program that makes layouts of undirected graphs."),
+              (True, "1 Introduction"), (False, "It reads graph files.")]
+    d = _assemble("neato.pdf", blocks, first_line_titles=True)
+    assert d.title == "Drawing graphs with NEATO"  # (a front page's number is no title)
+    cover = [d.text[p.start:p.end] for p in d.paragraphs if not p.is_heading][:2]
+    assert cover == ["Stephen C. North", "April 26, 2004"]
+    assert [p.heading for p in d.paragraphs if d.text[p.start:p.end].startswith("NEATO")] == ["Abstract"]
+    assert [p.heading for p in d.paragraphs if d.text[p.start:p.end].startswith("It reads")] == ["1 Introduction"]
+
+
 def test_a_numbered_heading_may_be_a_question(tmp_path):
     wrapped = ("Many programs and desktops use the MIME system to represent the types of files and it is\n"
                "necessary to work out the correct MIME type for a file by examining its name or contents,\n")
