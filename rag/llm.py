@@ -26,10 +26,11 @@ from urllib.parse import urlsplit
 
 from . import vocab
 from .answer import (NOT_COVERED, Answer, Citation, ExtractiveGenerator, Generator, absent_terms, abstention,
-                     analyse, stated_terms)
+                     stated_terms)
 from .chunk import llm_token_count
 from .config import Config
 from .errors import RagError
+from .question import analyse
 from .retrieve import Passage, Retrieval
 from .text import sentence_spans, terms
 

@@ -3,8 +3,9 @@ import re
 
 import pytest
 
-from rag.answer import ExtractiveGenerator, analyse, answer_type, specific_terms
+from rag.answer import ExtractiveGenerator
 from rag.chunk import Chunk
+from rag.question import analyse, answer_type, specific_terms
 from rag.retrieve import Passage, Retrieval
 from rag.text import sentence_spans
 
@@ -292,7 +293,7 @@ def test_a_thing_of_the_kind_asked_may_be_named_by_a_word_before_its_noun():
             "at one time. The gzip encoding is the only one supported to ensure complete compatibility with old "
             "browser implementations.")
     assert "gzip encoding" in answer_from("Which content encoding is the only one supported by mod_deflate?", text).answer
-    from rag.answer import _type_evidence
+    from rag.evidence import _type_evidence
 
     q = analyse("Which content encoding is the only one supported by mod_deflate?")
     assert _type_evidence(q, "The gzip encoding is the only one supported.") == 1.0
@@ -540,14 +541,14 @@ def test_a_yes_no_question_about_a_quantity_is_answered_with_it(assistant):
 
 
 def test_key_phrases_are_runs_of_descriptive_words():
-    from rag.answer import key_phrases
+    from rag.question import key_phrases
     phrases = key_phrases("What output value is Xi'an targeting for power transmission and distribution equipment by 2030?")
     assert [["power"], ["transmission"], ["distribution"], ["equipment"]] in phrases
     assert all(["quarter"] not in p for p in key_phrases("How fast did the city's GDP grow in the first quarter?"))
 
 
 def test_an_off_topic_sentence_does_not_answer():
-    from rag.answer import _off_topic
+    from rag.evidence import _off_topic
     phrase = [[["semiconductor"], ["photonic"], ["industry"]]]
     assert _off_topic(phrase, "The manufacturing industry output value will reach 1.5 trillion yuan.") == 2
     assert _off_topic(phrase, "The semiconductor and photonics industry will reach 280 billion yuan.") == 0
@@ -565,7 +566,7 @@ def test_an_off_topic_sentence_does_not_answer():
     ("Which cities and provinces joined?", []),
 ])
 def test_question_parts(question, parts):
-    from rag.answer import question_parts
+    from rag.question import question_parts
     assert question_parts(question) == parts
 
 
@@ -590,7 +591,7 @@ def test_the_question_is_analysed_into_one_object():
 def test_a_sentence_is_read_in_its_paragraph_and_under_its_item_title():
     """A release-note item: a title line, then a body whose last sentence ("(CVE-…)") names nothing;
     what it is about comes from the item's title and the paragraph's opening sentence."""
-    from rag.answer import _lead
+    from rag.evidence import _lead
 
     text = ("Add a new option (Jane Doe)\n\n"
             "libpq can leak memory contents after GSSAPI encryption fails (Jacob Champion)\n\n"
@@ -607,7 +608,8 @@ def test_a_sentence_is_read_in_its_paragraph_and_under_its_item_title():
 
 def test_a_price_is_answered_only_by_an_amount_of_money():
     """"How much does X cost?" is not answered by a sentence that calls X cheap and counts "four walls"."""
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     q = analyse("How much does the starter kit cost?")
     assert _type_evidence(q, "The kit costs Rs. 3000 in India.") == 1.0
@@ -616,7 +618,8 @@ def test_a_price_is_answered_only_by_an_amount_of_money():
 
 
 def test_a_section_number_is_no_quantity():
-    from rag.answer import _referent, analyse
+    from rag.evidence import _referent
+    from rag.question import analyse
 
     q = analyse("How many characters can a varchar(80) column hold?")
     assert _referent(q, "2.3. Creating a New Table", "")[1] == 0.0
@@ -625,13 +628,14 @@ def test_a_section_number_is_no_quantity():
 
 
 def test_a_dollar_amount_is_one_number():
-    from rag.answer import NUMBER
+    from rag.question import NUMBER
 
     assert [m.group(0) for m in NUMBER.finditer("310 billion RMB ($43 billion) in output")] == ["310 billion", "$43 billion"]
 
 
 def test_a_day_of_the_month_or_an_index_is_no_count():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     q = analyse("How many new keywords were added in Python 3.1?")
     assert _type_evidence(q, "Python 3.1 was released on June 27, 2009.") == 0.0
@@ -643,7 +647,8 @@ def test_a_day_of_the_month_or_an_index_is_no_count():
 def test_a_version_is_answered_by_a_version_of_what_is_asked():
     """The document's title names the version a sentence is about, but only for the thing asked:
     "Release 15" numbers PostgreSQL, not the LZ4 library."""
-    from rag.answer import _type_evidence, _versions_of, analyse
+    from rag.evidence import _type_evidence, _versions_of
+    from rag.question import analyse
 
     q = analyse("Which tzdata release does 15.2 ship?")
     assert _type_evidence(q, "Update time zone data files to tzdata release 2022g.") == 1.0
@@ -662,7 +667,8 @@ def test_a_version_is_answered_by_a_version_of_what_is_asked():
 
 
 def test_an_acronym_is_answered_by_its_expansion():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     q = analyse("What does DER stand for?")
     assert q.kind == "expansion"
@@ -716,7 +722,7 @@ def test_an_acronym_the_corpus_never_uses_abstains():
 
 def test_an_ordinal_meets_its_number():
     """"the 28th trillion-yuan city" is found by, and stated by, "increased to 28"; "27th" is not."""
-    from rag.answer import _states
+    from rag.evidence import _states
     from rag.text import terms
 
     assert terms("the 28th city") == terms("28 city")
@@ -726,7 +732,7 @@ def test_an_ordinal_meets_its_number():
 
 
 def test_a_version_wildcard_states_every_version_of_its_series():
-    from rag.answer import _states
+    from rag.evidence import _states
     from rag.text import terms
 
     context = "A dump/restore is not required for those running 15.X."
@@ -745,7 +751,8 @@ def test_who_is_answered_with_the_person_not_the_appositive_alone():
 def test_what_is_asked_about_is_read_from_how_much_is_the_x_of_y():
     """How a Chinese question often reads in English: "How much is the population of Xi'an?" asks about
     "population"; a share may be stated as what something accounts for."""
-    from rag.answer import _kin, analyse
+    from rag.evidence import _kin
+    from rag.question import analyse
 
     assert analyse("How much is the population of Xi'an?").about == ["population"]
     assert analyse("How much is the Xi'an 2030 vehicle output target?").about == []
@@ -753,7 +760,7 @@ def test_what_is_asked_about_is_read_from_how_much_is_the_x_of_y():
 
 
 def test_only_money_words_ask_for_an_amount():
-    from rag.answer import number_sort
+    from rag.question import number_sort
 
     assert number_sort("What output value does the city target?") == "amount"
     assert number_sort("How much revenue did the industry earn?") == "amount"
@@ -769,7 +776,7 @@ def test_how_many_counts_whatever_rate_it_speaks_of():
 
 
 def test_a_count_or_an_amount_is_no_ratio_to_another_figure():
-    from rag.answer import _type_evidence
+    from rag.evidence import _type_evidence
 
     q = analyse("How many trillion-RMB cities were there at the end of 2020?")
     assert _type_evidence(q, "Doubling the 2020 figure.") == 0.0
@@ -784,7 +791,8 @@ def test_a_size_asked_is_answered_by_a_number_of_bytes():
 
 
 def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_words():
-    from rag.answer import _measure_match, analyse
+    from rag.evidence import _measure_match
+    from rag.question import analyse
 
     q = analyse("What is the amplitude of the SINE output?")
     assert _measure_match(q, "SINE is a sine wave of amplitude 4 V.") == 1.0
@@ -792,7 +800,8 @@ def test_a_physical_quantity_is_checked_by_its_units_not_by_economic_measure_wor
 
 
 def test_a_name_written_as_code_answers_which_function():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     q = analyse("Which function frees a closure?")
     assert _type_evidence(q, "Deallocate it with ffi_closure_free().") == 1.0
@@ -800,7 +809,8 @@ def test_a_name_written_as_code_answers_which_function():
 
 
 def test_when_is_answered_by_a_time_of_day_or_for_a_present_event_by_its_occasion():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     assert answer_from("When does the night train to the coast depart?",
                        "The night train to the coast departs at 23:15.").answer.startswith("The night train")
@@ -848,7 +858,8 @@ def test_a_question_about_something_the_corpus_never_names_abstains():
 
 
 def test_what_is_x_is_answered_by_a_sentence_that_defines_x():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     text = ("Set up Launchpad. What Launchpad is and creating a Launchpad account. "
             "Launchpad is the central piece of infrastructure we use in Ubuntu.")
@@ -862,7 +873,8 @@ def test_what_is_x_is_answered_by_a_sentence_that_defines_x():
 
 
 def test_why_prefers_a_sentence_that_gives_a_reason():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     q = analyse("Why are limits tested in SQLite?")
     assert _type_evidence(q, "Because the upper bounds were not well defined, they were not tested.") == 1.0
@@ -906,7 +918,7 @@ def test_a_list_question_prefers_a_sentence_that_enumerates_and_a_count_is_no_ki
 
 
 def test_a_list_is_asked_for_by_a_request_not_by_the_word_list():
-    from rag.answer import is_list_question
+    from rag.question import is_list_question
 
     assert is_list_question("List the storage classes of SQLite.") and is_list_question("Can you list the options?")
     assert is_list_question("Name the leading automakers of Xi'an.")
@@ -1086,7 +1098,8 @@ def test_an_acronym_that_qualifies_what_is_asked_must_be_near_unless_the_corpus_
 
 
 def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     q = analyse("Who reported the proxy bug?")
     assert _type_evidence(q, "should_bypass_proxies now handles URIs without hostnames (e.g. files).") == 0.0
@@ -1113,7 +1126,8 @@ def test_who_is_not_answered_by_a_name_written_as_code_or_an_acronym():
 
 
 def test_a_usage_synopsis_is_no_answer_and_what_does_x_do_asks_its_purpose():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
 
     synopsis = ("git stash list [<log-options>] git stash show [-u | --include-untracked] [<stash>] "
                 "git stash drop [-q | --quiet] [<stash>]\n\ndrop [-q|--quiet] [<stash>]: Remove a single stash entry.")
@@ -1148,7 +1162,7 @@ def test_a_verb_after_what_is_no_kind_of_answer():
 
 
 def test_an_initial_ends_no_sentence_and_a_dotted_name_is_one_word():
-    from rag.answer import specific_terms
+    from rag.question import specific_terms
     from rag.text import sentence_spans
 
     text = "It was written by John W. Eaton and kept by Rik Faith. D. Richard Hipp wrote SQLite. It grew."

@@ -208,7 +208,8 @@ def test_a_manual_extracted_from_pdf_keeps_its_structure(tmp_path):
 
 
 def test_a_physical_quantity_is_answered_in_its_units():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
     q = analyse("What input impedance do A1 and A2 have?")
     assert q.kind == "number"
     assert _type_evidence(q, "Both have an input impedance of 10MΩ.") == 1.0
@@ -226,7 +227,8 @@ def test_a_physical_quantity_is_answered_in_its_units():
 
 
 def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none():
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
     q = analyse("As of which CMake version can CMake generate Ninja files on Linux?")
     assert _type_evidence(q, "CMake can generate Ninja files on Linux as of CMake version 2.8.8.") == 1.0
     assert _type_evidence(q, "CUSTOMIZING YOUR CMAKE … 11.6.") == 0.0
@@ -249,7 +251,8 @@ def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none()
     ("Debian has one mirror in every country.", True),
 ])
 def test_a_number_that_stands_for_no_count_counts_nothing(text, counts):
-    from rag.answer import _type_evidence, analyse
+    from rag.evidence import _type_evidence
+    from rag.question import analyse
     assert _type_evidence(analyse("How many mirrors does Debian have?"), text) == float(counts)
 
 

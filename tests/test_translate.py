@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from rag.answer import answer_type
 from rag.followup import resolve_followup
+from rag.question import answer_type
 from rag.text import has_han
 from rag.translate import lexicon, translate
 
