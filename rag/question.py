@@ -509,7 +509,7 @@ def specific_terms(question: str) -> list[list[str]]:
 
 
 _DOCUMENT_NAMES = frozenset(vocab.META_SUBJECTS + vocab.DOCUMENT_KINDS)
-_IN_SOURCE = re.compile(rf"\b(?:according\s+to|in|from)\s+the\s+$", re.I)
+_IN_SOURCE = re.compile(r"\b(?:according\s+to|in|from)\s+the\s+$", re.I)
 _SOURCE_SAYS = re.compile(rf"(?:['’]s)?\s+(?:{_alt(vocab.REPORTING_VERBS)})\b", re.I)
 
 
