@@ -247,7 +247,8 @@ def _expands(question: str, text: str) -> bool:
 
 def _sort_of(text: str, number: re.Match) -> str:
     tail = text[number.start():number.end() + 30]
-    if _PERCENT_SORT.match(tail):
+    # (the 4 of "1/4" is a fraction's denominator, no count)
+    if _PERCENT_SORT.match(tail) or re.search(r"\d\s*/\s*$", text[max(0, number.start() - 4):number.start()]):
         return "percent"
     return "amount" if _AMOUNT_SORT.match(tail) else "count"
 

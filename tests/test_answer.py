@@ -427,6 +427,15 @@ def test_rank_before_a_noun_only_qualifies_it():
     assert analyse("What was Chengdu's GDP ranking nationally?").kind == "rank"
 
 
+def test_a_fraction_is_a_share_and_no_amount():
+    text = ("As a pillar industry accounting for more than 1/4 of Xi'an's industrial output value, Xi'an proposes to build "
+            "a first-class intelligent connected new energy vehicle production base by 2030. By 2030 the city aims to "
+            "generate 310 billion RMB in industrial output from the smart vehicle sector.")
+    question = "How much is the output value target of Xi'an's 2030 intelligent connected new energy vehicle industry?"
+    assert "310 billion" in answer_from(question, text).answer
+    assert answer_from(question, text.split(" By 2030")[0]).abstained  # (a share alone is no amount)
+
+
 def test_a_tex_command_asked_about_must_be_named():
     text = ("However if your perversion is to want double \\cmidrules you will need the extra command "
             "\\morecmidrules to do so properly. In a rare fit of tolerance version 1.61 added \\addlinespace.")
