@@ -65,7 +65,8 @@ population price cost income profit sales salary count length width height weigh
 duration limit maximum minimum average voltage resistance impedance capacitance inductance frequency
 amplitude wavelength pressure resolution gain distance mass volume density constant coefficient ratio""".split()
 # Things known by their number: "Which port …?", "What exit status …?" want a number.
-NUMBERED_THINGS = ["port", "status code", "reply code", "error code", "exit code", "return code", "exit status"]
+NUMBERED_THINGS = ["port", "status code", "reply code", "error code", "exit code", "return code", "exit status",
+                   "permission mode", "chmod mode", "file mode", "octal mode"]
 # Nouns that name a kind of thing a name answers: "what company …" wants a name.
 NAME_NOUNS = """company companies firm firms city cities province provinces country countries state states
 organisation organization organisations organizations enterprise enterprises brand brands ministry agency

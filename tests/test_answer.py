@@ -407,6 +407,8 @@ def test_a_port_or_a_status_code_is_answered_by_a_number():
     status = ("Bash itself returns the exit status of the last command executed. If a command is not found, the child "
               "process created to execute it returns a status of 127.")
     assert "127" in answer_from("What exit status does bash return when a command is not found?", status).answer
+    assert answer_from("What permission mode must the /tmp directory have?", "The /tmp directory must be made "
+                       "available for programs that require temporary files.").abstained
 
 
 def test_a_required_version_is_answered_only_where_something_is_required():
