@@ -73,36 +73,39 @@ def test_a_passage_the_keyword_search_clearly_puts_first_is_kept():
     assert "d12:0" in [p.chunk.chunk_id for p in found.passages]
 
 
-def test_the_head_of_a_document_the_question_names_is_found_with_what_matched():
+def _one_document(doc_id: str, title: str, texts: list[str]):
+    """A store of one document whose first chunk (its head) is far in meaning from the query, and the query."""
     import numpy as np
 
     from rag.chunk import Chunk
-    from rag.retrieve import Retriever
     from rag.stores.base import StoredChunk
     from rag.stores.memory import MemoryStore
 
-    query = np.array([1.0, 0.0], dtype=np.float32)
+    store = MemoryStore()
+    chunks = []
+    for n, text in enumerate(texts):
+        vector = np.array([0.0, 1.0] if n == 0 else [1.0, 0.0], dtype=np.float32)
+        chunks.append(StoredChunk(Chunk(f"{doc_id}:{n}", doc_id, title, "", text, 0, len(text), [(0, len(text))]),
+                                  vector, vector[None, :]))
+    with store.writer() as writer:
+        writer.add(doc_id, {}, chunks)
+    return store, np.array([1.0, 0.0], dtype=np.float32)
+
+
+def test_the_head_of_a_document_the_question_names_is_found_with_what_matched():
+    from rag.retrieve import Retriever
+
     texts = ["by Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"]
     texts += [f"Section {n} of the reference manual describes the library functions." for n in range(1, 12)]
-    store = MemoryStore()
-    with store.writer() as writer:
-        chunks = []
-        for n, text in enumerate(texts):
-            vector = np.array([0.0, 1.0] if n == 0 else [1.0, 0.0], dtype=np.float32)  # (the head is far in meaning)
-            chunk = Chunk(f"lua.html:{n}", "lua.html", "Lua 5.2 Reference Manual", "", text, 0, len(text), [(0, len(text))])
-            chunks.append(StoredChunk(chunk, vector, vector[None, :]))
-        writer.add("lua.html", {}, chunks)
+    store, query = _one_document("lua.html", "Lua 5.2 Reference Manual", texts)
     retriever = Retriever(store, depth=4)  # (so that the head is in neither ranking)
     named = retriever.search(query, "When was the Lua 5.2 Reference Manual published?", k=4)
     assert "lua.html:0" in [p.chunk.chunk_id for p in named.passages]
     unnamed = retriever.search(query, "When were the library functions published?", k=4)
     assert "lua.html:0" not in [p.chunk.chunk_id for p in unnamed.passages]
     # (a title of two terms is more often the name of what the document is about, which most questions name)
-    with store.writer() as writer:
-        writer.add("lua.html", {}, [StoredChunk(Chunk(c.chunk.chunk_id, "lua.html", "Lua Library", "", c.chunk.text, 0,
-                                                      len(c.chunk.text), c.chunk.sentences), c.vector, c.sentences)
-                                    for c in chunks])
-    short = Retriever(store, depth=4).search(query, "When was the Lua Library published?", k=4)
+    library, _ = _one_document("lua.html", "Lua Library", texts)
+    short = Retriever(library, depth=4).search(query, "When was the Lua Library published?", k=4)
     assert "lua.html:0" not in [p.chunk.chunk_id for p in short.passages]
 
 
@@ -128,24 +131,11 @@ def test_a_passage_the_keyword_search_puts_first_for_a_rare_word_is_kept():
 
 
 def test_a_question_for_the_author_also_gets_the_head_of_the_best_document_found():
-    import numpy as np
-
-    from rag.chunk import Chunk
     from rag.retrieve import Retriever
-    from rag.stores.base import StoredChunk
-    from rag.stores.memory import MemoryStore
 
-    query = np.array([1.0, 0.0], dtype=np.float32)
     texts = ["Anselm Lingnau\n\nanselm@strathspey.org"]
     texts += [f"Float style {n} of this package puts the caption below the body of the float." for n in range(1, 12)]
-    store = MemoryStore()
-    with store.writer() as writer:
-        chunks = []
-        for n, text in enumerate(texts):
-            vector = np.array([0.0, 1.0] if n == 0 else [1.0, 0.0], dtype=np.float32)  # (the head is far in meaning)
-            chunks.append(StoredChunk(Chunk(f"float.pdf:{n}", "float.pdf", "An Improved Environment for Floats", "", text, 0,
-                                            len(text), [(0, len(text))]), vector, vector[None, :]))
-        writer.add("float.pdf", {}, chunks)
+    store, query = _one_document("float.pdf", "An Improved Environment for Floats", texts)
     retriever = Retriever(store, depth=4)
     assert "float.pdf:0" in [p.chunk.chunk_id for p in retriever.search(query, "Who wrote the float package?", k=4).passages]
     assert "float.pdf:0" not in [p.chunk.chunk_id for p in retriever.search(query, "Where does the caption go?", k=4).passages]
