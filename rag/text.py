@@ -131,8 +131,8 @@ _COMMON_WORDS = 30_000  # the most used English words; the list's rarer entries 
 
 
 @lru_cache(maxsize=1)
-def _word_ranks() -> dict[str, int]:
-    """Each English word wordninja knows (126,000), by its rank in use: 0 is the most used."""
+def _words() -> tuple[frozenset[str], frozenset[str]]:
+    """The 30,000 most used English words, and all 126,000 that wordninja's frequency list holds."""
     import gzip
     from importlib.util import find_spec
     from pathlib import Path
@@ -140,17 +140,18 @@ def _word_ranks() -> dict[str, int]:
     # wordninja is one module with its list in a folder beside it; importing it would build its model.
     path = Path(find_spec("wordninja").origin).parent / "wordninja" / "wordninja_words.txt.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return {word: rank for rank, word in enumerate(f.read().split())}
+        words = f.read().split()
+    return frozenset(words[:_COMMON_WORDS]), frozenset(words)
 
 
 def is_common_word(word: str) -> bool:
     """word is one of the 30,000 most used English words (by wordninja's frequency list): no typo."""
-    return _word_ranks().get(word.lower(), _COMMON_WORDS) < _COMMON_WORDS
+    return word.lower() in _words()[0]
 
 
 def is_english_word(word: str) -> bool:
     """word is in wordninja's list at all: no coined name ("knockd", "libpq") nor typo."""
-    return word.lower() in _word_ranks()
+    return word.lower() in _words()[1]
 
 
 def is_code(text: str) -> bool:
