@@ -1028,9 +1028,20 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "", firs
 def _cover_lines(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
     """Under a title, the short lines before the first text that head nothing are the cover's ("Stephen
     C. North", "April 26, 2004" above "Abstract"): text that says who wrote the document and when, not
-    headings. The last of them heads the first text."""
+    headings. The last of them heads the first text. So is a name or a date on the cover that heads only
+    more cover lines ("Peter Hiscocks" over "Department of …", "Ryerson Polytechnic University")."""
     first_text = next((i for i, (is_heading, _) in enumerate(blocks) if not is_heading), 0)
-    return [(False, text) for _, text in blocks[:max(0, first_text - 1)]] + blocks[max(0, first_text - 1):]
+    first_sentence = next((i for i, (is_heading, text) in enumerate(blocks)
+                           if not is_heading and text.endswith(_SENTENCE_END) and _words(text) >= 6), len(blocks))
+    return [(is_heading and not (i < first_text - 1 or (i < min(first_sentence, _COVER_BLOCKS) and _COVER_LINE.fullmatch(text))),
+             text) for i, (is_heading, text) in enumerate(blocks)]
+
+
+_COVER_BLOCKS = 10
+# A person's name ("Peter Hiscocks", "Emden R. Gansner") or a date ("August 17, 2001", "2001-08-17") on a line.
+_MONTH = "|".join(vocab.MONTHS)
+_COVER_LINE = re.compile(rf"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){{1,3}}|(?:{_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+                         r"|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|\d{4}-\d{2}-\d{2}")
 
 
 def _split_title(blocks: list[tuple[bool, str]], doc_id: str, first_line: bool = False) -> tuple[str, bool, list[tuple[bool, str]]]:

@@ -314,6 +314,11 @@ def test_a_pdfs_cover_lines_under_its_title_are_text_not_headings():
     assert cover == ["Stephen C. North", "April 26, 2004"]
     assert [p.heading for p in d.paragraphs if d.text[p.start:p.end].startswith("NEATO")] == ["Abstract"]
     assert [p.heading for p in d.paragraphs if d.text[p.start:p.end].startswith("It reads")] == ["1 Introduction"]
+    # (a name or a date that heads only more of the cover is the cover's too)
+    blocks = [(True, "Using XFig"), (True, "Peter Hiscocks"), (False, "Ryerson Polytechnic University"), (True, "August 17, 2001"),
+              (False, "Contents"), (True, "1 Producing Documents"), (False, "XFig is a drawing program for figures.")]
+    d = _assemble("xfig.pdf", blocks, first_line_titles=True)
+    assert [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading] == ["Using XFig", "1 Producing Documents"]
 
 
 def test_a_numbered_heading_may_be_a_question(tmp_path):
