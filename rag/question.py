@@ -238,8 +238,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.checked = [t for t in analysed.checked if t not in _AUTHORSHIP] or analysed.checked
     analysed.named = bool(_NAME_ASKED.search(text))
     if kind == "other":
-        definition = _definition_of(text)
-        entry = None if definition else _entry_of(text)
+        # (an option's own entry defines it before any sentence that only mentions it: "--persist: Go to …")
+        entry = _entry_of(text)
+        definition = None if entry else _definition_of(text)
         analysed.entry = entry is not None
         analysed.defines = entry or definition
         analysed.reason = bool(_REASON_ASKED.match(text))

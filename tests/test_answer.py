@@ -476,6 +476,10 @@ def test_what_an_option_does_is_its_own_entry_whole():
            "When called without option -E, the interpreter checks for an environment variable LUA_INIT_5_2 "
            "before running any argument.")
     assert answer_from("What does the -E option of the lua standalone interpreter do?", lua).answer.startswith("-E: ignores")
+    # (whatever the option is called, and however short the question)
+    octave = ("--eval code: Evaluate code. Exit when done unless --persist is also specified.\n\n"
+              "--persist: Go to interactive mode after --eval or reading from a file named on the command line.")
+    assert answer_from("What does Octave's --persist flag do?", octave).answer.startswith("--persist: Go to interactive")
 
 
 def test_a_version_may_be_a_bare_number_after_the_word_version():
