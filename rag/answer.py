@@ -763,8 +763,11 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
     """When the sentence ending at end introduces a list ("… the following storage classes:"), the
     list's items as short labels ("NULL", "INTEGER" …: an item's term before its definition), and
     where the list ends; else ([], end)."""
-    if not text[:end].rstrip().endswith(":"):
-        return [], end
+    before = text[:end].rstrip()
+    if not before.endswith(":"):
+        # (a PDF may lose the colon before a command: "… I used the command line" / "xfig -pwidth 8 -pheight 5.5")
+        opens = before[-1:].isalnum() and _COMMAND_LINE.match(text, end) is not None
+        return _line_after(text, end) if opens else ([], end)
     # A short block of code or a terminal session ("… you use the following command:" / "$ createdb
     # mydb") is what the sentence announces: it is context only as a unit of its own.
     program = re.match(r"\n\n([^\n]+(?:\n[^\n]+)+)", text[end:])
@@ -784,8 +787,16 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         position = end + match.end()
     if len(items) >= 2:
         return items, position
-    # So is one short line that is no sentence ("… it will print the following message to the error log:" /
-    # "[notice] suEXEC mechanism enabled (wrapper: /path/to/suexec)"), nor a table's header row.
+    return _line_after(text, end)
+
+
+_COMMAND_LINE = re.compile(r"\n\n[a-z][\w.-]*(?:\s+\S+)*?\s+--?[a-z]")  # a program and its options
+
+
+def _line_after(text: str, end: int) -> tuple[list[str], int]:
+    """One short line that is no sentence after the sentence ending at end ("… it will print the
+    following message to the error log:" / "[notice] suEXEC mechanism enabled (wrapper: …)"), nor a
+    table's header row, as ([line], where it ends); else ([], end)."""
     line = re.match(r"\n\n([^\n]+)(?:\n\n([^\n]+))?", text[end:])
     # (the first of many lines is a block's, "<?xml …?>", and so may be one that ends the chunk)
     if line and _is_line(line.group(1)) and not _LABEL.fullmatch(line.group(1).strip()) \

@@ -1091,6 +1091,14 @@ def test_program_code_is_context_and_the_sentence_that_announces_it_shows_it():
     # (but not the first line of a block, nor a line the passage ends on: the block may go on in the next one)
     block = "Running it creates an output file containing the following:\n\n<?xml version=\"1.0\"?>"
     assert "<?xml" not in answer_from("What does running it create?", block).answer
+    # (a PDF may lose the colon before a command: the sentence then ends open, and the command follows)
+    laptop = ("For example, to make xfig fit on my laptop, for which the screen resolution is 800x600 pixels, I used the "
+              "command line\n\nxfig -pwidth 8 -pheight 5.5 -but_per_row 3\n\nThis squishes the canvas down to 8 inches.")
+    from rag.answer import _items_after
+
+    assert _items_after(laptop, laptop.index("\n\n"))[0] == ["xfig -pwidth 8 -pheight 5.5 -but_per_row 3"]
+    notes = "Fixed in 2.20.0 - CVE 2018-18074\n\nFixed in 2.6.0\n\nThe release also improved proxy handling."
+    assert _items_after(notes, notes.index("\n\n"))[0] == []  # (a line that is no command is not announced)
 
 
 def test_a_tables_header_row_is_no_answer():
