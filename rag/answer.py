@@ -126,7 +126,7 @@ def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool
 
 
 # (what a question calls the document: "the … user's manual", "the PDF")
-_DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_FORMATS + ["user"] for t in terms(w))
+_DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_FORMATS + vocab.DOCUMENT_READERS for t in terms(w))
 
 
 _SIGNATURE = re.compile(r"[A-Z][a-z][\w'’-]*(?:\s+(?:[A-Z]\.|[A-Z][a-z][\w'’-]*))*")  # ("Emden R. Gansner")
@@ -574,8 +574,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # A coined word only a few passages of the corpus use names something in them ("knockd"): it must be
     # near, as a name must. (One it never uses is more often the asker's own; one it often uses, its topic.)
     known = [g for g in q.coined if all(stats[1] - _FEW_PASSAGES_IDF < stats[0].get(t, stats[1]) < stats[1] for t in g)]
-    present = _bag(context)[0]
-    coined = sum(not all(t in present for t in g) for g in known)
+    coined = len(absent_terms(known, context)) if known else 0
     numbers, names, share = _missing(q.specific, context, stats)
     scattered = _scattered_names(q, context, stats)
     later_text = chunk.text[later[0]:later[1]] if later else ""

@@ -1033,8 +1033,12 @@ def _cover_lines(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
     first_text = next((i for i, (is_heading, _) in enumerate(blocks) if not is_heading), 0)
     first_sentence = next((i for i, (is_heading, text) in enumerate(blocks)
                            if not is_heading and text.endswith(_SENTENCE_END) and _words(text) >= 6), len(blocks))
-    return [(is_heading and not (i < first_text - 1 or (i < min(first_sentence, _COVER_BLOCKS) and _COVER_LINE.fullmatch(text))),
-             text) for i, (is_heading, text) in enumerate(blocks)]
+    cover = min(first_sentence, _COVER_BLOCKS)
+
+    def on_cover(i: int, text: str) -> bool:
+        return i < first_text - 1 or (i < cover and _COVER_LINE.fullmatch(text) is not None)
+
+    return [(is_heading and not on_cover(i, text), text) for i, (is_heading, text) in enumerate(blocks)]
 
 
 _COVER_BLOCKS = 10

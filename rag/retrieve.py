@@ -185,11 +185,11 @@ def _heads_named(question: str, found: list) -> list[str]:
     heads: list[str] = []
     # (who wrote a document, and when, is said under its title: "Who wrote the float package?", "What date
     # is on the NEATO User's Manual?" ask of the best one found)
-    authorship = bool(asked & _AUTHORSHIP) or bool(asked & _DOCUMENT_NOUNS)
+    of_whole = bool(asked & (_AUTHORSHIP | _DOCUMENT_NOUNS))
     for rank, chunk in enumerate(chunks):
         named = set(terms(chunk.title))
         head = f"{safe_id(chunk.doc_id)}:0"
-        if ((len(named) >= _TITLE_TERMS and named <= asked) or (authorship and rank == 0)) \
+        if ((len(named) >= _TITLE_TERMS and named <= asked) or (of_whole and rank == 0)) \
                 and head not in have and head not in heads:
             heads.append(head)
     return heads[:_MAX_HEADS]

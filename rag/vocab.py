@@ -180,6 +180,8 @@ DOCUMENT_KINDS = "article document guide manual paper tutorial report faq handbo
 # What a document does with what it holds ("does the manual recommend …").
 REPORTING_VERBS = ("suggest suggests recommend recommends say says advise advises describe describes mention mentions "
                    "list lists give gives propose proposes state states note notes explain explains quote quotes").split()
+# Whom a question may call the document for ("the … user's manual").
+DOCUMENT_READERS = ["user"]
 # The formats a question may call the document itself by ("Which version … does the PDF describe?").
 DOCUMENT_FORMATS = "pdf html htm txt md epub".split()
 META_VERBS = "explains describes covers introduces lists presents summarizes summarises outlines discusses contains".split()
