@@ -174,14 +174,31 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 
 
 def decode(data: bytes) -> str:
+    """Text in the encoding it declares (an HTML or XML page), else UTF-8, else GB18030 when the bytes
+    read as Chinese, else Windows-1252: an old Western page with no declaration ("\xb0" for a degree)."""
     if b"\x00" in data[:8192]:
         raise UnreadableFile("binary file, not text")
-    for encoding in ("utf-8-sig", "gb18030"):
+    declared = _DECLARED.search(data[:4096])
+    for encoding in ([(declared[1] or declared[2]).decode("ascii")] if declared else []) + ["utf-8-sig", "gb18030"]:
         try:
-            return _without_terminal_markup(data.decode(encoding)).translate(_LIGATURES)
-        except UnicodeDecodeError:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
             continue
-    raise UnreadableFile("not UTF-8 or GB18030 text")
+        if encoding != "gb18030" or _reads_as_chinese(text):
+            return _without_terminal_markup(text).translate(_LIGATURES)
+    return _without_terminal_markup(data.decode("cp1252", errors="replace")).translate(_LIGATURES)
+
+
+_DECLARED = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?([A-Za-z0-9_-]+)|<\?xml[^>]*encoding=["']([A-Za-z0-9_-]+)""", re.I)
+_FOREIGN_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Western bytes may decode as GB18030 too ("soci\xe9t\xe9s" as "soci閠閟"), but then most of its
+    characters are in short runs that follow a Latin letter, as accented letters do; Chinese text is not."""
+    runs = list(_FOREIGN_RUN.finditer(text))
+    glued = sum(len(m[0]) for m in runs if m.start() > 0 and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha())
+    return glued * 2 < sum(len(m[0]) for m in runs)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -209,7 +226,7 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
-        pages = _without_running_lines([page.extract_text() or "" for page in reader.pages])
+        pages = _without_running_lines([_tex_ligatures(page.extract_text() or "") for page in reader.pages])
         return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
     except UnreadableFile:
         raise
@@ -217,6 +234,16 @@ def _pdf_text(data: bytes) -> str:
     # deep nesting, AssertionError, NotImplementedError…): any of them means this one file is unreadable.
     except Exception as exc:
         raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
+
+
+# A TeX font whose encoding the PDF does not spell out leaves its ligatures as the control characters at
+# their places in TeX's OT1 layout ("speci\x0ced"), which would also break the line there.
+_OT1_LIGATURE = re.compile(r"[\x0b-\x0f](?=[a-z])|(?<=[a-z])[\x0b-\x0f]")
+_OT1 = {"\x0b": "ff", "\x0c": "fi", "\x0d": "fl", "\x0e": "ffi", "\x0f": "ffl"}
+
+
+def _tex_ligatures(text: str) -> str:
+    return _OT1_LIGATURE.sub(lambda m: _OT1[m[0]], text)
 
 
 # Runs of letters this long with no space in them are words glued together: a justified PDF line may set

@@ -81,6 +81,28 @@ def test_gbk_text_is_decoded(tmp_path):
     assert "西安制造业" in load_document(path, "gbk.txt").text
 
 
+def test_a_western_page_without_a_declared_encoding_is_read_as_windows_1252(tmp_path):
+    page = tmp_path / "tutorial.html"
+    # (these bytes also decode as GB18030, into nonsense: "soci閠閟 r閡nies")
+    page.write_bytes("<html><body><p>Les sociétés réunies anneal at 60°C.</p><p>Primers for them cost 5 €.</p></body></html>".encode("cp1252"))
+    text = load_document(page, "tutorial.html").text
+    assert "Les sociétés réunies anneal at 60°C." in text and "cost 5 €." in text
+
+
+def test_a_declared_encoding_is_honoured(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes('<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"></head>'
+                     "<body><p>Caf\xe9 na\xefve.</p></body></html>".encode("latin-1"))
+    assert "Café naïve." in load_document(page, "page.html").text
+
+
+def test_tex_ligatures_left_as_control_characters_are_letters_again():
+    from rag.ingest import _tex_ligatures
+
+    assert _tex_ligatures("is speci\x0ced, to \x0cnd the e\x0bect of a \x0dag") \
+        == "is specified, to find the effect of a flag"
+
+
 @pytest.mark.parametrize("payload, reason", [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
                                               (b"%PDF-1.4 garbage", "PDF")])
 def test_unreadable_files_raise_a_short_reason(tmp_path, payload, reason):
