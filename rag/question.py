@@ -240,7 +240,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     if kind == "other":
         # (an option's own entry defines it before any sentence that only mentions it: "--persist: Go to …")
         entry = _entry_of(text)
-        definition = None if entry else _definition_of(text)
+        definition = None if entry else _definition_of(text) or _purpose_of(text)
         analysed.entry = entry is not None
         analysed.defines = entry or definition
         analysed.reason = bool(_REASON_ASKED.match(text))
@@ -422,6 +422,23 @@ def _definition_of(question: str) -> re.Pattern | None:
     return re.compile(rf"^\W*(?:an?\s+|the\s+)?{head}s?\b(?:\s*\([^)]*\)|\s*\[[^\]]*\])*"
                       rf"(?:\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—,]\s+\w|\s+-\s+\w)"
                       rf"|\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?{term}", re.I)
+
+
+# "What does the "Find Outwards" button in PerlPrimer do?": the quoted name, and the noun after it
+_QUOTED_PURPOSE = re.compile(r"^\W*what\s+(?:does|do)\s+(?:the\s+|an?\s+)?[\"“'‘]([^\"”'’]{2,60})[\"”'’](?:\s+([a-z]+))?.*\s+do\s*\??\s*$", re.I)
+
+
+def _purpose_of(question: str) -> re.Pattern | None:
+    """For "What does the "X" button do?", what a sentence that says so looks like: X, as the subject of
+    a verb in the present ("The "X" button reduces …", "the "X" does the opposite"), or defined."""
+    asked = _QUOTED_PURPOSE.match(question)
+    if not asked:
+        return None
+    name = r"\s+".join(re.escape(w) for w in asked[1].split())
+    noun = rf"(?:\s+{re.escape(asked[2])})?" if asked[2] else ""
+    others = rf"(?!(?:{re.escape(asked[2])}s|and|or|nor)\b)" if asked[2] else r"(?!(?:and|or|nor)\b)"
+    return re.compile(rf"^\W*(?:an?\s+|the\s+)?[\"“'‘]?{name}[\"”'’]?{noun}"
+                      rf"(?:\s+{others}[a-z]{{2,}}[^\Ws]s\b|\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—]\s+\w|\s+-\s+\w)", re.I)
 
 
 def _entry_of(question: str) -> re.Pattern | None:

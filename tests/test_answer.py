@@ -1209,3 +1209,12 @@ def test_a_request_is_analysed_as_the_question_it_stands_for():
     listed = analyse("List the storage classes of SQLite.")
     assert "list" not in listed.terms and listed.listing  # the request word is no word of the subject
     assert analyse("What's the largest number of attached databases?").kind == "number"
+
+
+def test_what_a_quoted_control_does_is_the_sentence_it_acts_in_not_one_that_lists_it():
+    text = ('Two other buttons in the "Standard PCR" page that have not been mentioned above are the "Find Inwards" '
+            'and "Find Outwards" buttons - useful for amplifying regions of interest. The "Find Inwards" button reduces '
+            'the inner amplified range by 10 base increments until suitable primers are found; the "Find Outwards" '
+            'does the opposite - increasing the outer amplified range by 10 base increments until primers are found.')
+    answer = answer_from('What does the "Find Outwards" button in PerlPrimer do?', text).answer
+    assert "increasing the outer amplified range" in answer and "useful for amplifying" not in answer
