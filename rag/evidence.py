@@ -114,6 +114,12 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())
                  and not _is_pronoun_one(text, m)
                  and not (q.sort in ("count", "amount") and m.group(0).lower() in _RELATIVE_NUMBER_WORDS)]
+    if kind == "version":  # a section's number, opening its heading ("2.4 glp_minisat1 — solve …") or pointed to,
+        # is none, nor is an equation's, alone in brackets ("the format (1.5)")
+        outline = _OUTLINE.match(text)
+        found = [m for m in found if not (outline and outline.end() >= m.end())
+                 and not _POINTER.search(text[max(0, m.start() - 12):m.start()])
+                 and not (text[m.start() - 1:m.start()] == "(" and text[m.end():m.end() + 1] == ")")]
     if kind == "version" and q.versioned:  # "GCC version 10.3.0" is no version of R
         found = [m for m in found if not _version_of_another(q, text, m)]
     if kind == "name" and q.named and _NAMED.search(text):

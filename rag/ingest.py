@@ -10,6 +10,7 @@ import math
 import os
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -226,7 +227,7 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableFile("encrypted PDF")
-        pages = _without_running_lines([_tex_ligatures(page.extract_text() or "") for page in reader.pages])
+        pages = _without_running_lines([_tex_glyphs(page.extract_text() or "") for page in reader.pages])
         return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
     except UnreadableFile:
         raise
@@ -236,14 +237,19 @@ def _pdf_text(data: bytes) -> str:
         raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
 
 
-# A TeX font whose encoding the PDF does not spell out leaves its ligatures as the control characters at
-# their places in TeX's OT1 layout ("speci\x0ced"), which would also break the line there.
+# A TeX font whose encoding the PDF does not spell out leaves its ligatures and accents as the control
+# characters at their places in TeX's OT1 layout ("speci\x0ced", "E\x13en" for "Eén"), which would also
+# break the line there.
 _OT1_LIGATURE = re.compile(r"[\x0b-\x0f](?=[a-z])|(?<=[a-z])[\x0b-\x0f]")
 _OT1 = {"\x0b": "ff", "\x0c": "fi", "\x0d": "fl", "\x0e": "ffi", "\x0f": "ffl"}
+_OT1_ACCENT = re.compile(r"([\x12-\x17\x7f])([A-Za-z])")
+_OT1_ACCENTS = {"\x12": "\u0300", "\x13": "\u0301", "\x14": "\u030c", "\x15": "\u0306", "\x16": "\u0304",
+                "\x17": "\u030a", "\x7f": "\u0308"}  # grave, acute, caron, breve, macron, ring, dieresis
 
 
-def _tex_ligatures(text: str) -> str:
-    return _OT1_LIGATURE.sub(lambda m: _OT1[m[0]], text)
+def _tex_glyphs(text: str) -> str:
+    text = _OT1_LIGATURE.sub(lambda m: _OT1[m[0]], text)
+    return _OT1_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _OT1_ACCENTS[m[1]]), text)
 
 
 # Runs of letters this long with no space in them are words glued together: a justified PDF line may set

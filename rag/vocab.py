@@ -189,7 +189,7 @@ META_VERBS = "explains describes covers introduces lists presents summarizes sum
 # --- references and incomplete spans ---
 
 # A number after one of these points somewhere ("figure 4.3", "section 2.6"); it is no quantity.
-REFERENCE_WORDS = "figure fig section sec table chapter page pages equation eq appendix footnote".split()
+REFERENCE_WORDS = "figure fig section subsection sec table chapter page pages equation eq appendix footnote".split()
 
 # Words that open a sentence whose subject refers back to something named before ("This release …").
 REFERRING_WORDS = "this these that those it its they their he she his her such here both".split() + ["the latter",

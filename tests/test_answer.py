@@ -1218,3 +1218,12 @@ def test_what_a_quoted_control_does_is_the_sentence_it_acts_in_not_one_that_list
             'does the opposite - increasing the outer amplified range by 10 base increments until primers are found.')
     answer = answer_from('What does the "Find Outwards" button in PerlPrimer do?', text).answer
     assert "increasing the outer amplified range" in answer and "useful for amplifying" not in answer
+
+
+@pytest.mark.parametrize("text", [
+    "2.4 glp minisat1 — solve CNF-SAT problem instance with MiniSat solver Synopsis.",
+    "The routine glp_intfeas1 is based on a CNF-SAT solver (currently it is MiniSat; see Subsection 2.4).",
+    "It is assumed that the problem object P contains a 0-1 programming problem instance in the format (1.5) for MiniSat.",
+])
+def test_a_section_or_equation_number_is_no_version(text):
+    assert answer_from("Which version of MiniSat is bundled with GLPK?", text).abstained

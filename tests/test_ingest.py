@@ -96,11 +96,11 @@ def test_a_declared_encoding_is_honoured(tmp_path):
     assert "Café naïve." in load_document(page, "page.html").text
 
 
-def test_tex_ligatures_left_as_control_characters_are_letters_again():
-    from rag.ingest import _tex_ligatures
+def test_tex_ligatures_and_accents_left_as_control_characters_are_letters_again():
+    from rag.ingest import _tex_glyphs
 
-    assert _tex_ligatures("is speci\x0ced, to \x0cnd the e\x0bect of a \x0dag") \
-        == "is specified, to find the effect of a flag"
+    assert _tex_glyphs("is speci\x0ced, to \x0cnd the e\x0bect of a \x0dag") == "is specified, to find the effect of a flag"
+    assert _tex_glyphs("developed by Niklas E\x13en and Niklas S\x7forensson") == "developed by Niklas Eén and Niklas Sörensson"
 
 
 @pytest.mark.parametrize("payload, reason", [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
