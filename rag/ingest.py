@@ -1075,9 +1075,11 @@ def _cover_lines(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
 
 
 _COVER_BLOCKS = 10
-# A person's name ("Peter Hiscocks", "Emden R. Gansner") or a date ("August 17, 2001", "2001-08-17") on a line.
+# A person's name ("Peter Hiscocks", "Emden R. Gansner"), perhaps with an address ("Andrew Makhorin <mao@gnu.org>"),
+# or a date ("August 17, 2001", "August 2011", "2001-08-17") on a line.
 _MONTH = "|".join(vocab.MONTHS)
-_COVER_LINE = re.compile(rf"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){{1,3}}|(?:{_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+_COVER_LINE = re.compile(rf"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){{1,3}}(?:\s+[<(]?[\w.+-]+@[\w.-]+[>)]?)?"
+                         rf"|(?:{_MONTH})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}"
                          r"|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|\d{4}-\d{2}-\d{2}")
 
 

@@ -348,6 +348,16 @@ def test_a_byline_answers_who_wrote_the_document_its_passages_are_about():
          for n in range(3)]
     question = 'Who are the authors of the "Drawing graphs with dot" user\'s manual?'
     assert "Gansner" in ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer
+    # a question that calls it a document ("the GLPK note") names it: one passage that mentions the name will do;
+    # and the byline is the whole answer
+    glpk = ["The routine glp_read_cnfsat reads the CNF-SAT problem data in DIMACS format.",
+            "2.3 glp write cnfsat — write CNF-SAT problem data in DIMACS format Synopsis",
+            "The MiniSat software module is not part of GLPK, but is used with GLPK.",
+            "Any CNF-SAT problem can be translated to a 0-1 programming problem."]
+    passages = [passage_of(text, "CNF Satisfiability Problem", "2 API Routines") for text in glpk] + \
+        [passage_of("Andrew Makhorin <mao@gnu.org>\n\nAugust 2011", "CNF Satisfiability Problem", similarity=0.2)]
+    question = "Who wrote the GLPK note on the CNF Satisfiability Problem?"
+    assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "Andrew Makhorin <mao@gnu.org>. [1]"
 
 
 def test_a_name_before_the_noun_asked_for_only_qualifies_it():

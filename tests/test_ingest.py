@@ -341,6 +341,11 @@ def test_a_pdfs_cover_lines_under_its_title_are_text_not_headings():
               (False, "Contents"), (True, "1 Producing Documents"), (False, "XFig is a drawing program for figures.")]
     d = _assemble("xfig.pdf", blocks, first_line_titles=True)
     assert [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading] == ["Using XFig", "1 Producing Documents"]
+    # (and so is a name with its address, or a month and year)
+    blocks = [(True, "CNF Satisfiability Problem"), (True, "Andrew Makhorin <mao@gnu.org>"), (False, "August 2011"),
+              (True, "1 Introduction"), (False, "The Satisfiability Problem (SAT) is a classic combinatorial problem.")]
+    d = _assemble("cnfsat.pdf", blocks, first_line_titles=True)
+    assert [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading] == ["CNF Satisfiability Problem", "1 Introduction"]
 
 
 def test_a_numbered_heading_may_be_a_question(tmp_path):
