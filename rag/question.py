@@ -298,8 +298,13 @@ def _setting_asked(question: str) -> str:
 def _act_asked(question: str) -> str:
     """The first content word after "who", stemmed: what the person asked for did or is."""
     after = re.search(r"\bwho(?:m|se)?\b(.*)", question, re.I)
-    words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in _NO_ACT] if after else []
+    words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in _NO_ACT and not _is_adverb(w)] if after else []
     return stem(words[0].lower()) if words else ""
+
+
+def _is_adverb(word: str) -> bool:
+    """ "originally", "formerly", "jointly": an adjective made an adverb ("supply" and "reply" are no such thing)."""
+    return len(word) > 5 and word.lower().endswith("ly") and is_english_word(word[:-2])
 
 
 _NO_ACT = STOPWORDS | set(vocab.MODALS + vocab.AUXILIARIES)  # ("Who should be subscribed …": "subscribed")

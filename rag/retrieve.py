@@ -146,11 +146,14 @@ class Retriever:
         if not 4 <= len(term) <= MAX_CORRECTED or not term.isalpha():
             return ""
         # Two words run together ("xian" for "Xi'an", "newenergy"): a known term and a known or common word.
+        # (A common word is such a pair only of two words, "keyword" for "key word", or of a word and a function
+        # word, "xian" for "xi an"; "originally" is not "original ly".)
         splits = [(term[:i], term[i:]) for i in range(2, len(term) - 1)]
         known = self.store.document_frequency({h for h, _ in splits} | {stem(t) for _, t in splits})
-        for head, tail in splits:
-            if known[head] and (tail in STOPWORDS or known[stem(tail)]):
-                return f"{head} {tail}"
+        pair = next(((head, tail) for head, tail in splits if known[head] and (tail in STOPWORDS or known[stem(tail)])), None)
+        if pair and (pair[1] in STOPWORDS or not is_common_word(written or term)
+                     or all(len(w) >= 3 and is_common_word(w) for w in pair)):
+            return " ".join(pair)
         if len(term) < 5:
             return ""
         letters = "abcdefghijklmnopqrstuvwxyz"

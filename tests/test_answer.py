@@ -1237,3 +1237,9 @@ def test_what_a_quoted_control_does_is_the_sentence_it_acts_in_not_one_that_list
 ])
 def test_a_section_or_equation_number_is_no_version(text):
     assert answer_from("Which version of MiniSat is bundled with GLPK?", text).abstained
+
+
+def test_an_adverb_is_not_the_act_asked_about():
+    text = ("Following the release of ncurses 6.1, copyright for ncurses reverted to Thomas E. Dickey. "
+            "Zeyd Ben-Halim started ncurses from a previous package pcurses, written by Pavel Curtis.")
+    assert "Zeyd Ben-Halim" in answer_from("Who originally started the ncurses project?", text).answer

@@ -32,6 +32,7 @@ def test_misspelt_terms_are_corrected_to_corpus_terms(assistant):
     retriever = assistant.retriever
     assert retriever.correct("sichaun") == "sichuan"  # two letters swapped
     assert retriever.correct("xian") == "xi an"  # "Xi'an" run together
+    assert retriever.correct("sharply", "sharply") == ""  # a common word is no pair with a fragment ("sharp ly")
     assert retriever.correct("changshu") == ""  # a changed letter is another name, not a typo
     assert retriever.correct("patch", "patch") == ""  # a common English word is no typo for "path"
     assert retriever.correct("pathh", "pathh") == "path"
