@@ -90,7 +90,7 @@ _REQUEST = re.compile(rf"^(?:please\s+)?(?:({_alt(vocab.REQUEST_VERBS_WHAT)})(?:
 # A yes/no question ("Did X grow faster than 5%?") about a quantity is answered by the quantity.
 _YES_NO = re.compile(rf"^{_alt(vocab.AUXILIARIES)}\b", re.I)
 _RATE = re.compile(rf"\b{_alt(vocab.RATE_WORDS)}\b", re.I)
-_CHANGE = re.compile(rf"\b(?:by how much|{_alt(vocab.CHANGE_WORDS)})", re.I)
+_CHANGE = re.compile(rf"\b(?:by how much|how much {_alt(vocab.COMPARATIVES)}\b|{_alt(vocab.CHANGE_WORDS)})", re.I)
 # (the things counted run to the verb; when it is not a helping verb, "How many developers maintained
 # …", the first word is taken)
 _HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)"

@@ -15,7 +15,7 @@ each both more most other some same own only very s t just up out much many""".s
 
 # A dot after one of these ends an abbreviation, not a sentence.
 ABBREVIATIONS = frozenset("""no mr mrs ms dr prof inc ltd co corp vs etc e.g i.e fig al st jan feb mar apr jun jul
-aug sep sept oct nov dec u.s u.k approx dept est""".split())
+aug sep sept oct nov dec u.s u.k approx dept est ref refs eq eqs cf vol pp""".split())
 
 # --- numbers, units, time ---
 
@@ -85,6 +85,9 @@ MAGNITUDE_WORDS = """bigger larger greater smaller higher lower more less fewer 
 grew grow rose fell""".split()
 # Words a quantity question uses for a change.
 CHANGE_WORDS = """grow grew growth increase decrease decline drop fall fell rise rose surge shrink jump""".split()
+# "How much faster …?" asks for a difference too: a percentage or a factor ("about 30% faster").
+COMPARATIVES = """faster slower quicker larger smaller bigger higher lower greater cheaper longer shorter more less
+better worse""".split()
 # Words a quantity question uses for a rate or share.
 RATE_WORDS = "share proportion percentage percent rate ratio".split()
 # Words a quantity question uses for an amount (a size, not a count).

@@ -793,6 +793,17 @@ def test_only_money_words_ask_for_an_amount():
     assert number_sort("What is the page size?") is None
 
 
+
+def test_how_much_faster_asks_for_a_difference_a_percentage_answers():
+    from rag.question import number_sort
+
+    assert number_sort("Roughly how much faster is fastx3 than fasty3?") == "change"
+    text = ("[t]fastx3 uses a simpler codon based model for alignments (see ref. [27]). fastx3 is about 30% faster, "
+            "but fasty3 can produce higher quality alignments in some cases.")
+    answer = answer_from("Roughly how much faster is fastx3 than fasty3?", text).answer
+    assert "30% faster" in answer and not answer.startswith("[27]")  # ("ref." ends no sentence)
+
+
 def test_how_many_counts_whatever_rate_it_speaks_of():
     record = ("Description: Maximum number of times the inflation ratio for request bodies can be crossed; Syntax: "
               "DeflateInflateRatioBurst value; Default: DeflateInflateRatioBurst 3; Module: mod_deflate")
