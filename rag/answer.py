@@ -96,6 +96,7 @@ _LAST_WORD = re.compile(r"([\w'’]+)[^\w]*$")
 _META = re.compile(rf"^(?:this|the)\s+(?:\w+\s+)?{_alt(vocab.META_SUBJECTS)}\s+(?:\w+\s+)?{_alt(vocab.META_VERBS)}\b", re.I)
 
 
+_BARE_DEFAULT = re.compile(r"^\W*(?:the\s+)?default(?:\s+value)?\s+(?:is|was|are)\b|^\W*defaults?\s*(?:to\b|:)", re.I)
 _WHO = re.compile(r"^\W*(?:\w+\s+)?who(?:m|se)?\b", re.I)
 
 
@@ -587,7 +588,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "numbers_missing": numbers,
         "names_missing": 1.0 if scattered or coined else share,
         "cover": cover,
-        "own_cover": _coverage(q.checked, q, stats, sentence)[0],
+        # ("The default is +5/-4." states the default of what the sentence before names: "-r +n/-m Specify match/mismatch scores")
+        "own_cover": _coverage(q.checked, q, stats, f"{before} {sentence}" if _BARE_DEFAULT.match(sentence) else sentence)[0],
         "subject_cover": _coverage(q.subject, q, stats, near)[0],
         "subject_own": _coverage(q.subject, q, stats, sentence)[0],
         "gap": gap,

@@ -63,7 +63,8 @@ QUANTITY_NOUNS = """output value scale size revenue gdp growth rate percentage p
 investment production figure number total increase decrease decline drop fall rise surge budget capacity worth
 population price cost income profit sales salary count length width height weight speed temperature
 duration limit maximum minimum average voltage resistance impedance capacitance inductance frequency
-amplitude wavelength pressure resolution gain distance mass volume density constant coefficient ratio""".split()
+amplitude wavelength pressure resolution gain distance mass volume density constant coefficient ratio
+score penalty threshold timeout interval delay""".split()
 # Things known by their number: "Which port …?", "What exit status …?" want a number.
 NUMBERED_THINGS = ["port", "status code", "reply code", "error code", "exit code", "return code", "exit status",
                    "permission mode", "chmod mode", "file mode", "octal mode"]

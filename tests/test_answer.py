@@ -1254,3 +1254,13 @@ def test_an_adverb_is_not_the_act_asked_about():
     text = ("Following the release of ncurses 6.1, copyright for ncurses reverted to Thomas E. Dickey. "
             "Zeyd Ben-Halim started ncurses from a previous package pcurses, written by Pavel Curtis.")
     assert "Zeyd Ben-Halim" in answer_from("Who originally started the ncurses project?", text).answer
+
+
+def test_a_bare_default_states_the_default_of_what_the_sentence_before_names():
+    assert answer_type("What are the default match/mismatch scores for DNA comparisons in FASTA (-r option)?") == "number"
+    entry = ("--bw-threshold threshold This parameter is used when converting the grayscale scan file to black and white. "
+             "The default value is 0.6.")
+    assert "0.6" in answer_from("What is the default black and white conversion threshold for scans in AMC?", entry).answer
+    option = "-r +n/-m Specify match/mismatch scores for DNA comparisons. The default is +5/-4. +3/-2 can perform better in some cases."
+    assert "+5/-4" in answer_from("What are the default match/mismatch scores for DNA comparisons in FASTA (-r option)?",
+                                  option).answer
