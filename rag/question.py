@@ -36,8 +36,9 @@ _PATTERNS = {
     "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b|\b{_alt(vocab.WEEKDAYS)}s?\b"
                        r"|(?<![\d:.])\d{1,2}:\d\d(?![\d:]|\.\d)|\b\d{1,2}(?::\d\d)?\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b)"),
     "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
-    # a capitalised name, an acronym, a name written as code ("regexp_count()", "pg_dump") or an option
-    "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\b"
+    # a capitalised name, an acronym (with its number: "BLOSUM50"), a name written as code ("regexp_count()",
+    # "pg_dump") or an option
+    "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\d*\b"
                        r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b|(?<![\w-])--?[a-z][\w-]{2,}"),  # (and an option: "-nocpp")
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
     # ("Chapter 6" or "Figure 2" names no version)

@@ -1264,3 +1264,11 @@ def test_a_bare_default_states_the_default_of_what_the_sentence_before_names():
     option = "-r +n/-m Specify match/mismatch scores for DNA comparisons. The default is +5/-4. +3/-2 can perform better in some cases."
     assert "+5/-4" in answer_from("What are the default match/mismatch scores for DNA comparisons in FASTA (-r option)?",
                                   option).answer
+
+
+def test_an_acronym_with_its_number_is_a_name():
+    from rag.evidence import _type_evidence
+
+    q = analyse("Which scoring matrix do the FASTA programs use by default?")
+    assert _type_evidence(q, "The default scoring matrix is BLOSUM50.") == 1.0
+    assert _type_evidence(q, "The default scoring matrix is shown.") == 0.0
