@@ -603,8 +603,10 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "setting_missing": float(bool(q.setting) and not (set(terms(q.setting)) or {q.setting.lower()}) <= _bag(near)[0]),
         # "Who founded Launchpad?" is not answered by "… see the Launchpad Help wiki": nothing near says who founded it
         # (who came after X is told by where the sentence stands: "Lucas Nussbaum was elected …" after X's item)
+        # (and "When was X released?" by a section headed by a release's number and date: "2.28.1 (2022-06-29)")
         "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, near) and not _CREDIT.search(sentence)
-                             and not (q.act in _AUTHORSHIP and byline)),
+                             and not (q.act in _AUTHORSHIP and byline)
+                             and not (q.kind == "date" and _type_evidence(q, chunk.heading) >= 1)),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
         # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.

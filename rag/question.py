@@ -153,7 +153,8 @@ class Question:
     acronyms: frozenset[str] = frozenset()  # its acronyms ("NEV"), lower-cased
     occasion: bool = False  # a date may be given as an occasion ("When does X run?": "… after each commit")
     person: bool = False  # "Who …?": only a sentence that names someone answers
-    act: str = ""  # … and what they did or are ("writ" of "Who wrote X?", "maintain", "deputy"), as its stem
+    act: str = ""  # … and what they did or are ("writ" of "Who wrote X?", "maintain", "deputy"), as its stem;
+    # or the event a date is asked of ("releas" of "When was X released?")
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     entry: bool = False  # … X is an option, defined by its entry in a list of options ("-k, --keep-index: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
@@ -233,7 +234,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
-    analysed.act = _act_asked(text) if analysed.person else ""
+    analysed.act = _act_asked(text) if analysed.person else _event_asked(text) if kind == "date" else ""
     if analysed.act in _AUTHORSHIP:  # "Who are the authors of X?": a byline says it without the word
         analysed.about = [t for t in analysed.about if t not in _AUTHORSHIP]
         analysed.checked = [t for t in analysed.checked if t not in _AUTHORSHIP] or analysed.checked
@@ -301,6 +302,12 @@ def _act_asked(question: str) -> str:
     after = re.search(r"\bwho(?:m|se)?\b(.*)", question, re.I)
     words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in _NO_ACT and not _is_adverb(w)] if after else []
     return stem(words[0].lower()) if words else ""
+
+
+def _event_asked(question: str) -> str:
+    """ "When was X released?": the event a date question asks about, stemmed, when the question ends with it."""
+    event = re.search(r"\b([a-z]{3,}ed)\W*$", question)
+    return stem(event[1]) if event else ""
 
 
 def _is_adverb(word: str) -> bool:

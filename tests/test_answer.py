@@ -1272,3 +1272,10 @@ def test_an_acronym_with_its_number_is_a_name():
     q = analyse("Which scoring matrix do the FASTA programs use by default?")
     assert _type_evidence(q, "The default scoring matrix is BLOSUM50.") == 1.0
     assert _type_evidence(q, "The default scoring matrix is shown.") == 0.0
+
+
+def test_a_date_is_of_the_event_asked_about():
+    started = "The PHOENIX project was started in 2004 by Inter-University Accelerator Centre to improve science education."
+    assert answer_from("In which year was expEYES Junior released?", started).abstained
+    released = started + " Its expEYES Junior kit was released in 2012."
+    assert "2012" in answer_from("In which year was expEYES Junior released?", released).answer
