@@ -108,7 +108,7 @@ _CREDIT = re.compile(r"\([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)+(?:,[^()]*)?\)\
 def _is_byline(chunk, span: Span, sentence: str) -> bool:
     """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany", "by
     Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"."""
-    name = _SIGNATURE.match(re.sub(r"^by\s+", "", sentence.strip()))
+    name = _SIGNATURE.match(_LEADING_DATE.sub("", re.sub(r"^by\s+", "", sentence.strip())))
     return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= _BYLINE_WORDS \
         and name is not None and " " in name[0]
 
@@ -132,6 +132,7 @@ def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool
 _DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_FORMATS + vocab.DOCUMENT_READERS for t in terms(w))
 
 
+_LEADING_DATE = re.compile(rf"^(?:{_alt(vocab.MONTHS)})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}},?\s+|^\d{{4}}-\d{{2}}-\d{{2}}\s+")  # ("February 20, 2021 David …")
 _SIGNATURE = re.compile(r"[A-Z][a-z][\w'’-]*(?:\s+(?:[A-Z]\.|[A-Z][a-z][\w'’-]*))*")  # ("Emden R. Gansner")
 _BYLINE_REACH = 200  # characters from the start of the document
 _SENTENCE_STOP = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")

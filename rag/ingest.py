@@ -1078,9 +1078,9 @@ _COVER_BLOCKS = 10
 # A person's name ("Peter Hiscocks", "Emden R. Gansner"), perhaps with an address ("Andrew Makhorin <mao@gnu.org>"),
 # or a date ("August 17, 2001", "August 2011", "2001-08-17") on a line.
 _MONTH = "|".join(vocab.MONTHS)
-_COVER_LINE = re.compile(rf"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){{1,3}}(?:\s+[<(]?[\w.+-]+@[\w.-]+[>)]?)?"
-                         rf"|(?:{_MONTH})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}"
-                         r"|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|\d{4}-\d{2}-\d{2}")
+_DATE_ITEM = re.compile(rf"(?:{_MONTH})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{1,2}}\s+[A-Z][a-z]+\.?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}")
+_COVER_ITEM = rf"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)?)){{1,3}}(?:\s+[<(]?[\w.+-]+@[\w.-]+[>)]?)?|{_DATE_ITEM.pattern}"
+_COVER_LINE = re.compile(rf"(?:{_COVER_ITEM})(?:,?\s+(?:{_COVER_ITEM}))?")  # ("February 20, 2021 David Simmons-Duffin")
 
 
 def _split_title(blocks: list[tuple[bool, str]], doc_id: str, first_line: bool = False) -> tuple[str, bool, list[tuple[bool, str]]]:
@@ -1088,6 +1088,10 @@ def _split_title(blocks: list[tuple[bool, str]], doc_id: str, first_line: bool =
     with first_line the first line when it is short and no sentence ("expEYES Junior"); without one,
     the title is the start of the first sentence and no line is taken."""
     if first_line and blocks and _words(blocks[0][1]) <= 12 and not blocks[0][1].endswith(_SENTENCE_END) and len(blocks) > 1:
+        # (a cover's date, and its author, may come out above its title: the title is the line after them)
+        if _COVER_LINE.fullmatch(blocks[0][1]) and _DATE_ITEM.search(blocks[0][1]) and len(blocks) > 2 and _words(blocks[1][1]) <= 12 \
+                and not blocks[1][1].endswith(_SENTENCE_END) and not _COVER_LINE.fullmatch(blocks[1][1]):
+            return blocks[1][1], True, [(False, blocks[0][1])] + blocks[2:]
         return blocks[0][1], True, blocks[1:]
     for i, (_, text) in enumerate(blocks[:4]):
         if 4 <= _words(text) and len(text) <= 200 and not _NUMBERED_HEADING.match(text) and i + 1 < len(blocks):

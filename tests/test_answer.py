@@ -358,6 +358,13 @@ def test_a_byline_answers_who_wrote_the_document_its_passages_are_about():
         [passage_of("Andrew Makhorin <mao@gnu.org>\n\nAugust 2011", "CNF Satisfiability Problem", similarity=0.2)]
     question = "Who wrote the GLPK note on the CNF Satisfiability Problem?"
     assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "Andrew Makhorin <mao@gnu.org>. [1]"
+    # a byline may open with its date
+    passages = [passage_of(text, "SDPB 1.0", "1 Introduction") for text in
+                ["SDPB is a solver for semidefinite programs.", "SDPB reads its input in XML.",
+                 "Thanks to Filip Kos and David Poland for collaboration in developing SDPB."]] + \
+        [passage_of("February 20, 2021 David Simmons-Duffin\n\nContents", "SDPB 1.0", similarity=0.1)]
+    question = "Who is the author of the SDPB 1.0 manual?"
+    assert "Simmons-Duffin" in ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer
 
 
 def test_a_name_before_the_noun_asked_for_only_qualifies_it():

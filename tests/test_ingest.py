@@ -346,6 +346,14 @@ def test_a_pdfs_cover_lines_under_its_title_are_text_not_headings():
               (True, "1 Introduction"), (False, "The Satisfiability Problem (SAT) is a classic combinatorial problem.")]
     d = _assemble("cnfsat.pdf", blocks, first_line_titles=True)
     assert [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading] == ["CNF Satisfiability Problem", "1 Introduction"]
+    # (a cover's date and author may come out above its title; a title of capitalised words stays one)
+    blocks = [(True, "February 20, 2021 David Simmons-Duffin"), (True, "SDPB 1.0"), (False, "Contents"),
+              (True, "1 Introduction"), (False, "SDPB is an open-source solver for semidefinite programs.")]
+    d = _assemble("sdpb.pdf", blocks, first_line_titles=True)
+    assert d.title == "SDPB 1.0" and "February 20, 2021 David Simmons-Duffin" in [d.text[p.start:p.end] for p in d.paragraphs
+                                                                                if not p.is_heading]
+    blocks = [(True, "Auto Multiple Choice"), (True, "Design of MCQ tests"), (False, "It is free software.")]
+    assert _assemble("amc.pdf", blocks, first_line_titles=True).title == "Auto Multiple Choice"
 
 
 def test_a_numbered_heading_may_be_a_question(tmp_path):
