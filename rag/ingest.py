@@ -415,8 +415,9 @@ _DROPPED_MARK = re.compile(rf"(?<=[.!?])\s?\[?{_MARK}\]?\.(?!\.)|\s?\[?{_MARK}\]
 class _BlockParser(HTMLParser):
     """HTML body text as (is_heading, text) blocks; the page's <title> and first <h1> on the side."""
 
-    def __init__(self) -> None:
+    def __init__(self, chrome_classes: bool = True) -> None:
         super().__init__(convert_charrefs=True)
+        self.chrome_classes = chrome_classes  # an element's class or id may mark it as chrome ("sidebar-nav")
         self.blocks: list[tuple[bool, str]] = []
         self.page_title = ""
         self.h1 = ""
@@ -445,7 +446,7 @@ class _BlockParser(HTMLParser):
             if tag not in _VOID_TAGS:
                 self._skip.append(tag)
             return
-        if tag in _SKIP_TAGS or _is_chrome(attrs):
+        if tag in _SKIP_TAGS or _is_chrome(attrs, self.chrome_classes):
             if tag not in _VOID_TAGS:
                 self._skip.append(tag)
             return
@@ -501,6 +502,7 @@ class _BlockParser(HTMLParser):
         elif self._in_link_here and re.fullmatch(r"\[?\d{1,3}\]?", data.strip()):
             self._parts.append(_MARK)  # a footnote mark ("fields. 2 The stanzas …", "[29]"): no number of the text
         else:
+            data = _ICON.sub("", data)  # (an icon font's glyph, "\uf0c1" for a permalink, is no text)
             self._parts.append(data)
             if data.strip():
                 if self._bold:
@@ -615,11 +617,11 @@ def _is_program(lines: list[str]) -> bool:
     return is_code(" ".join(lines)) or 3 * statements >= len(lines) or bool(_PROMPT.match(lines[0]))
 
 
-def _is_chrome(attrs: list) -> bool:
+def _is_chrome(attrs: list, by_class: bool = True) -> bool:
     values = dict(attrs)
     if (values.get("role") or "").lower() in _CHROME_ROLES or values.get("aria-hidden") == "true":
         return True
-    return _names_class(attrs, vocab.CHROME_MARKERS)
+    return by_class and _names_class(attrs, vocab.CHROME_MARKERS)
 
 
 def _names_class(attrs: list, markers: tuple[str, ...]) -> bool:
@@ -648,14 +650,29 @@ def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
         text = _TAG_SPACING.sub(lambda m: f"<{m[1] or ''}{m[2]}{m[3].rstrip()}>", text)
         # Lines outside any tag (a title above escaped HTML, say) are paragraphs of their own.
         text = "\n".join(line if "<" in line else f"<p>{line}</p>" for line in text.splitlines())
-    parser = _BlockParser()
-    parser.feed(_closed_markup(text))
-    parser.close()
-    parser.flush()
+    parser = _parsed(text)
+    # A class that names chrome may be a layout's wrapper around the whole page ("wy-body-for-nav" of
+    # Sphinx's Read the Docs theme): when it swallowed the page, elements are chrome by their role only.
+    if sum(_words(t) for _, t in parser.blocks) < _SHORT_PAGE:
+        unmarked = _parsed(text, chrome_classes=False)
+        if sum(_words(t) for _, t in unmarked.blocks) > 4 * max(1, sum(_words(t) for _, t in parser.blocks)):
+            parser = unmarked
     blocks = _merge_fields(_merge_headings(parser.blocks))
     if spaced:  # the escaping also spaced out hyphens: "year - on - year"
         blocks = [(h, re.sub(r"(?<=\w) - (?=\w)", "-", t)) for h, t in blocks]
     return parser.h1 or _page_title(parser.page_title), blocks
+
+
+_SHORT_PAGE = 200  # words
+_ICON = re.compile("[\ue000-\uf8ff]")  # Unicode's private use area
+
+
+def _parsed(text: str, chrome_classes: bool = True) -> _BlockParser:
+    parser = _BlockParser(chrome_classes)
+    parser.feed(_closed_markup(text))
+    parser.close()
+    parser.flush()
+    return parser
 
 
 def _page_title(title: str) -> str:

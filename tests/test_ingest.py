@@ -89,6 +89,21 @@ def test_a_western_page_without_a_declared_encoding_is_read_as_windows_1252(tmp_
     assert "Les sociétés réunies anneal at 60°C." in text and "cost 5 €." in text
 
 
+def test_a_layout_wrapper_named_for_the_nav_does_not_swallow_the_page(tmp_path):
+    # (Sphinx's Read the Docs theme: the body and its grid are classed "…-for-nav")
+    page = tmp_path / "Install.html"
+    page.write_text('<html><head><title>How to Install Ghostscript</title></head><body class="wy-body-for-nav">'
+                    '<div class="wy-grid-for-nav"><nav class="wy-nav-side"><div role="navigation"><ul><li>'
+                    '<a href="Make.html">How to Build Ghostscript</a></li></ul></div></nav>'
+                    '<section class="wy-nav-content-wrap"><div class="wy-nav-content"><div role="main">'
+                    '<h1>How to Install Ghostscript<a class="headerlink" href="#install">\uf0c1</a></h1>'
+                    "<p>The last version to run on 16-bit Windows 3.1 was Ghostscript 4.03.</p>"
+                    "</div></div></section></div></body></html>")
+    d = load_document(page, "Install.html")
+    assert d.title == "How to Install Ghostscript"
+    assert "Ghostscript 4.03" in d.text and "How to Build" not in d.text
+
+
 def test_a_declared_encoding_is_honoured(tmp_path):
     page = tmp_path / "page.html"
     page.write_bytes('<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"></head>'
