@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from . import vocab
-from .evidence import (_DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REFERRING, _TOPICAL_IDF, _bag, _conflict, _coverage, _kin,
+from .evidence import (_DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict, _coverage, _kin,
                        _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _overlap, _referent,
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
 from .question import _AUTHORSHIP, _NAME_RUN, Question, _alt, analyse, specific_terms
@@ -403,6 +403,8 @@ class ExtractiveGenerator:
         # (an option's entry is answer enough: the next one is another option's; so is a record: the next
         # row is another thing's; and so is the byline of the document whose author is asked)
         best = supported[0]
+        if len(chosen) == 1 and q.reason:
+            chosen = _with_reason(best, candidates, passages)
         if len(chosen) == 1:
             alone = q.entry or _is_record(passages[best.passage].chunk.text[best.sentence[0]:best.sentence[1]]) \
                 or _signs_document(q, best, passages)
@@ -739,6 +741,27 @@ def _entry_rest(q: Question, best: _Candidate, candidates: list[_Candidate], pas
     end = chunk.text.find("\n\n", best.sentence[1])
     rest = [s for s in _sentences_after(chunk, best.sentence) if end < 0 or s[1] <= end][:2]
     return [c for s in rest for c in candidates if c.passage == best.passage and c.span == s]
+
+
+def _with_reason(best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+    """ "Why …?" answered by a sentence that only restates what is asked, with the sentence that gives its
+    reason: the one before a consequence ("… uses *^ instead of e. Thus, the output is not suitable …"), or
+    the one after that speaks of it ("… before enabling NTS. This may reduce the time spent debugging.")."""
+    chunk = passages[best.passage].chunk
+    sentence = chunk.text[best.sentence[0]:best.sentence[1]]
+    index = chunk.sentences.index(best.sentence) if best.sentence in chunk.sentences else -1
+    whole = {c.span: c for c in candidates if c.passage == best.passage}
+    if _CONSEQUENCE.match(sentence) and index > 0 and chunk.sentences[index - 1] in whole:
+        return [whole[chunk.sentences[index - 1]], best]
+    paragraph_end = chunk.text.find("\n\n", best.sentence[1])
+    after = chunk.sentences[index + 1] if 0 <= index < len(chunk.sentences) - 1 else None
+    if not _REASON.search(sentence) and after in whole and (paragraph_end < 0 or after[1] <= paragraph_end) \
+            and _REFERRING.match(chunk.text[after[0]:after[1]]):
+        return [best, whole[after]]
+    return [best]
+
+
+_CONSEQUENCE = re.compile(rf"^\W*(?:{_alt(vocab.CONSEQUENCE_OPENINGS)})\b", re.I)
 
 
 def _sentences_after(chunk, sentence: Span) -> list[Span]:

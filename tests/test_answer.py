@@ -1286,3 +1286,14 @@ def test_a_date_is_of_the_event_asked_about():
     assert answer_from("In which year was expEYES Junior released?", started).abstained
     released = started + " Its expEYES Junior kit was released in 2012."
     assert "2012" in answer_from("In which year was expEYES Junior released?", released).answer
+
+
+def test_why_is_answered_with_the_sentence_that_gives_the_reason():
+    after = ('Note: The NTP Pool does not support NTS. It is strongly suggested that you get a "normal", unauthenticated, '
+             "NTP server working before enabling NTS. This may reduce the time spent debugging.")
+    answer = answer_from("Why is it recommended to get plain unauthenticated NTP working before enabling NTS?", after).answer
+    assert "debugging" in answer
+    before = ("Decimal expansions have been truncated. Mathematica uses *^ instead of the character e for scientific notation. "
+              "Thus, the output format is not quite suitable for import into Mathematica without modification.")
+    answer = answer_from("Why is SDPB's output file not directly importable into Mathematica?", before).answer
+    assert answer.startswith("Mathematica uses *^")
