@@ -264,12 +264,13 @@ def _context_only(sentence: str, chunk) -> bool:
     """Page furniture that may set the context but never answers: the document's title or the section
     heading repeated in the body, a bare number, a sentence about the document itself ("This article
     explains …"), a question (an FAQ's "What is the maximum size of a VARCHAR?"), a usage synopsis, a
-    preformatted block (its lines kept: program code, a terminal session)."""
+    preformatted block (its lines kept: program code, a terminal session). (One pair of brackets is
+    prose's too: "Support for ODMR (On-Demand Mail Relay), RFC 2645.")"""
     plain = sentence.strip().rstrip(".:").strip().lower()
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None or "\n" in sentence
             or _LABEL.fullmatch(sentence.strip()) is not None
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
-            or _is_synopsis(sentence) or (is_code(sentence) and not _is_record(sentence))
+            or _is_synopsis(sentence) or (is_code(sentence, min_marks=3) and not _is_record(sentence))
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 

@@ -154,10 +154,10 @@ def is_english_word(word: str) -> bool:
     return word.lower() in _words()[1]
 
 
-def is_code(text: str) -> bool:
+def is_code(text: str, min_marks: int = 1) -> bool:
     """A run of program code ("import asyncio async def main(): await …"), not prose: many brackets
-    and operators, few function words."""
+    and operators (at least min_marks), few function words."""
     words = text.split()
     marks = sum(text.count(ch) for ch in "(){}=;")
     stops = sum(w.lower() in STOPWORDS for w in words)
-    return len(words) >= 6 and marks >= 0.04 * len(text) and stops < 0.15 * len(words)
+    return len(words) >= 6 and marks >= max(min_marks, 0.04 * len(text)) and stops < 0.15 * len(words)

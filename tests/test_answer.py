@@ -1297,3 +1297,10 @@ def test_why_is_answered_with_the_sentence_that_gives_the_reason():
               "Thus, the output format is not quite suitable for import into Mathematica without modification.")
     answer = answer_from("Why is SDPB's output file not directly importable into Mathematica?", before).answer
     assert answer.startswith("Mathematica uses *^")
+
+
+def test_one_pair_of_brackets_does_not_make_a_sentence_code():
+    features = ("Support for AUTH=CRAM-MD5 under POP3, a la RFC2195.\n\nSupport for ODMR (On-Demand Mail Relay), RFC 2645.\n\n"
+                "It's now easy to deliver mail to a local LMTP socket.")
+    answer = answer_from("Which RFC describes the On-Demand Mail Relay (ODMR) protocol that fetchmail supports?", features)
+    assert "RFC 2645" in answer.answer
