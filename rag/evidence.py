@@ -130,7 +130,10 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         # A name the question gives, a month, or a name the whole corpus is about ("Debian" in its
         # history) is no answer to "who" or "which".
         question_terms = set(q.terms)
-        found = [m for m in found if not set(terms(m.group(0))) <= question_terms and not _PATTERNS["date"].fullmatch(m.group(0))
+        # (an identifier made of the question's words is not one it gives: "FONTCONFIG_FILE" for "… fontconfig file")
+        found = [m for m in found if not (set(terms(m.group(0))) <= question_terms
+                                          and ("_" not in m.group(0) or m.group(0).lower() in q.text.lower()))
+                 and not _PATTERNS["date"].fullmatch(m.group(0))
                  and not (idf and max((idf.get(t, math.inf) for t in terms(m.group(0))), default=0) < _TOPICAL_IDF)]
         words = text.split()
         if q.person and sum(bool(re.fullmatch(r"[\d.,%]+", w)) for w in words) > 0.4 * len(words):

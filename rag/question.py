@@ -39,7 +39,8 @@ _PATTERNS = {
     # a capitalised name, an acronym (with its number: "BLOSUM50"), a name written as code ("regexp_count()",
     # "pg_dump") or an option
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\d*\b"
-                       r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b|(?<![\w-])--?[a-z][\w-]{2,}"),  # (and an option: "-nocpp")
+                       r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"  # ("GS_DLL")
+                       r"|(?<![\w-])--?[a-z][\w-]{2,}"),  # (and an option: "-nocpp")
     # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
     # ("Chapter 6" or "Figure 2" names no version)
     "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?!\w|\.\d)|(?<![\w.])\d{4}[a-z](?!\w)"

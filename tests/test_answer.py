@@ -1304,3 +1304,12 @@ def test_one_pair_of_brackets_does_not_make_a_sentence_code():
                 "It's now easy to deliver mail to a local LMTP socket.")
     answer = answer_from("Which RFC describes the On-Demand Mail Relay (ODMR) protocol that fetchmail supports?", features)
     assert "RFC 2645" in answer.answer
+
+
+def test_an_upper_case_identifier_is_a_name_even_of_the_questions_words():
+    from rag.evidence import _type_evidence
+
+    q = analyse("Which environment variable can name the DLL that Ghostscript should load on Windows?")
+    assert _type_evidence(q, "If the environment variable GS_DLL is defined, Ghostscript loads the DLL with the name given.") == 1.0
+    q = analyse("Which environment variable overrides the default fontconfig configuration file?")
+    assert _type_evidence(q, "FONTCONFIG_FILE is used to override the default configuration file.") == 1.0
