@@ -692,8 +692,11 @@ def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Pa
         items, end = _items_after(passages[best.passage].chunk.text, best.span[1])
         if not items or _PLURAL_ASKED.match(q.text):  # ("Which files …?" asks for them all)
             return None
+        # (… unless the introducer holds the answer itself: "Each keyword record is 80 ASCII characters long and
+        # has the following format:")
         return next((c for c in supported[1:5] if c.passage == best.passage and best.span[1] <= c.sentence[0] < end
-                     and c.score >= _ITEM_SHARE * best.score), None)
+                     and c.score >= _ITEM_SHARE * best.score
+                     and (best.features["type"] == 0 or c.features["type"] > best.features["type"])), None)
     introducer = next((c for c in supported[:5] if c.score >= 0.95 * supported[0].score
                        and _items_after(passages[c.passage].chunk.text, c.span[1])[0]), None)
     if introducer or _enumerates(supported[0], passages):

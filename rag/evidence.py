@@ -29,7 +29,7 @@ _DURATION = re.compile(rf"(?:\d|\b(?:{_alt(vocab.DURATION_QUANTIFIERS + vocab.NU
                        rf"|\bevery\s+(?:\d+(?:st|nd|rd|th)?|{_alt(vocab.ORDINALS + vocab.NUMBER_WORDS)})\b", re.I)  # "every 10th snapshot"
 _FREQUENCY = re.compile(rf"(?:{_alt(vocab.FREQUENCY_WORDS + vocab.FREQUENCY_QUANTIFIERS)})\b", re.I)
 _OCCASION = re.compile(rf"\b{_alt(vocab.OCCASION_WORDS)}\s+\w", re.I)
-_LENGTH = re.compile(rf"\s*{_alt(vocab.LENGTH_UNITS)}\b", re.I)
+_LENGTH = re.compile(rf"\s*(?:[A-Za-z][\w-]*\s+)?{_alt(vocab.LENGTH_UNITS)}\b", re.I)  # ("80 ASCII characters")
 _NUMERAL = re.compile(r"\$?\s?[\d.,]*")
 _PERCENT_SORT = re.compile(r"[\d.,]+\s*(?:%|percent|percentage points?)|\d+\s*/\s*\d|half\b", re.I)
 _MAGNITUDE_UNIT = _alt(vocab.MAGNITUDES)

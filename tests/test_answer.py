@@ -1313,3 +1313,10 @@ def test_an_upper_case_identifier_is_a_name_even_of_the_questions_words():
     assert _type_evidence(q, "If the environment variable GS_DLL is defined, Ghostscript loads the DLL with the name given.") == 1.0
     q = analyse("Which environment variable overrides the default fontconfig configuration file?")
     assert _type_evidence(q, "FONTCONFIG_FILE is used to override the default configuration file.") == 1.0
+
+
+def test_an_introducer_that_holds_the_answer_is_not_replaced_by_an_item():
+    text = ("Every HDU contains a header containing keyword records. Each keyword record is 80 ASCII characters long "
+            "and has the following format:\n\nKEYWORD = value / comment string\n\n"
+            "The keyword name can be up to 8 characters long (all uppercase).")
+    assert "80 ASCII characters" in answer_from("How long is each keyword record in a FITS header?", text).answer
