@@ -277,7 +277,7 @@ def _context_only(sentence: str, chunk) -> bool:
 def _clause_windows(text: str, start: int, end: int, commas: bool) -> list[Span]:
     """Each clause alone and with the next one; a short lead-in ("By 2030,") is not a window of
     its own, since _as_sentence puts it back in front of whichever clause is chosen. A window that
-    would end mid-sentence ("… and is") is no answer."""
+    would end mid-sentence ("… and is") or open on a relative pronoun ("which is the reason …") is no answer."""
     clauses = _paired(text, clause_spans(text, start, end, commas))
     if len(clauses) > 1 and _is_lead_in(text, clauses[0]):
         clauses = clauses[1:]
@@ -285,7 +285,7 @@ def _clause_windows(text: str, start: int, end: int, commas: bool) -> list[Span]
     for i in range(len(clauses)):
         for j in (i, i + 1):
             if j < len(clauses) and (clauses[i][0], clauses[j][1]) != (start, end) \
-                    and not _dangles(text[clauses[i][0]:clauses[j][1]]):
+                    and not _dangles(text[clauses[i][0]:clauses[j][1]]) and not _RELATIVE.match(text, clauses[i][0]):
                 windows.append((clauses[i][0], clauses[j][1]))
     return windows
 
@@ -313,6 +313,7 @@ def _dangles(span: str) -> bool:
 
 
 _DANGLING_WORDS = frozenset(vocab.DANGLING_WORDS)
+_RELATIVE = re.compile(rf"\W*(?:{_alt(vocab.RELATIVE_PRONOUNS)})\b", re.I)  # (a window that opens on one lacks its noun)
 _CORRELATIVES = [(re.compile(rf"\b{first}\b", re.I), re.compile(rf"\b{second}\b", re.I))
                  for first, second in vocab.CORRELATIVES.items()]
 

@@ -40,6 +40,8 @@ NAMING_WORDS = ["called", "known as", "referred to as", "named", "a.k.a.", "aka"
 REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a result", "therefore", "thus",
                   "otherwise", "which means", "to avoid", "to prevent", "to ensure", "to allow", "to make sure",
                   "for this reason", "the reason", "purposes", "purpose"]
+# A clause opening with these refers back to a noun before it: alone it says nothing ("which is the reason …").
+RELATIVE_PRONOUNS = ["which", "whose", "whom", "who", "where"]
 # A sentence opening with these draws a consequence from the one before, which holds its reason.
 CONSEQUENCE_OPENINGS = ["thus", "therefore", "hence", "consequently", "as a result", "so", "for this reason"]
 # "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".

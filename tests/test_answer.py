@@ -1320,3 +1320,14 @@ def test_an_introducer_that_holds_the_answer_is_not_replaced_by_an_item():
             "and has the following format:\n\nKEYWORD = value / comment string\n\n"
             "The keyword name can be up to 8 characters long (all uppercase).")
     assert "80 ASCII characters" in answer_from("How long is each keyword record in a FITS header?", text).answer
+
+
+def test_a_clause_that_opens_on_a_relative_pronoun_is_no_answer_alone():
+    text = ("The prisms are only constructed between two faces of a tlo (this feature originally was intented for close "
+            "surface, which is the reason for the command name). This parameter has to be used if skew prisms should be built.")
+    from rag.answer import _clause_windows
+
+    sentence = text.split(" This parameter")[0]
+    windows = [sentence[a:b] for a, b in _clause_windows(sentence, 0, len(sentence), commas=True)]
+    assert windows and not any(w.lstrip(" (").lower().startswith("which") for w in windows)
+    assert "close surface" in answer_from("Why is Netgen's prism-meshing command called 'identify closesurfaces'?", text).answer
