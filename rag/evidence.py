@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from . import vocab
-from .question import (_EXPANSION_ASKED, _IDENTIFIER, _LITERAL, _NAME_RUN, _NUMBER_WORDS, _PATTERNS, Question, _alt,
+from .question import (_EXPANSION_ASKED, _IDENTIFIER, _INTRODUCTION, _LITERAL, _NAME_RUN, _NUMBER_WORDS, _PATTERNS, Question, _alt,
                        _measures, _quantity_in, _value)
 from .text import STOPWORDS, Span, is_common_word, stem, terms
 
@@ -79,8 +79,13 @@ def _states_default(setting: str, text: str) -> bool:
 
 
 def _states_act(act: str, text: str) -> bool:
-    """The text says what the person did or is, in some form: "writ" in "written", "own" in "owner"."""
-    return any(t.startswith(act) or (len(t) >= 4 and act.startswith(t)) for t in terms(text))
+    """The text says what the person did or is, in some form: "writ" in "written", "own" in "owner"; or
+    that a thing was introduced, in any of the words for it."""
+    found = terms(text)
+    if act in _INTRODUCTION:
+        return bool(_INTRODUCTION & set(found))
+    return any(t.startswith(act) or (len(t) >= 4 and act.startswith(t)) for t in found)
+
 
 
 _NAMED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?\w", re.I)

@@ -235,7 +235,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
     analysed.occasion = kind == "date" and bool(_OCCASION_ASKED.search(text))
     analysed.person = kind == "name" and bool(re.match(r"\W*(?:who|whom)\b", text, re.I))
-    analysed.act = _act_asked(text) if analysed.person else _event_asked(text) if kind == "date" else ""
+    analysed.act = _act_asked(text) if analysed.person else _event_asked(text, kind) if kind in ("date", "version") else ""
     if analysed.act in _AUTHORSHIP:  # "Who are the authors of X?": a byline says it without the word
         analysed.about = [t for t in analysed.about if t not in _AUTHORSHIP]
         analysed.checked = [t for t in analysed.checked if t not in _AUTHORSHIP] or analysed.checked
@@ -305,10 +305,15 @@ def _act_asked(question: str) -> str:
     return stem(words[0].lower()) if words else ""
 
 
-def _event_asked(question: str) -> str:
-    """ "When was X released?": the event a date question asks about, stemmed, when the question ends with it."""
+def _event_asked(question: str, kind: str) -> str:
+    """ "When was X released?": the event a date question asks about, stemmed, when the question ends with
+    it; "In which version was X added?": the introduction a version question asks about."""
     event = re.search(r"\b([a-z]{3,}ed)\W*$", question)
-    return stem(event[1]) if event else ""
+    found = stem(event[1]) if event else ""
+    return found if kind == "date" or found in _INTRODUCTION else ""
+
+
+_INTRODUCTION = frozenset(stem(w) for w in vocab.INTRODUCTION_WORDS)
 
 
 def _is_adverb(word: str) -> bool:

@@ -110,6 +110,9 @@ CONDITIONS = {"default": "default defaults defaulted normally unless otherwise i
               "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split(),
               "required": "required requires require requirement requirements need needs needed must minimum least later newer higher".split()}
 
+# A thing's first release is told in many words: "added in 5.1", "new in 2.4", "available in 2.4.58 and later".
+INTRODUCTION_WORDS = "introduced introduce added add new available since first appeared".split()
+
 # What a document's byline tells of the name under its title: who wrote it.
 AUTHORSHIP_WORDS = ["wrote", "write", "writes", "written", "author", "authors", "authored"]
 

@@ -1331,3 +1331,11 @@ def test_a_clause_that_opens_on_a_relative_pronoun_is_no_answer_alone():
     windows = [sentence[a:b] for a, b in _clause_windows(sentence, 0, len(sentence), commas=True)]
     assert windows and not any(w.lstrip(" (").lower().startswith("which") for w in windows)
     assert "close surface" in answer_from("Why is Netgen's prism-meshing command called 'identify closesurfaces'?", text).answer
+
+
+def test_a_version_asked_of_an_event_needs_a_sentence_that_states_it():
+    features = "Support for 256-color terminals, such as modern xterm. Support for direct-color terminals."
+    question = "In which ncurses version was support for 256-color terminals first added?"
+    assert answer_from(question, features, title="Announcing ncurses 6.4", heading="Announcing ncurses 6.4").abstained
+    added = "Support for 256-color terminals was added in ncurses 5.1, for modern xterm."
+    assert "5.1" in answer_from(question, added, title="Announcing ncurses 6.4", heading="Announcing ncurses 6.4").answer
