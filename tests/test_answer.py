@@ -1339,3 +1339,9 @@ def test_a_version_asked_of_an_event_needs_a_sentence_that_states_it():
     assert answer_from(question, features, title="Announcing ncurses 6.4", heading="Announcing ncurses 6.4").abstained
     added = "Support for 256-color terminals was added in ncurses 5.1, for modern xterm."
     assert "5.1" in answer_from(question, added, title="Announcing ncurses 6.4", heading="Announcing ncurses 6.4").answer
+
+
+def test_the_last_or_first_x_version_asks_for_a_version():
+    assert answer_type("What was the last Ghostscript version to support Windows NT4?") == "version"
+    text = "The last version to run on 16-bit Windows 3.1 was Ghostscript 4.03. Windows 95 needs a newer one."
+    assert "4.03" in answer_from("What was the last Ghostscript version that ran on 16-bit Windows 3.1?", text).answer
