@@ -250,9 +250,12 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.reason = bool(_REASON_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
     analysed.form = next((form for words, form in _FORMS if words <= asked), None)
-    analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms]
     # ("Which environment variable overrides the default fontconfig configuration file?" asks for no default)
     analysed.setting = _setting_asked(text) if not set(target) - _BARE_VALUE_TERMS else ""
+    # ("From which environment variables does bzip2 read default arguments?" asks for variables, not a default)
+    named_thing = kind == "name" and bool(set(analysed.target) - _BARE_VALUE_TERMS) and not analysed.setting
+    analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms
+                           and not (named_thing and _modifies_a_noun(word, text))]
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)
     if neighbour and terms(neighbour.group(2)):
@@ -304,6 +307,11 @@ def _act_asked(question: str) -> str:
     after = re.search(r"\bwho(?:m|se)?\b(.*)", question, re.I)
     words = [w for w in re.findall(r"[\w'’-]+", after[1]) if w.lower() not in _NO_ACT and not _is_adverb(w)] if after else []
     return stem(words[0].lower()) if words else ""
+
+
+def _modifies_a_noun(word: str, question: str) -> bool:
+    """ "default arguments": the word describes another thing than the one asked for."""
+    return any(after.lower() not in STOPWORDS for after in re.findall(rf"\b{word}\s+([a-z][\w-]*)", question, re.I))
 
 
 def _event_asked(question: str, kind: str) -> str:

@@ -1345,3 +1345,11 @@ def test_the_last_or_first_x_version_asks_for_a_version():
     assert answer_type("What was the last Ghostscript version to support Windows NT4?") == "version"
     text = "The last version to run on 16-bit Windows 3.1 was Ghostscript 4.03. Windows 95 needs a newer one."
     assert "4.03" in answer_from("What was the last Ghostscript version that ran on 16-bit Windows 3.1?", text).answer
+
+
+def test_a_condition_word_that_describes_another_noun_sets_no_condition():
+    text = ("bzip2 will read arguments from the environment variables BZIP2 and BZIP, in that order, and will process them "
+            "before any arguments read from the command line. This gives a convenient way to supply default arguments.")
+    question = "From which environment variables does bzip2 read default arguments?"
+    assert analyse(question).conditions == [] and "BZIP2 and BZIP" in answer_from(question, text).answer
+    assert analyse("Which port does the server use by default?").conditions  # (there it is the condition asked)
