@@ -965,7 +965,8 @@ def _title_cased(line: str) -> bool:
     return bool(words) and sum(w[0].isupper() for w in words) >= len(words) / 2
 
 
-_OPTION_TERM = re.compile(r"--?[A-Za-z][\w-]*(?:[ =](?!-)[^\s.\"'“”]+){0,2}\s*$")  # (not a quoted example: '--with-blas="…"')
+# (not a quoted example: '--with-blas="…"'; its other names may follow: "-k --keep", "-v, --verbose")
+_OPTION_TERM = re.compile(r"--?[A-Za-z][\w-]*(?:,?\s+--?[A-Za-z][\w-]*)*(?:[ =](?!-)[^\s.\"'“”]+){0,2}\s*$")
 
 
 def _is_label(line: str, after: str) -> bool:

@@ -16,6 +16,9 @@ _SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?[A
 _ABBREVIATION_WINDOW = 2 + max(map(len, ABBREVIATIONS))
 
 
+_LABEL_ABBREVIATION = re.compile(r"[A-Z][a-z]{1,3}")
+
+
 # An initial inside a name: a capital letter alone after a capitalised word ("John W. Eaton") or
 # opening the sentence ("D. Richard Hipp").
 _INITIAL = re.compile(r"(?:\b[A-Z][a-z]+\s+|^\s*)[A-Z]$")
@@ -31,6 +34,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         # quadratic on a long run of letters before the stop.
         word = re.search(r"([\w.]+)\.$", text[max(begin, match.start() - _ABBREVIATION_WINDOW):match.start() + 1])
         if word and word.group(1).lower() in ABBREVIATIONS:
+            continue
+        # (a short capitalised non-word before a number is a label's abbreviation: "Rec. 709")
+        if word and _LABEL_ABBREVIATION.fullmatch(word.group(1)) and text[match.end():match.end() + 2].strip()[:1].isdigit() \
+                and not is_common_word(word.group(1)):
             continue
         if text[match.start()] == "." and _INITIAL.search(text[max(begin, match.start() - 40):match.start()]):
             continue

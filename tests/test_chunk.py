@@ -95,3 +95,11 @@ def test_a_chunk_inside_a_long_entry_is_headed_by_its_term(count):
     assert headings == {"Options: --with-suexec-userdir=DIR"}
     assert chunks[0].heading == "Options"  # (the chunk holding the term needs no reminder)
     assert {c.heading for c in chunks if c.text.startswith("There are")} == {"Options"}  # (a clause is no term)
+
+
+def test_a_label_abbreviation_before_a_number_ends_no_sentence():
+    from rag.text import sentence_spans
+
+    text = "Software should assume the primaries match Rec. 709 primaries. It grew in May. 2021 was better."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Software should assume the primaries match Rec. 709 primaries.", "It grew in May.", "2021 was better."]

@@ -497,9 +497,11 @@ def test_an_option_on_a_line_of_its_own_is_the_term_of_its_description():
     wrapped = "Keep the Caml names of record labels as specified in the IDL file, and do not prefix them at all,\n"
     lines = (wrapped * 3 + "even if they appear in several struct definitions, as the user's manual says.\n-nocpp\n"
              "Suppresses the pre-processing of source IDL files.\n--x-includes=DIR\nX include files are in DIR\n"
-             "--with-blas=\"-L/usr/lib64/atlas -ltatlas\"\nDistributed ATLAS libraries cannot be tuned.\n").splitlines()
+             "--with-blas=\"-L/usr/lib64/atlas -ltatlas\"\nDistributed ATLAS libraries cannot be tuned.\n"
+             "-k --keep\nKeep (don't delete) input files during compression or decompression.\n").splitlines()
     blocks = [text for _, text in _reflow(lines)]
     assert "-nocpp: Suppresses the pre-processing of source IDL files." in blocks
+    assert "-k --keep: Keep (don't delete) input files during compression or decompression." in blocks  # (with its other name)
     assert "--x-includes=DIR: X include files are in DIR" in blocks
     assert not any(text.startswith("--with-blas") and ":" in text[:40] for text in blocks)  # a quoted example is no term
 
