@@ -201,8 +201,12 @@ def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
     10.3.0" where R's version is asked."""
     # (the match may hold its name: "DeflateBufferSize 8096")
     owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0)) or _OWNER.search(text, max(0, version.start() - 40), version.start())
+    # (a function word opening the sentence owns nothing: "Since version 0.30, …")
     return bool(owner) and owner[1][0].isupper() and owner[1].lower() not in vocab.VERSION_WORDS \
-        and not set(terms(owner[1])) & set(q.versioned)
+        and owner[1].lower() not in STOPWORDS | _TIME_PREPOSITIONS and not set(terms(owner[1])) & set(q.versioned)
+
+
+_TIME_PREPOSITIONS = frozenset(vocab.TIME_PREPOSITIONS)
 
 
 def _is_label_number(text: str, number: re.Match) -> bool:

@@ -136,7 +136,7 @@ CURRENCY_SIGNS = ["$", "US$", "€", "£", "¥", "₹", "Rs", "Rs.", "INR", "USD
 # in ohms, not by any number.
 _MASS = ["g", "kg", "mg", "gram", "grams", "kilogram", "kilograms", "lb", "lbs", "pound", "pounds", "oz", "ounces"]
 _BYTES = ["B", "K", "M", "G", "kB", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "byte", "bytes", "kilobytes", "megabytes",
-          "gigabytes", "terabytes"]
+          "gigabytes", "terabytes", "kbytes", "Kbytes", "Mbytes", "MBytes", "Gbytes", "GBytes"]
 MEASURE_UNITS = {
     "voltage": ["V", "mV", "kV", "volt", "volts"],
     "amplitude": ["V", "mV", "volt", "volts"],
@@ -232,6 +232,7 @@ WH_WORDS = ["what", "which", "who", "whom", "where", "when", "why", "how", "to w
 REQUEST_VERBS_WHAT = "tell give show state provide find".split()  # … asks "What is the X"
 REQUEST_VERBS_WHICH = "list name".split()  # … asks "Which X"
 PREPOSITIONS = "in for of on at by from to with".split()
+TIME_PREPOSITIONS = "since until till before after from".split()  # ("Since version 0.30, …")
 # "Who came after X?" is answered by whoever or whatever comes next to X (in a list, or in time), not by X.
 FOLLOWING_WORDS = ["after", "succeeded", "replaced", "followed", "took over from"]  # … X: X comes first
 PRECEDING_WORDS = ["before", "preceded"]  # … X: X comes second

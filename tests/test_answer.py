@@ -1353,3 +1353,12 @@ def test_a_condition_word_that_describes_another_noun_sets_no_condition():
     question = "From which environment variables does bzip2 read default arguments?"
     assert analyse(question).conditions == [] and "BZIP2 and BZIP" in answer_from(question, text).answer
     assert analyse("Which port does the server use by default?").conditions  # (there it is the condition asked)
+
+
+def test_a_version_after_since_is_the_one_asked_and_kbytes_are_memory():
+    from rag.evidence import _type_evidence
+
+    q = analyse("Since which quilt version can quilt commands be run from anywhere inside the source tree?")
+    assert _type_evidence(q, "Since version 0.30, commands can be invoked from anywhere within the source tree.") == 1.0
+    q = analyse("About how much memory does bunzip2 need to decompress a file compressed with the default 900k block size?")
+    assert _type_evidence(q, "For such files bunzip2 will require about 3700 kbytes to decompress.") == 1.0
