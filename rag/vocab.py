@@ -125,8 +125,10 @@ _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _LINK = r"\b(?:https?|ftp)://\S+|\bwww\.\S+"
 # A licence is named as one ("GNU General Public License", "Free Documentation License") or by its short name.
 _LICENCE = r"\bLicen[cs]e\b|\b(?:A|L)?GPL|\b(?:GFDL|FDL|MIT|BSD|MPL|ISC|CC[- ]BY|CC0|Apache|Artistic)\b|public domain"
+# an option as written: "-k", "--keep", "/NCRC", "disable_on_error"
+_OPTION = r"(?<![\w-])--?[A-Za-z][\w-]*|(?<![\w/])/[A-Z]+\b|\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
 ANSWER_FORMS = {"email": _EMAIL, "e-mail": _EMAIL, "url": _LINK, "homepage": _LINK, "website": _LINK,
-                "license": _LICENCE, "licence": _LICENCE}
+                "license": _LICENCE, "licence": _LICENCE, "option": _OPTION, "switch": _OPTION, "flag": _OPTION}
 
 # A price is stated in money: a currency sign before the number ("$40", "Rs. 3000") or a currency
 # after it ("40 yuan", "3 million dollars").

@@ -1362,3 +1362,11 @@ def test_a_version_after_since_is_the_one_asked_and_kbytes_are_memory():
     assert _type_evidence(q, "Since version 0.30, commands can be invoked from anywhere within the source tree.") == 1.0
     q = analyse("About how much memory does bunzip2 need to decompress a file compressed with the default 900k block size?")
     assert _type_evidence(q, "For such files bunzip2 will require about 3700 kbytes to decompress.") == 1.0
+
+
+def test_which_option_is_answered_only_by_an_option_as_written():
+    prose = ("The quilt graph command computes dependencies based on which patches modify which files, and optionally "
+             "will also check for overlapping changes in the files.")
+    assert answer_from("Which option makes quilt graph check for overlapping changes within files?", prose).abstained
+    entry = prose + " With --lines, quilt graph also checks for overlapping changes within files."
+    assert "--lines" in answer_from("Which option makes quilt graph check for overlapping changes within files?", entry).answer
