@@ -28,7 +28,7 @@ def tables() -> str:
     cold = load("cold_ask")
     if cold:
         torch = cold.get("torch", {})
-        summary.append(f"| Cold `rag ask` (hyperfine median, {cold['onnx']['runs']} runs) | ≤ 1.5 s | "
+        summary.append(f"| Cold `rag ask` (median, {cold['onnx']['runs']} runs) | ≤ 1.5 s | "
                        f"{cold['onnx']['median_s']:.2f} s (in Chinese: {cold.get('onnx_zh', {}).get('median_s', float('nan')):.2f} s; "
                        f"PyTorch path: {torch.get('median_s', float('nan')):.2f} s) | {'yes' if cold['met'] else 'no'} |")
     warm = load("warm_ask")
