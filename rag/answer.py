@@ -405,8 +405,8 @@ class ExtractiveGenerator:
         # (an option's entry is answer enough: the next one is another option's; so is a record: the next
         # row is another thing's; and so is the byline of the document whose author is asked)
         best = supported[0]
-        if len(chosen) == 1 and q.reason:
-            chosen = _with_reason(best, candidates, passages)
+        if len(chosen) == 1 and (q.reason or q.manner):
+            chosen = _with_explanation(best, candidates, passages, _REASON if q.reason else _MEANS)
         if len(chosen) == 1:
             alone = q.entry or _is_record(passages[best.passage].chunk.text[best.sentence[0]:best.sentence[1]]) \
                 or _signs_document(q, best, passages)
@@ -748,24 +748,29 @@ def _entry_rest(q: Question, best: _Candidate, candidates: list[_Candidate], pas
     return [c for s in rest for c in candidates if c.passage == best.passage and c.span == s]
 
 
-def _with_reason(best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
-    """ "Why …?" answered by a sentence that only restates what is asked, with the sentence that gives its
-    reason: the one before a consequence ("… uses *^ instead of e. Thus, the output is not suitable …"), or
-    the one after that speaks of it ("… before enabling NTS. This may reduce the time spent debugging.")."""
+def _with_explanation(best: _Candidate, candidates: list[_Candidate], passages: list[Passage],
+                      marker: re.Pattern) -> list[_Candidate]:
+    """ "Why …?" or "How does X …?" answered by a sentence that only restates what is asked, with the sentence
+    that explains it (one that holds marker: a reason, a means): the one before a consequence ("… uses *^
+    instead of e. Thus, the output is not suitable …"), or the next one of its paragraph that speaks of it
+    ("… before enabling NTS. This may reduce the time spent debugging.") or holds marker ("… IDLE extension.
+    On IMAP servers that don't, it can simulate it using periodic NOOP commands.")."""
     chunk = passages[best.passage].chunk
     sentence = chunk.text[best.sentence[0]:best.sentence[1]]
     index = chunk.sentences.index(best.sentence) if best.sentence in chunk.sentences else -1
     whole = {c.span: c for c in candidates if c.passage == best.passage}
-    if _CONSEQUENCE.match(sentence) and index > 0 and chunk.sentences[index - 1] in whole:
+    if marker is _REASON and _CONSEQUENCE.match(sentence) and index > 0 and chunk.sentences[index - 1] in whole:
         return [whole[chunk.sentences[index - 1]], best]
     paragraph_end = chunk.text.find("\n\n", best.sentence[1])
     after = chunk.sentences[index + 1] if 0 <= index < len(chunk.sentences) - 1 else None
-    if not _REASON.search(sentence) and after in whole and (paragraph_end < 0 or after[1] <= paragraph_end) \
-            and _REFERRING.match(chunk.text[after[0]:after[1]]):
-        return [best, whole[after]]
+    if not marker.search(sentence) and after in whole and (paragraph_end < 0 or after[1] <= paragraph_end):
+        following = chunk.text[after[0]:after[1]]
+        if _REFERRING.match(following) or marker.search(following):
+            return [best, whole[after]]
     return [best]
 
 
+_MEANS = re.compile(rf"\b{_alt(vocab.MEANS_MARKERS)}\b", re.I)
 _CONSEQUENCE = re.compile(rf"^\W*(?:{_alt(vocab.CONSEQUENCE_OPENINGS)})\b", re.I)
 
 

@@ -54,6 +54,7 @@ _QUANTITY = _alt(vocab.QUANTITY_NOUNS)
 _DEFINITION_ASKED = re.compile(r"^\W*(?:what\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?|who\s+is\s+an?\s+)"
                                r"([\w.+/'’-]+(?:\s+[\w.+/'’-]+){0,3}?)\s*(?:\s+(?:do|used\s+for|for))?\s*\??\s*$", re.I)
 _REASON_ASKED = re.compile(r"^\W*(?:why|for\s+what\s+reason|what\s+is\s+the\s+reason)\b", re.I)
+_MANNER_ASKED = re.compile(r"^\W*how\s+(?:do|does|did|can|could|should|would)\b", re.I)
 # "When does/is X …" (not "when did/was") may be answered by the occasion rather than a date.
 _OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|can|will|would)\b", re.I)
 _DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
@@ -160,6 +161,7 @@ class Question:
     defines: re.Pattern | None = None  # "What is X?": a sentence that defines X ("X is …", "X: …")
     entry: bool = False  # … X is an option, defined by its entry in a list of options ("-k, --keep-index: …")
     reason: bool = False  # "Why …?": a sentence that gives a reason answers best
+    manner: bool = False  # "How does X …?": a sentence that says by what means answers best
     duration: bool = False  # "How long / how often …?": a stretch of time answers ("several weeks")
     lasting: bool = False  # … "How long": a stretch of time or a length, never a frequency ("once per week")
     named: bool = False  # "What is X called?": what X is known as answers ("… known as pid")
@@ -248,6 +250,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.entry = entry is not None
         analysed.defines = entry or definition
         analysed.reason = bool(_REASON_ASKED.match(text))
+        analysed.manner = bool(_MANNER_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
     analysed.form = next((form for words, form in _FORMS if words <= asked), None)
     # ("Which environment variable overrides the default fontconfig configuration file?" asks for no default)

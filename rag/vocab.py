@@ -42,6 +42,8 @@ REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a 
                   "for this reason", "the reason", "purposes", "purpose"]
 # A clause opening with these refers back to a noun before it: alone it says nothing ("which is the reason …").
 RELATIVE_PRONOUNS = ["which", "whose", "whom", "who", "where"]
+# "How does X …?" is answered by a sentence that says by what means.
+MEANS_MARKERS = ["by", "using", "via", "through", "with the help of", "by means of"]
 # A sentence opening with these draws a consequence from the one before, which holds its reason.
 CONSEQUENCE_OPENINGS = ["thus", "therefore", "hence", "consequently", "as a result", "so", "for this reason"]
 # "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".

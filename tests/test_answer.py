@@ -1305,7 +1305,7 @@ def test_a_date_is_of_the_event_asked_about():
     assert "2012" in answer_from("In which year was expEYES Junior released?", released).answer
 
 
-def test_why_is_answered_with_the_sentence_that_gives_the_reason():
+def test_why_and_how_are_answered_with_the_sentence_that_explains():
     after = ('Note: The NTP Pool does not support NTS. It is strongly suggested that you get a "normal", unauthenticated, '
              "NTP server working before enabling NTS. This may reduce the time spent debugging.")
     answer = answer_from("Why is it recommended to get plain unauthenticated NTP working before enabling NTS?", after).answer
@@ -1314,6 +1314,10 @@ def test_why_is_answered_with_the_sentence_that_gives_the_reason():
               "Thus, the output format is not quite suitable for import into Mathematica without modification.")
     answer = answer_from("Why is SDPB's output file not directly importable into Mathematica?", before).answer
     assert answer.startswith("Mathematica uses *^")
+    # and "How does X …?" with the sentence that says by what means
+    idle = ("Fetchmail can optionally use the RFC 2177 IDLE extension on an IMAP server that supports it. On IMAP servers "
+            "that don't, it can simulate it using periodic NOOP commands.\n\nFetchmail now recognizes extended responses.")
+    assert "NOOP" in answer_from("How does fetchmail emulate the IMAP IDLE extension on servers that lack it?", idle).answer
 
 
 def test_a_clause_that_opens_on_a_relative_pronoun_is_no_answer_alone():
