@@ -37,7 +37,7 @@ DEFINING_VERBS = ["is", "are", "was", "were", "refers to", "means", "stands for"
 # … or by one that names it: "These projects are called “Upstreams”".
 NAMING_WORDS = ["called", "known as", "referred to as", "named", "a.k.a.", "aka"]
 # "Why …?" is answered by a sentence that gives a reason.
-REASON_MARKERS = ["because", "since", "so that", "in order to", "due to", "as a result", "therefore", "thus",
+REASON_MARKERS = ["because", "since", "so that", ", so", "in order to", "due to", "as a result", "therefore", "thus",
                   "otherwise", "which means", "to avoid", "to prevent", "to ensure", "to allow", "to make sure",
                   "for this reason", "the reason", "purposes", "purpose"]
 # A clause opening with these refers back to a noun before it: alone it says nothing ("which is the reason …").

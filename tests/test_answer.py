@@ -1287,6 +1287,10 @@ def test_a_bare_default_states_the_default_of_what_the_sentence_before_names():
     ("Since which quilt version can quilt commands be run from anywhere inside the source tree?",
      "Since version 0.30, commands can be invoked from anywhere within the source tree.",
      "Commands can be invoked from anywhere within the source tree."),
+    # ", so" gives a reason
+    ("Why can running 'make clean' in Linux kernel sources corrupt quilt's .pc directory?",
+     "Quilt uses zero-length files in .pc to mark files added by patches, so such packages may corrupt the .pc directory.",
+     "The make clean target in the linux kernel sources is an example."),
     # kbytes measure memory
     ("About how much memory does bunzip2 need to decompress a file compressed with the default 900k block size?",
      "For such files bunzip2 will require about 3700 kbytes to decompress.", "For such files bunzip2 needs 2 passes."),
