@@ -653,9 +653,10 @@ def _html_page(text: str) -> tuple[str, list[tuple[bool, str]]]:
     parser = _parsed(text)
     # A class that names chrome may be a layout's wrapper around the whole page ("wy-body-for-nav" of
     # Sphinx's Read the Docs theme): when it swallowed the page, elements are chrome by their role only.
-    if sum(_words(t) for _, t in parser.blocks) < _SHORT_PAGE:
+    read = sum(_words(t) for _, t in parser.blocks)
+    if read < _SHORT_PAGE:
         unmarked = _parsed(text, chrome_classes=False)
-        if sum(_words(t) for _, t in unmarked.blocks) > 4 * max(1, sum(_words(t) for _, t in parser.blocks)):
+        if sum(_words(t) for _, t in unmarked.blocks) > 4 * max(1, read):
             parser = unmarked
     blocks = _merge_fields(_merge_headings(parser.blocks))
     if spaced:  # the escaping also spaced out hyphens: "year - on - year"
