@@ -249,7 +249,13 @@ _OT1_ACCENTS = {"\x12": "\u0300", "\x13": "\u0301", "\x14": "\u030c", "\x15": "\
 
 def _tex_glyphs(text: str) -> str:
     text = _OT1_LIGATURE.sub(lambda m: _OT1[m[0]], text)
-    return _OT1_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _OT1_ACCENTS[m[1]]), text)
+    text = _OT1_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _OT1_ACCENTS[m[1]]), text)
+    # (a symbol font's bullet may come out as a C1 control character, which is never text: "\x88 The Boost …")
+    return _C1_CONTROL.sub("", _C1_BULLET.sub("•", text))
+
+
+_C1_BULLET = re.compile(r"(?m)^[\x80-\x9f](?=\s)")
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
 
 
 # Runs of letters this long with no space in them are words glued together: a justified PDF line may set

@@ -116,6 +116,7 @@ def test_tex_ligatures_and_accents_left_as_control_characters_are_letters_again(
 
     assert _tex_glyphs("is speci\x0ced, to \x0cnd the e\x0bect of a \x0dag") == "is specified, to find the effect of a flag"
     assert _tex_glyphs("developed by Niklas E\x13en and Niklas S\x7forensson") == "developed by Niklas Eén and Niklas Sörensson"
+    assert _tex_glyphs("SDPB requires\n\x88 The Boost C++ Libraries.\n\x88 GMP\x9b.") == "SDPB requires\n• The Boost C++ Libraries.\n• GMP."
 
 
 @pytest.mark.parametrize("payload, reason", [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
