@@ -199,14 +199,18 @@ def _names_the_target(q: Question, text: str) -> bool:
 def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
     """The version is numbered right after a name that is not the one asked about: "GCC version
     10.3.0" where R's version is asked."""
-    # (the match may hold its name: "DeflateBufferSize 8096")
-    owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0)) or _OWNER.search(text, max(0, version.start() - 40), version.start())
+    # (the match may hold its name: "DeflateBufferSize 8096"; one in a list is the first one's: "MacOS X 10.1, 10.2")
+    start = version.start()
+    while listed := _LISTED_VERSION.search(text, max(0, start - 30), start):
+        start = listed.start()
+    owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0)) or _OWNER.search(text, max(0, start - 40), start)
     # (a function word opening the sentence owns nothing: "Since version 0.30, …")
     return bool(owner) and owner[1][0].isupper() and owner[1].lower() not in vocab.VERSION_WORDS \
         and owner[1].lower() not in STOPWORDS | _TIME_PREPOSITIONS and not set(terms(owner[1])) & set(q.versioned)
 
 
 _TIME_PREPOSITIONS = frozenset(vocab.TIME_PREPOSITIONS)
+_LISTED_VERSION = re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?:\s*,\s*|\s+(?:and|or)\s+)$")
 
 
 def _is_label_number(text: str, number: re.Match) -> bool:

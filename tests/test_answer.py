@@ -1374,3 +1374,13 @@ def test_a_condition_word_that_describes_another_noun_sets_no_condition():
 ])
 def test_the_sentence_that_states_the_fact_answers(question, text, fact):
     assert fact in answer_from(question, text).answer
+
+
+def test_a_version_in_a_list_belongs_to_the_list_s_first_name():
+    from rag.evidence import _version_of_another
+    from rag.question import _PATTERNS
+
+    q = analyse("Since which w3m version has w3m been supported on MacOS X?")
+    assert all(_version_of_another(q, "MacOS X 10.1, 10.2", m) for m in _PATTERNS["version"].finditer("MacOS X 10.1, 10.2"))
+    own = "w3m 0.2.1, 0.2.2 and 0.3 run on MacOS."
+    assert not any(_version_of_another(q, own, m) for m in _PATTERNS["version"].finditer(own))
