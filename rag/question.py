@@ -232,7 +232,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.terms = terms(text)
     analysed.coined = _coined(text, analysed.specific)
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
-    analysed.units = _units_asked(text) if kind == "number" else None
+    analysed.units = (_FACTOR if _FACTOR_ASKED.search(text) else _units_asked(text)) if kind == "number" else None
     analysed.duration = kind == "number" and bool(_DURATION_ASKED.search(text))
     analysed.lasting = analysed.duration and re.search(r"\bhow\s+long\b", text, re.I) is not None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
@@ -356,6 +356,12 @@ _MONEY = (rf"{_alt(vocab.CURRENCY_SIGNS)}\s?\d"
 def _quantity_in(units) -> str:
     """A number written in one of units: "4 V", "700K", "1.55 MB"."""
     return rf"\d(?:[\d.,]*\d)?\s?{_alt(units)}(?![A-Za-z])"
+
+
+# "How many times faster …?" is answered by a factor: "3 times faster", "10x slower", "ten-fold" (not by
+# "repeated several hundred times").
+_FACTOR_ASKED = re.compile(rf"\bhow many times (?:as \w+|{_alt(vocab.COMPARATIVES)})\b", re.I)
+_FACTOR = re.compile(rf"(?:\d+(?:\.\d+)?|\b{_NUMBER_WORDS})\s*(?:(?:times|x|×)\s+(?:as|{_alt(vocab.COMPARATIVES)})\b|-?fold\b)", re.I)
 
 
 def _units_asked(question: str) -> re.Pattern | None:

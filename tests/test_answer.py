@@ -1384,3 +1384,11 @@ def test_a_version_in_a_list_belongs_to_the_list_s_first_name():
     assert all(_version_of_another(q, "MacOS X 10.1, 10.2", m) for m in _PATTERNS["version"].finditer("MacOS X 10.1, 10.2"))
     own = "w3m 0.2.1, 0.2.2 and 0.3 run on MacOS."
     assert not any(_version_of_another(q, own, m) for m in _PATTERNS["version"].finditer(own))
+
+
+def test_how_many_times_faster_is_answered_only_by_a_factor():
+    question = "How many times faster than bzip2 is the LZO compression library?"
+    other = ("If you want a library which is faster, consider zlib-1.2.1. Files with runs of repeated symbols "
+             "(repeated several hundred times) may compress more slowly.")
+    assert answer_from(question, other).abstained
+    assert "3 times faster" in answer_from(question, other + " The LZO library is about 3 times faster than bzip2.").answer
