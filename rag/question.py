@@ -214,7 +214,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     corrected = _corrected(question, corrections or {})
     text = as_question(corrected)  # "List the cities …" is read as "Which cities …"
     top = kind is None
-    kind = kind or answer_type(text)
+    # (the kind is read from the words as written: a correction may split one, "throughput" as "through put")
+    kind = kind or answer_type(as_question(question))
     how_many = _HOW_MANY.search(text)
     match = _ASKED_ABOUT.search(text) or _HOW_MUCH_OF.search(text)
     target, qualifiers = _target(text)
@@ -232,7 +233,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.terms = terms(text)
     analysed.coined = _coined(text, analysed.specific)
     analysed.checked = [t for t in analysed.terms if t not in analysed.target] or analysed.terms
-    analysed.units = (_FACTOR if _FACTOR_ASKED.search(text) else _units_asked(text)) if kind == "number" else None
+    analysed.units = (_FACTOR if _FACTOR_ASKED.search(text) else _RATE_UNIT if _RATE_ASKED.search(text)
+                      else _units_asked(text)) if kind == "number" else None
     analysed.duration = kind == "number" and bool(_DURATION_ASKED.search(text))
     analysed.lasting = analysed.duration and re.search(r"\bhow\s+long\b", text, re.I) is not None
     analysed.acronyms = frozenset(a.lower() for a in ACRONYM.findall(text))
@@ -362,6 +364,11 @@ def _quantity_in(units) -> str:
 # "repeated several hundred times").
 _FACTOR_ASKED = re.compile(rf"\bhow many times (?:as \w+|{_alt(vocab.COMPARATIVES)})\b", re.I)
 _FACTOR = re.compile(rf"(?:\d+(?:\.\d+)?|\b{_NUMBER_WORDS})\s*(?:(?:times|x|×)\s+(?:as|{_alt(vocab.COMPARATIVES)})\b|-?fold\b)", re.I)
+
+
+# "… in megabytes per second?" asks for a rate: a number with a unit per another ("8 MB/s", "10 files per second").
+_RATE_ASKED = re.compile(r"\b(?:in|as)\s+[\w-]+\s+per\s+\w+", re.I)
+_RATE_UNIT = re.compile(r"\d[\d.,]*\s*[A-Za-zµ]*\s*(?:/\s*[A-Za-z]|per\s+(?!cent\b)[a-z])", re.I)
 
 
 def _units_asked(question: str) -> re.Pattern | None:

@@ -70,7 +70,7 @@ investment production figure number total increase decrease decline drop fall ri
 population price cost income profit sales salary count length width height weight speed temperature
 duration limit maximum minimum average voltage resistance impedance capacitance inductance frequency
 amplitude wavelength pressure resolution gain distance mass volume density constant coefficient ratio
-score penalty threshold timeout interval delay""".split()
+score penalty threshold timeout interval delay throughput bandwidth latency""".split()
 # Things known by their number: "Which port …?", "What exit status …?" want a number.
 NUMBERED_THINGS = ["port", "status code", "reply code", "error code", "exit code", "return code", "exit status",
                    "permission mode", "chmod mode", "file mode", "octal mode"]

@@ -1392,3 +1392,12 @@ def test_how_many_times_faster_is_answered_only_by_a_factor():
              "(repeated several hundred times) may compress more slowly.")
     assert answer_from(question, other).abstained
     assert "3 times faster" in answer_from(question, other + " The LZO library is about 3 times faster than bzip2.").answer
+
+
+def test_a_rate_asked_in_its_units_is_answered_only_by_a_rate():
+    question = "What is bzip2's typical compression throughput in megabytes per second?"
+    # (read as written, though spelling correction reads "throughput" as "through put")
+    assert analyse(question, {"throughput": "through put"}).kind == "number"
+    memory = "bzip2 usually allocates several megabytes of memory to operate in. Block sizes run from 100,000 to 900,000 bytes."
+    assert answer_from(question, memory).abstained
+    assert "8 MB/s" in answer_from(question, memory + " Its compression throughput is about 8 MB/s on a modern machine.").answer
