@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from . import vocab
-from .evidence import (_DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict, _coverage, _kin,
+from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict,
+                       _coverage, _kin,
                        _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _overlap, _referent,
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
 from .question import _AUTHORSHIP, _NAME_RUN, Question, _alt, analyse, specific_terms
@@ -96,7 +97,6 @@ _LAST_WORD = re.compile(r"([\w'’]+)[^\w]*$")
 _META = re.compile(rf"^(?:this|the)\s+(?:\w+\s+)?{_alt(vocab.META_SUBJECTS)}\s+(?:\w+\s+)?{_alt(vocab.META_VERBS)}\b", re.I)
 
 
-_BARE_DEFAULT = re.compile(r"^\W*(?:the\s+)?default(?:\s+value)?\s+(?:is|was|are)\b|^\W*defaults?\s*(?:to\b|:)", re.I)
 _WHO = re.compile(r"^\W*(?:\w+\s+)?who(?:m|se)?\b", re.I)
 
 

@@ -87,7 +87,6 @@ def _states_act(act: str, text: str) -> bool:
     return any(t.startswith(act) or (len(t) >= 4 and act.startswith(t)) for t in found)
 
 
-
 _NAMED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?\w", re.I)
 
 
