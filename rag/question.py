@@ -212,10 +212,11 @@ def _without_frame(question: str, target: list[str]) -> str:
 def analyse(question: str, corrections: dict[str, str] | None = None, kind: str | None = None) -> Question:
     """Read a question once: what kind of answer it wants, its specific terms, measure and parts."""
     corrected = _corrected(question, corrections or {})
-    text = as_question(corrected)  # "List the cities …" is read as "Which cities …"
+    written = as_question(question)  # "List the cities …" is read as "Which cities …"
+    text = as_question(corrected) if corrected != question else written
     top = kind is None
     # (the kind is read from the words as written: a correction may split one, "throughput" as "through put")
-    kind = kind or answer_type(as_question(question))
+    kind = kind or answer_type(written)
     how_many = _HOW_MANY.search(text)
     match = _ASKED_ABOUT.search(text) or _HOW_MUCH_OF.search(text)
     target, qualifiers = _target(text)
@@ -450,6 +451,10 @@ def _corrected(question: str, corrections: dict[str, str]) -> str:
     return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, question)
 
 
+# What follows a term that a sentence defines: a defining verb ("is", "allows"), or a dash and the definition.
+_DEFINED = rf"\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s+-\s+\w"
+
+
 def _definition_of(question: str) -> re.Pattern | None:
     """For "What is X?", what a sentence that defines X looks like: X, its subject, then a defining
     verb ("SQLite is …", "Pbuilder allows …"), X as a term with its definition ("pbuilder – a tool …"),
@@ -463,8 +468,7 @@ def _definition_of(question: str) -> re.Pattern | None:
     # (or its last word alone, in a list of a command's subcommands: "drop [-q] [<stash>]: Remove …")
     term = r"\s+".join(re.escape(w) for w in words)
     head = f"(?:{term}|{re.escape(words[-1])})" if len(words) > 1 else term
-    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{head}s?\b(?:\s*\([^)]*\)|\s*\[[^\]]*\])*"
-                      rf"(?:\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—,]\s+\w|\s+-\s+\w)"
+    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{head}s?\b(?:\s*\([^)]*\)|\s*\[[^\]]*\])*(?:{_DEFINED}|\s*[:–—,]\s+\w)"
                       rf"|\b{_alt(vocab.NAMING_WORDS)}\s+[\"“'‘]?{term}", re.I)
 
 
@@ -482,7 +486,7 @@ def _purpose_of(question: str) -> re.Pattern | None:
     noun = rf"(?:\s+{re.escape(asked[2])})?" if asked[2] else ""
     others = rf"(?!(?:{re.escape(asked[2])}s|and|or|nor)\b)" if asked[2] else r"(?!(?:and|or|nor)\b)"
     return re.compile(rf"^\W*(?:an?\s+|the\s+)?[\"“'‘]?{name}[\"”'’]?{noun}"
-                      rf"(?:\s+{others}[a-z]{{2,}}[^\Ws]s\b|\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s*[:–—]\s+\w|\s+-\s+\w)", re.I)
+                      rf"(?:\s+{others}[a-z]{{2,}}[^\Ws]s\b|{_DEFINED}|\s*[:–—]\s+\w)", re.I)
 
 
 def _entry_of(question: str) -> re.Pattern | None:
