@@ -175,10 +175,14 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 
 
 def decode(data: bytes) -> str:
-    """Text in the encoding it declares (an HTML or XML page), else UTF-8, else GB18030 when the bytes
-    read as Chinese, else Windows-1252: an old Western page with no declaration ("\xb0" for a degree)."""
     if b"\x00" in data[:8192]:
         raise UnreadableFile("binary file, not text")
+    return _without_terminal_markup(_as_text(data)).translate(_LIGATURES)
+
+
+def _as_text(data: bytes) -> str:
+    """The bytes in the encoding they declare (an HTML or XML page), else UTF-8, else GB18030 when they
+    read as Chinese, else Windows-1252: an old Western page with no declaration ("\xb0" for a degree)."""
     declared = _DECLARED.search(data[:4096])
     for encoding in ([(declared[1] or declared[2]).decode("ascii")] if declared else []) + ["utf-8-sig", "gb18030"]:
         try:
@@ -186,8 +190,8 @@ def decode(data: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
         if encoding != "gb18030" or _reads_as_chinese(text):
-            return _without_terminal_markup(text).translate(_LIGATURES)
-    return _without_terminal_markup(data.decode("cp1252", errors="replace")).translate(_LIGATURES)
+            return text
+    return data.decode("cp1252", errors="replace")
 
 
 _DECLARED = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?([A-Za-z0-9_-]+)|<\?xml[^>]*encoding=["']([A-Za-z0-9_-]+)""", re.I)
