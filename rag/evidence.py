@@ -491,7 +491,20 @@ def _states(term: str, present: frozenset, context: str) -> bool:
     if re.search(rf"(?<![\d:.]){re.escape(term)}(?:st|nd|rd|th)?(?![\d:]|[.,]\d)", context, re.I):
         return True
     family = re.fullmatch(r"(\d+)\.\d+", term)
-    return bool(family) and re.search(rf"(?<![\d.]){family.group(1)}\.x\b", context, re.I) is not None
+    if family:
+        return re.search(rf"(?<![\d.]){family.group(1)}\.x\b", context, re.I) is not None
+    size = _DIMENSIONS.fullmatch(term)
+    return bool(size) and re.search(rf"\b{_spelled(size[1])}\s*(?:x|×|by)\s*{_spelled(size[2])}\b", context, re.I) is not None
+
+
+# "4x4" is also written "4 × 4" or "four by four".
+_DIMENSIONS = re.compile(r"(\d+)x(\d+)")
+
+
+def _spelled(number: str) -> str:
+    """A pattern for a number as digits or, up to twelve, as a word."""
+    n = int(number)
+    return f"(?:{n}|{vocab.NUMBER_WORDS[n - 1]})" if 1 <= n <= 12 else number
 
 
 def _overlap(text: str, idf: dict[str, float]) -> float:

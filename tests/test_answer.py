@@ -772,6 +772,20 @@ def test_a_version_wildcard_states_every_version_of_its_series():
     assert not _states("14.2", frozenset(terms(context)), context)
 
 
+@pytest.mark.parametrize("context, stated", [
+    ("Channels are split into blocks of four by four pixels.", True),
+    ("Each 4 × 4 block is packed into 14 bytes.", True),
+    ("Each 4x8 block is packed into 14 bytes.", False),
+    ("There are four blocks of 44 pixels.", False),
+])
+def test_a_size_is_stated_in_digits_or_words(context, stated):
+    """"each 4x4 block" is the document's "blocks of four by four pixels"."""
+    from rag.evidence import _states
+    from rag.text import terms
+
+    assert _states("4x4", frozenset(terms(context)), context) is stated
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
