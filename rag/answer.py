@@ -30,7 +30,7 @@ from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _RE
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
 from .question import _AUTHORSHIP, _NAME_RUN, Question, _alt, analyse, specific_terms
 from .retrieve import Passage, Retrieval
-from .text import STOPWORDS, Span, clause_spans, is_code, terms
+from .text import STOPWORDS, Span, clause_spans, is_code, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -108,7 +108,7 @@ _CREDIT = re.compile(r"\([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)+(?:,[^()]*)?\)\
 def _is_byline(chunk, span: Span, sentence: str) -> bool:
     """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany", "by
     Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"."""
-    name = _SIGNATURE.match(_LEADING_DATE.sub("", re.sub(r"^by\s+", "", sentence.strip())))
+    name = _SIGNATURE.match(_LEADING_DATE.sub("", _CREDITED.sub("", sentence.strip())))
     return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= _BYLINE_WORDS \
         and name is not None and " " in name[0]
 
@@ -118,18 +118,25 @@ def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool
     float package?" of "An Improved Environment for Floats", whose passages all speak of floats. (A
     thing only some of its passages name, "the GIF generators", may have been written by another.)"""
     chunk = passages[c.passage].chunk
-    if q.act not in _AUTHORSHIP or not _is_byline(chunk, c.sentence, chunk.text[c.sentence[0]:c.sentence[1]]):
+    sentence = chunk.text[c.sentence[0]:c.sentence[1]]
+    credited = _CREDITED.match(sentence.strip())
+    # (or did to it what its credit line says: "Corrected by Tom Berger" for "Who corrected the FAQ?")
+    acted = q.act in _AUTHORSHIP or bool(credited and credited[1]) and stem(credited[1].lower()) == q.act
+    if not acted or not _is_byline(chunk, c.sentence, sentence):
         return False
     own = [_bag(p.chunk.text)[0] for p in passages if p.chunk.doc_id == chunk.doc_id and p is not passages[c.passage]]
     title = set(terms(chunk.title))
     # (a question that calls it a document, "the GLPK note on …", names it: one mention in it will do)
     needed = 1 if _DOCUMENT_NOUNS & set(q.checked) else len(own) / 2
     return bool(own) and all(t in title or t in _DOCUMENT_NOUNS or sum(t in bag for bag in own) >= needed
-                             for t in q.checked)
+                             for t in q.checked if t != q.act)
 
 
-# (what a question calls the document: "the … user's manual", "the PDF")
-_DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_FORMATS + vocab.DOCUMENT_READERS for t in terms(w))
+# (what a question calls the document: "the … user's manual", "the FAQ", "the PDF")
+_DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_KINDS + vocab.DOCUMENT_FORMATS + vocab.DOCUMENT_READERS
+                            for t in terms(w))
+# A credit line: "by …", "Corrected by …", "Translated by …".
+_CREDITED = re.compile(r"^(?:([A-Za-z]+ed)\s+)?by\s+", re.I)
 
 
 _LEADING_DATE = re.compile(rf"^(?:{_alt(vocab.MONTHS)})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}},?\s+|^\d{{4}}-\d{{2}}-\d{{2}}\s+")  # ("February 20, 2021 David …")
@@ -204,9 +211,10 @@ _DOCUMENT_FORMATS = frozenset(vocab.DOCUMENT_FORMATS)  # ("the PDF" is the docum
 
 def _unknown_acronym(q: Question, retrieval: Retrieval) -> bool:
     """An acronym of the question ("GIL") that the corpus never uses and no retrieved passage spells
-    out (its words' initials): what it names is not in the corpus."""
+    out (its words' initials), nor any of their titles ("FAQ" of "Frequently Asked Questions and Answers
+    about w3m"): what it names is not in the corpus."""
     unknown = set(retrieval.unknown_terms) & q.acronyms - _DOCUMENT_FORMATS
-    return any(not any(a in _bag(p.chunk.text)[1] for p in retrieval.passages) for a in unknown)
+    return any(not any(a in _bag(p.chunk.text)[1] or a in _bag(p.chunk.title)[1] for p in retrieval.passages) for a in unknown)
 
 
 # --- candidates ---
@@ -443,7 +451,8 @@ class ExtractiveGenerator:
         # needs its whole sentence, a span longer than max_chars is chosen only when no shorter one may.
         # "What does the -E option do?" is answered by the option's own entry, before any sentence that
         # only mentions it ("When called without option -E, …").
-        return sorted((c for c in candidates if self._supports(c, q)),
+        # (the byline of the document asked about answers, though it never repeats the document's name)
+        return sorted((c for c in candidates if self._supports(c, q) or (c.features["type"] and _signs_document(q, c, passages))),
                       key=lambda c: (c.span[1] - c.span[0] > (self.max_list_chars if listing else self.max_chars),
                                      not _signs_document(q, c, passages), q.entry and c.features["type"] < 1, -c.score))
 

@@ -366,6 +366,20 @@ def test_a_byline_answers_who_wrote_the_document_its_passages_are_about():
     question = "Who is the author of the SDPB 1.0 manual?"
     assert "Simmons-Duffin" in ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer
 
+    # a credit line answers who did to the document what it says; the question may call the document by
+    # the initials of its title ("FAQ"), which the corpus never writes
+    title = "Frequently Asked Questions and Answers about w3m"
+    passages = [passage_of("Akinori Ito <aito@example.org>\n\nCorrected by Tom Berger <tom@example.org>", title, similarity=0.2)] + \
+        [passage_of(text, title, "General") for text in
+         ["w3m is a pager with WWW capability.", "The English w3m home page has more information.",
+          "w3m runs on various versions of Unix."]]
+    question = "Who corrected the English w3m FAQ?"
+    retrieval = Retrieval(question, passages, unknown_terms=["faq"])
+    assert "Tom Berger" in ExtractiveGenerator().generate(question, retrieval).answer
+    question = "Who translated the English w3m FAQ?"
+    retrieval = Retrieval(question, passages, unknown_terms=["faq", "translated"])
+    assert "Tom Berger" not in ExtractiveGenerator().generate(question, retrieval).answer
+
 
 def test_a_name_before_the_noun_asked_for_only_qualifies_it():
     service = ('Uncomment the new "dnsblog unix ... dnsblog" service in master.cf. '
