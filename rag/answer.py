@@ -184,7 +184,8 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     output, or any two such words in a row ("hydrogen fuel cell"). One unknown word elsewhere is
     more often the asker's own wording ("Which firm spearheads …")."""
     # (a byline says who wrote a document without the word: "Who are the authors …?" is answered by "by …")
-    unknown = set(unknown_terms) - (_AUTHORSHIP if q.act in _AUTHORSHIP else set())
+    # (nor does any say "oldest" of the oldest version that can do X: "0.9.0 and later can …")
+    unknown = set(unknown_terms) - (_AUTHORSHIP if q.act in _AUTHORSHIP else set()) - _CONDITION_WORDS
     if unknown & set(q.about + q.counted):
         return True
     # A name the question is about that the corpus never uses ("Ubuntu" in a corpus on Xi'an), unless it
@@ -207,6 +208,7 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
 
 
 _DOCUMENT_FORMATS = frozenset(vocab.DOCUMENT_FORMATS)  # ("the PDF" is the document itself)
+_CONDITION_WORDS = frozenset(stem(w) for w in vocab.CONDITIONS)
 
 
 def _unknown_acronym(q: Question, retrieval: Retrieval) -> bool:

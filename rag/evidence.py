@@ -181,7 +181,8 @@ def _counts_another(text: str, number: re.Match) -> bool:
     return counted is not None and not counted[1].endswith("ss")
 
 
-_OWNER = re.compile(rf"([A-Za-z][\w+-]*)\s+(?:(?i:{_alt(vocab.VERSION_WORDS)})\s+)?v?$")
+# ("NTPsec-versions before 1.1.9" are NTPsec's)
+_OWNER = re.compile(rf"([A-Za-z][\w+-]*)\s+(?:(?i:{_alt(vocab.TIME_PREPOSITIONS)})\s+)?(?:(?i:{_alt(vocab.VERSION_WORDS)})\s+)?v?$")
 
 
 def _names_the_target(q: Question, text: str) -> bool:

@@ -60,7 +60,7 @@ _OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|
 _DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
 # ("What is the latest version of dh-make?": "dh-make")
-_VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+(?:last|first|latest|earliest|oldest|newest)\s+)?"
+_VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+{_alt(vocab.VERSION_SELECTORS)}\s+)?"
                             rf"((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)"
                             rf"|\bwhat\s+(?:is|was)\s+the\s+(?:[\w'’-]+\s+)?{_alt(vocab.VERSION_WORDS)}\s+of\s+(?:the\s+)?([\w.+'’-]+)", re.I)
 # "What does DER stand for?" asks for the words an acronym is made of.

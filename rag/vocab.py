@@ -107,9 +107,11 @@ RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth t
 
 # A condition the question puts on its answer, and the words that state it: "What is the default X?"
 # is answered by a sentence that says what X is by default, not by any value of X.
+# ("the oldest version that can …" asks for a minimum: "0.9.0 and later can …")
+_MINIMUM = "minimum min minimal least lowest smallest shortest required requires higher newer later above".split()
 CONDITIONS = {"default": "default defaults defaulted normally unless otherwise initially".split(),
               "maximum": "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split(),
-              "minimum": "minimum min minimal least lowest smallest shortest required requires higher newer later above".split(),
+              "minimum": _MINIMUM, "oldest": _MINIMUM, "earliest": _MINIMUM,
               "required": "required requires require requirement requirements need needs needed must minimum least later newer higher".split()}
 
 # A thing's first release is told in many words: "added in 5.1", "new in 2.4", "available in 2.4.58 and later".
@@ -242,6 +244,8 @@ FOLLOWING_WORDS = ["after", "succeeded", "replaced", "followed", "took over from
 PRECEDING_WORDS = ["before", "preceded"]  # … X: X comes second
 # A heading "Release 15.2" or "Version 3" numbers whatever the document is about.
 VERSION_WORDS = ("release", "version")
+# Which of a thing's versions is asked for: "What is the minimum OpenSSL version …?"
+VERSION_SELECTORS = "last first latest earliest oldest newest minimum maximum lowest highest required current".split()
 
 # --- text in a document that addresses a language model instead of its reader (rag.llm leaves such
 # sentences out of the prompt and out of the evidence for an answer) ---

@@ -800,6 +800,13 @@ def test_a_size_is_stated_in_digits_or_words(context, stated):
     assert _states("4x4", frozenset(terms(context)), context) is stated
 
 
+def test_the_oldest_version_that_can_is_the_minimum_version():
+    """The corpus never says "oldest": "0.9.0 and above can …" states the oldest version that can."""
+    text = "Such a stream can be decompressed correctly only by bzip2 version 0.9.0 or later."
+    question = "What is the oldest bzip2 version that can correctly decompress a stream of concatenated files?"
+    assert "0.9.0" in answer_from(question, text, unknown_terms=["oldest"]).answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "

@@ -237,6 +237,11 @@ def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none()
     r = analyse("Which R version added the compiler package?")
     assert _type_evidence(r, "The toolset includes compilers (GCC version 10.3.0 with patches).") == 0.0
     assert _type_evidence(r, "As from R 3.6.0, all packages are byte-compiled by the compiler.") == 1.0
+    # "the minimum OpenSSL version" is OpenSSL's; "NTPsec-versions before 1.1.9" are NTPsec's
+    ssl = analyse("What is the minimum OpenSSL version NTPsec requires for NTS?")
+    assert (ssl.kind, ssl.versioned) == ("version", ["openssl"])
+    assert _type_evidence(ssl, "NTPsec-versions before 1.1.9 do in principle support NTS.") == 0.0
+    assert _type_evidence(ssl, "NTS needs OpenSSL 1.1.1 or newer.") == 1.0
 
 
 # A number that counts nothing: "one" standing for a noun or for anybody, a manual section, an item's
