@@ -295,9 +295,16 @@ def _clause_windows(text: str, start: int, end: int, commas: bool) -> list[Span]
     for i in range(len(clauses)):
         for j in (i, i + 1):
             if j < len(clauses) and (clauses[i][0], clauses[j][1]) != (start, end) \
-                    and not _dangles(text[clauses[i][0]:clauses[j][1]]) and not _RELATIVE.match(text, clauses[i][0]):
+                    and not _dangles(text[clauses[i][0]:clauses[j][1]]) and not _RELATIVE.match(text, clauses[i][0]) \
+                    and not (i < j and _leads_into_next(text, clauses[j])):
                 windows.append((clauses[i][0], clauses[j][1]))
     return windows
+
+
+def _leads_into_next(text: str, clause: Span) -> bool:
+    """The clause is a lead-in to the one after it ("…, while for wideband (16 kHz), the delay is 34 ms"):
+    a window that ends on it gives the earlier clause's fact as if it were the lead-in's."""
+    return _is_lead_in(text, clause) and _LEAD_IN.match(text, clause[0]) is not None
 
 
 def _paired(text: str, clauses: list[Span]) -> list[Span]:
@@ -323,6 +330,7 @@ def _dangles(span: str) -> bool:
 
 
 _DANGLING_WORDS = frozenset(vocab.DANGLING_WORDS)
+_LEAD_IN = re.compile(rf"\W*(?:{_alt(vocab.LEAD_IN_OPENERS)})\b", re.I)
 _RELATIVE = re.compile(rf"\W*(?:{_alt(vocab.RELATIVE_PRONOUNS)})\b", re.I)  # (a window that opens on one lacks its noun)
 _CORRELATIVES = [(re.compile(rf"\b{first}\b", re.I), re.compile(rf"\b{second}\b", re.I))
                  for first, second in vocab.CORRELATIVES.items()]
@@ -897,7 +905,9 @@ def _as_sentence(text: str, span: Span, sentence: Span) -> str:
     piece = text[span[0]:span[1]]
     if span[0] > sentence[0]:
         lead = clause_spans(text, sentence[0], sentence[1])[0]
-        if _is_lead_in(text, lead) and lead[1] <= span[0]:
+        # (unless the clause has its own: "while for wideband (16 kHz), the delay is 34 ms")
+        own = clause_spans(text, span[0], span[1])[0]
+        if _is_lead_in(text, lead) and lead[1] <= span[0] and not (own[1] < span[1] and _leads_into_next(text, own)):
             piece = f"{text[lead[0]:lead[1]]} {piece}"
     piece = piece.strip().rstrip(",;:-– ")
     # A term being defined ("www-data: …", "sync: …") or a name written in code keeps its case.

@@ -218,6 +218,8 @@ DANGLING_WORDS = """a an the of in on at to for by with from into onto and or bu
 am has have had do does did will would shall should can could may might must as than that which who whom whose
 due its their his her this these those about over under after before between because since while if whether
 such very not no per via""".split()
+# Words that open a clause leading into the next one ("while for wideband (16 kHz), the delay is 34 ms").
+LEAD_IN_OPENERS = "while whereas although though if when unless whenever in for on at by from with".split()
 # The first half of a paired construction, and the word its second half starts with: a span that holds
 # the first without the second stops mid-sentence ("not only Linux," … "but other UNIX-like systems").
 CORRELATIVES = {"not only": "but", "neither": "nor"}

@@ -807,6 +807,15 @@ def test_the_oldest_version_that_can_is_the_minimum_version():
     assert "0.9.0" in answer_from(question, text, unknown_terms=["oldest"]).answer
 
 
+def test_a_clause_that_leads_into_the_next_keeps_its_own_fact():
+    """"…, while for wideband (16 kHz), the delay is 34 ms": 30 ms is narrowband's delay, not wideband's."""
+    text = ("The algorithmic delay for Speex is equal to the frame size, plus the amount of look-ahead required to "
+            "process a frame. In narrowband operation (8 kHz), the delay is 30 ms, while for wideband (16 kHz), "
+            "the delay is 34 ms. These values don't account for the CPU time it takes to encode the frames.")
+    answer = answer_from("What is the algorithmic delay of Speex when operating in wideband (16 kHz) mode?", text).answer
+    assert "34 ms" in answer and "30 ms" not in answer and "8 kHz" not in answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
