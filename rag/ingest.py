@@ -448,6 +448,9 @@ class _BlockParser(HTMLParser):
         self._block_tag = ""
         self._bold = 0
         self._bold_text = self._plain_text = False
+        # A list item that is only a link to a place on the same page is an entry of its table of contents:
+        # it repeats a heading, and no answer is in it ("A.9.1 Is putty.org your website?").
+        self._linked_text = self._unlinked_text = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
@@ -514,6 +517,9 @@ class _BlockParser(HTMLParser):
         else:
             data = _ICON.sub("", data)  # (an icon font's glyph, "\uf0c1" for a permalink, is no text)
             self._parts.append(data)
+            if _has_letters(data):  # ("1. <a href="#intro">Introduction</a>" is still a link alone)
+                self._linked_text |= self._in_link_here
+                self._unlinked_text |= not self._in_link_here
             if data.strip():
                 if self._bold:
                     self._bold_text = True
@@ -551,6 +557,8 @@ class _BlockParser(HTMLParser):
         else:
             text = " ".join("".join(self._parts).split())
         text = _DROPPED_MARK.sub("", _PERMALINKS.sub("", text))
+        if self._block_tag == "li" and self._linked_text and not self._unlinked_text:
+            text = ""
         self._heading = self._heading or (self._block_tag in ("p", "div") and self._bold_text and not self._plain_text
                                           and _words(text) <= 12 and not text.endswith(_SENTENCE_END))
         # DocBook sets the author's name as a heading (<h3 class="author">): it is a byline, text. (What has
@@ -568,6 +576,7 @@ class _BlockParser(HTMLParser):
             self.blocks.append((self._heading, text))
         self._parts, self._heading, self._in_term, self._byline = [], False, False, False
         self._block_tag, self._bold_text, self._plain_text = "", False, False
+        self._linked_text = self._unlinked_text = False
 
     def _add_term(self) -> None:
         """A term nothing defined is a unit of its own."""
@@ -836,6 +845,10 @@ def _markdown_blocks(text: str) -> tuple[str, list[tuple[bool, str]]]:
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+
+
+def _has_letters(text: str) -> bool:
+    return re.search(r"[^\W\d_]", text) is not None
 
 
 def _words(text: str) -> int:

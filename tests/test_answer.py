@@ -915,6 +915,7 @@ def test_an_faq_question_in_the_text_is_no_answer_and_who_wants_someone_named():
     assert "(9)" not in answer_from("What is the maximum length of a table name in SQLite?", faq).answer
     from rag.answer import _ASKING
     assert _ASKING.match("2.5 Why does the official CD-ROM contain sym-links for unstable?")  # a numbered FAQ entry
+    assert _ASKING.match("A.9.1 Is putty.org your website?")  # (an appendix's)
     # A "?" glued to a run-on PDF line does not make its fact a question.
     assert "2.19" in answer_from("What value did the comparison give for the unknown resistor?",
                                  "Unknown resistor value = 2.746 1.254mA = 2.19kΩ What is the limitation of this method ?").answer

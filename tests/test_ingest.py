@@ -531,3 +531,14 @@ def test_an_html_heading_marked_as_the_author_is_a_byline_not_a_heading(tmp_path
     # (what has digits under that mark is no name, but the manual's version and date)
     d = written(tmp_path, "ninja.html", page.replace("Jason Gunthorpe", "v1.11.1, Aug 2022"))
     assert next(p for p in d.paragraphs if "v1.11.1" in d.text[p.start:p.end]).is_heading
+
+
+def test_a_table_of_contents_is_no_text_of_the_page(tmp_path):
+    """An FAQ's list of links to its own questions repeats them; only the questions under their answers count."""
+    page = ("<html><body><h1>PuTTY FAQ</h1><ul><li><a href='#a91'>A.9.1 Is putty.org your website?</a></li>"
+            "<li>1. <a href='#a92'>Would you like a nicer domain name?</a></li></ul>"
+            "<ul><li>See <a href='#a91'>A.9.1</a> for the website.</li><li><a href='other.html'>The manual</a></li></ul>"
+            "<h3><a name='a91'></a>A.9.1 Is putty.org your website?</h3><p>No, it isn't.</p></body></html>")
+    d = written(tmp_path, "faq.html", page)
+    assert d.text.count("Is putty.org your website?") == 1 and "nicer domain" not in d.text
+    assert "See A.9.1 for the website." in d.text and "The manual" in d.text
