@@ -816,6 +816,25 @@ def test_a_clause_that_leads_into_the_next_keeps_its_own_fact():
     assert "34 ms" in answer and "30 ms" not in answer and "8 kHz" not in answer
 
 
+def test_a_name_the_corpus_is_about_is_the_topic_of_its_own_documents_only():
+    """"Speex" need not be repeated in the Speex manual, but a release date in another program's
+    manual is no date of Speex."""
+    from dataclasses import replace
+    puzzle = replace(passage_of("1.0 First public release, presented at the phylogenetic workshop (June 15-17, 1995).",
+                                "TREE-PUZZLE 5.2 Manual", "Version History"))
+    puzzle = replace(puzzle, chunk=replace(puzzle.chunk, doc_id="puzzle"))
+    speex = [passage_of(text, "The Speex Codec Manual", "Introduction", similarity=0.3) for text in
+             ["Speex is a patent-free audio codec.", "Speex is designed for voice over IP."]]
+    idf = {"speex": 1.0, "1.0": 2.0, "releas": 1.5}
+    question = "On what date was Speex 1.0 released?"
+    answer = ExtractiveGenerator().generate(question, Retrieval(question, [puzzle] + speex, idf=idf, max_idf=6.0))
+    assert answer.abstained
+    # (the same sentence in the Speex manual, whose every passage is about Speex, dates it)
+    ours = replace(puzzle, chunk=replace(puzzle.chunk, doc_id="doc", title="The Speex Codec Manual"))
+    answer = ExtractiveGenerator().generate(question, Retrieval(question, [ours] + speex, idf=idf, max_idf=6.0))
+    assert "1995" in answer.answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
