@@ -533,7 +533,7 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     key = (c.passage, c.sentence)
     if key not in memo:
         if chunk.doc_id not in memo:
-            memo[chunk.doc_id] = _document_words(chunk.doc_id, passages)
+            memo[chunk.doc_id] = _words_elsewhere(chunk.doc_id, passages)
         memo[key] = _sentence_features(q, chunk, c.sentence, idf, phrases, stats, memo[chunk.doc_id])
     shared, before = memo[key]
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
@@ -576,14 +576,18 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     }
 
 
-def _document_words(doc_id: str, passages: list[Passage]) -> frozenset:
-    """The terms of a document as far as the retrieved passages show it: their title and text."""
-    return frozenset().union(*(_bag(f"{p.chunk.title} {p.chunk.text}")[0] for p in passages if p.chunk.doc_id == doc_id))
+def _words_elsewhere(doc_id: str, passages: list[Passage]) -> frozenset:
+    """The terms that only the retrieved passages of other documents than this one use (titles included)."""
+    def words(ours: bool) -> frozenset:
+        return frozenset().union(*(_bag(f"{p.chunk.title} {p.chunk.text}")[0] for p in passages
+                                   if (p.chunk.doc_id == doc_id) == ours))
+    return words(False) - words(True)
 
 
 def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[list[list[str]]],
-                       stats: tuple[dict[str, float], float], document: frozenset) -> tuple[dict, str]:
-    """The features of a sentence in its context (document: its document's words), and the sentence before it."""
+                       stats: tuple[dict[str, float], float], elsewhere: frozenset) -> tuple[dict, str]:
+    """The features of a sentence in its context (elsewhere: the words only other documents use), and
+    the sentence before it."""
     sentence = chunk.text[span[0]:span[1]]
     # The sentence before often names what "the city" or "this plan" refers to; the topic reaches two back.
     preceding = [s for s in chunk.sentences if s[1] <= span[0]]
@@ -610,7 +614,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # near, as a name must. (One it never uses is more often the asker's own; one it often uses, its topic.)
     known = [g for g in q.coined if all(stats[1] - _FEW_PASSAGES_IDF < stats[0].get(t, stats[1]) < stats[1] for t in g)]
     coined = len(absent_terms(known, context)) if known else 0
-    numbers, names, share = _missing(q.specific, context, stats, document)
+    numbers, names, share = _missing(q.specific, context, stats, elsewhere)
     scattered = _scattered_names(q, context, stats)
     later_text = chunk.text[later[0]:later[1]] if later else ""
     return {

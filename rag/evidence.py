@@ -439,17 +439,17 @@ _TOPICAL_IDF = math.log(7)
 
 
 def _missing(specific: list[list[str]], context: str, stats: tuple[dict[str, float], float],
-             document: frozenset = frozenset()) -> tuple[int, int, float]:
+             others: frozenset = frozenset()) -> tuple[int, int, float]:
     """How many of the question's numbers (years, versions) and of its names the context lacks, and
     the share of the names' weight (corpus idf) it lacks, of those it must hold (those that are not
-    the topic of the context's document, whose words are given): lacking "openSUSE" where "RPM" and
-    "openSUSE" are asked, it speaks of another distribution's RPMs."""
+    the corpus's topic, unless others, the words of the other documents only, hold them): lacking
+    "openSUSE" where "RPM" and "openSUSE" are asked, it speaks of another distribution's RPMs."""
     idf, unseen = stats
     present = _bag(context)[0]
     names = {tuple(g): max(idf.get(t, unseen) for t in g) for g in specific if not _is_number(g)}
-    # (a name the corpus is about is the topic of its own documents only: "Speex" in a Speex manual
+    # (a name the corpus is about is the topic of the documents that use it: "Speex" in a Speex manual
     # need not be repeated, but a date in another program's manual is no date of Speex)
-    names = {g: w for g, w in names.items() if w >= _TOPICAL_IDF or not all(t in document for t in g)}
+    names = {g: w for g, w in names.items() if w >= _TOPICAL_IDF or all(t in others for t in g)}
     absent = [g for g in names if not all(t in present for t in g)]
     # (Lacking all is lacking all; but a name the corpus never uses may be another word for one the
     # context holds, "Microsoft" for "MS", and tells of no other subject.)
