@@ -116,7 +116,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
         found = [m for m in found if not _POINTER.search(text[max(0, m.start() - 12):m.start()])
                  and not _is_label_number(text, m)
                  and not _DAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]) and not _DAY_AFTER.match(text, m.end())
-                 and not _is_pronoun_one(text, m)
+                 and not _is_pronoun_one(text, m) and not _is_version(text, m)
                  and not (q.sort in ("count", "amount") and m.group(0).lower() in _RELATIVE_NUMBER_WORDS)]
     if kind == "version":  # a section's number, opening its heading ("2.4 glp_minisat1 — solve …") or pointed to,
         # is none, nor is an equation's, alone in brackets ("the format (1.5)")
@@ -211,6 +211,14 @@ def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
 
 _TIME_PREPOSITIONS = frozenset(vocab.TIME_PREPOSITIONS)
 _LISTED_VERSION = re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?:\s*,\s*|\s+(?:and|or)\s+)$")
+
+
+def _is_version(text: str, number: re.Match) -> bool:
+    """The number is a version, no quantity: "2.5.1", "version 2.5"."""
+    return number.group(0).rstrip(".").count(".") >= 2 or _VERSION_BEFORE.search(text, max(0, number.start() - 12), number.start()) is not None
+
+
+_VERSION_BEFORE = re.compile(rf"\b(?i:{_alt(vocab.VERSION_WORDS)})s?\s+v?$")
 
 
 def _is_label_number(text: str, number: re.Match) -> bool:

@@ -97,7 +97,7 @@ _RATE = re.compile(rf"\b{_alt(vocab.RATE_WORDS)}\b", re.I)
 _CHANGE = re.compile(rf"\b(?:by how much|how much {_alt(vocab.COMPARATIVES)}\b|{_alt(vocab.CHANGE_WORDS)})", re.I)
 # (the things counted run to the verb; when it is not a helping verb, "How many developers maintained
 # …", the first word is taken)
-_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)"
+_HOW_MANY = re.compile(r"\b(?:how many|(?:the|a) (?:[\w-]+ )?number of) ((?:[\w'’-]+ )*?[\w'’-]+)(?= (?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|must|should|from|with|in|of|a|an|the|across|under|made)\b|\?|$)"
                        r"|\bhow many ([\w'’-]+)", re.I)
 _AMOUNT = re.compile(rf"\b(?:how much|how big|how large|{_alt(vocab.AMOUNT_WORDS)})", re.I)
 _THRESHOLD = re.compile(_alt(vocab.THRESHOLD_WORDS), re.I)
@@ -230,6 +230,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         given={k: frozenset(_value(text, m) for m in p.finditer(text) if not _ARGUMENT.search(text, 0, m.start()))
                for k, p in _PATTERNS.items()},
         listing=is_list_question(corrected) or is_list_question(text))
+    if analysed.about[-1:] == ["number"] and analysed.counted:  # ("the largest number of sequences" is of sequences)
+        analysed.about = analysed.counted
     # The described things ("L3 autonomous vehicles", "foreign trade"), not the kind of answer ("which firms").
     analysed.terms = terms(text)
     analysed.coined = _coined(text, analysed.specific)
@@ -626,11 +628,16 @@ def key_phrases(question: str) -> list[list[list[str]]]:
     return runs
 
 
+_SUPERLATIVES = frozenset(vocab.SUPERLATIVES)
+
+
 @lru_cache(maxsize=8192)  # every clause of a sentence is measured; passages recur across questions
 def _measures(text: str) -> frozenset[int]:
-    # (a word of a name, "Shared" of "the Shared MIME-info Database", measures nothing)
+    # (a word of a name, "Shared" of "the Shared MIME-info Database", measures nothing, nor does a
+    # superlative: "the largest number of sequences" is a count)
     words = {m.group(0).lower() for m in _MEASURE_WORDS.finditer(text)
-             if not (m.start() > 0 and re.fullmatch(r"[A-Z][a-z]+", m.group(0)) and _NAME_WORD_AFTER.match(text, m.end()))}
+             if not (m.start() > 0 and re.fullmatch(r"[A-Z][a-z]+", m.group(0)) and _NAME_WORD_AFTER.match(text, m.end()))
+             and m.group(0).lower() not in _SUPERLATIVES}
     return frozenset(i for i, family in enumerate(vocab.MEASURE_FAMILIES)
                      if any(w.startswith(tuple(family)) for w in words))
 

@@ -102,6 +102,7 @@ AMOUNT_WORDS = """output scale revenue gdp grp investment invest funding budget 
 price cost income profit sales""".split()
 # Words that mean the number after them is a threshold, not a fact to find ("faster than 5%").
 THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds beyond".split()
+SUPERLATIVES = "largest biggest highest greatest smallest lowest".split()
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
 

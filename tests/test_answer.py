@@ -432,6 +432,18 @@ def test_a_count_of_other_things_answers_no_how_many():
                                 "About 400 developers maintained Debian 2.1 (Slink).").answer
 
 
+def test_the_largest_number_of_things_is_a_count_of_those_things():
+    """"the largest number of sequences" asks how many sequences, at most: no size; and a version
+    ("2.5.1", "version 2.5") counts nothing, though its sentence speaks of sequences."""
+    from rag.evidence import _type_evidence
+    q = analyse("What is the largest number of sequences a TREE-PUZZLE data set may contain?")
+    assert (q.sort, q.counted, q.about, q.measures) == ("count", ["sequenc"], ["sequenc"], frozenset())
+    limit = "TREE-PUZZLE has a built-in limit to allow data sets only up to 257 sequences."
+    fix = "2.5.1 Fix of a bug (present only in version 2.5) that crashed on data sets of many similar sequences."
+    assert (_type_evidence(q, limit), _type_evidence(q, fix)) == (1.0, 0.0)
+    assert "257" in answer_from(q.asked, f"{fix} {limit}").answer
+
+
 def test_a_port_or_a_status_code_is_answered_by_a_number():
     assert answer_from("Which port does a remote syslog server listen on?",
                        "Send the message to a remote syslog server (example: @log.falcot.com).").abstained
