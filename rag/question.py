@@ -59,10 +59,10 @@ _MANNER_ASKED = re.compile(r"^\W*how\s+(?:do|does|did|can|could|should|would)\b"
 _OCCASION_ASKED = re.compile(r"^(?:\w+\s+)?when\s+(?:does|do|is|are|should|must|can|will|would)\b", re.I)
 _DURATION_ASKED = re.compile(r"\bhow\s+(?:long|often|frequently)\b", re.I)
 # "Which Python version …": the thing whose version is asked for ("Python"), if the question names it.
-# ("What is the latest version of dh-make?": "dh-make")
-_VERSION_ASKED = re.compile(rf"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+{_alt(vocab.VERSION_SELECTORS)}\s+)?"
-                            rf"((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)"
-                            rf"|\bwhat\s+(?:is|was)\s+the\s+(?:[\w'’-]+\s+)?{_alt(vocab.VERSION_WORDS)}\s+of\s+(?:the\s+)?([\w.+'’-]+)", re.I)
+# ("What is the latest version of dh-make?": "dh-make"; "Which version of Microsoft Visual Studio")
+_VERSION_ASKED = re.compile(rf"\b(?:what\s+(?:is|was)\s+the|which)\s+(?:[\w'’-]+\s+)?{_alt(vocab.VERSION_WORDS)}\s+of\s+(?:the\s+)?([\w.+'’-]+(?:\s+(?-i:[A-Z])[\w.+'’-]*)*)"
+                            rf"|\b(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+{_alt(vocab.VERSION_SELECTORS)}\s+)?"
+                            rf"((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
 # "What does DER stand for?" asks for the words an acronym is made of.
 _EXPANSION_ASKED = re.compile(r"\bwhat\s+(?:does|do|did)\s+(?:the\s+(?:name|acronym|abbreviation|term)\s+)?[\"“']?"
                               r"([A-Z][A-Za-z0-9&-]*[A-Z][A-Za-z0-9&-]*)[\"”']?\s+(?:stand\s+for|mean)\b", re.I)

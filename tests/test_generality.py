@@ -242,6 +242,11 @@ def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none()
     assert (ssl.kind, ssl.versioned) == ("version", ["openssl"])
     assert _type_evidence(ssl, "NTPsec-versions before 1.1.9 do in principle support NTS.") == 0.0
     assert _type_evidence(ssl, "NTS needs OpenSSL 1.1.1 or newer.") == 1.0
+    # "which version of the GNU Multiprecision Library" is the library's, all of its name
+    gmp = analyse("Which version of the GNU Multiprecision Library does SDPB require?")
+    assert gmp.versioned == ["gnu", "multiprecision", "library"]
+    assert _type_evidence(gmp, "• The Boost C++ Libraries (tested with Boost 1.54). • The GNU Multiprecision Library.") == 0.0
+    assert analyse("The build fix targets which version of Microsoft Visual Studio?").versioned == ["microsoft", "visual", "studio"]
 
 
 # A number that counts nothing: "one" standing for a noun or for anybody, a manual section, an item's
