@@ -272,6 +272,11 @@ def test_a_number_after_another_name_is_no_version_of_what_is_asked():
     assert answer_from(question, record, heading="DeflateBufferSize Directive").abstained
     stated = record.replace("mod_deflate", "mod_deflate; Compatibility: Available in Apache 2.4.58 and later")
     assert "2.4.58" in answer_from(question, stated, heading="DeflateBufferSize Directive").answer
+    # the introduction may be asked after the version word too
+    question = "Which FASTA release added the ability to read NCBI .pal files?"
+    text = "FASTA version fasta-36.3.6 provides an alternative way to read NCBI .pal files: the !script.sh file."
+    assert answer_from(question, text).abstained
+    assert "36.3.6" in answer_from(question, text.replace("provides", "added")).answer
 
 
 def test_a_sentence_that_names_other_settings_but_not_the_one_asked_does_not_answer():
