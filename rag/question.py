@@ -41,9 +41,9 @@ _PATTERNS = {
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\d*\b"
                        r"|\b[A-Za-z]\w*\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"  # ("GS_DLL")
                        r"|(?<![\w-])--?[a-z][\w-]{2,}"),  # (and an option: "-nocpp")
-    # "3.2", "14.0", "2022g", "LLVM 15", "Visual Studio 2013"
+    # "3.2", "14.0", "1.2beta3", "0.1pl2", "2022g", "LLVM 15", "Visual Studio 2013"
     # ("Chapter 6" or "Figure 2" names no version)
-    "version": re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?!\w|\.\d)|(?<![\w.])\d{4}[a-z](?!\w)"
+    "version": re.compile(rf"(?<![\w.])\d+(?:\.\d+)+(?:[-~]?{_alt(vocab.PRE_RELEASES)}\d*|[a-z])?(?!\w|\.\d)|(?<![\w.])\d{{4}}[a-z](?!\w)"
                           rf"|\b(?!(?i:{_alt(vocab.REFERENCE_WORDS + ['line', 'step', 'part'])})\b)[A-Z][\w+-]*\s+v?\d+(?:\.\d+)*\b"
                           rf"|\b(?i:{_alt(vocab.VERSION_WORDS)})s?\s+v?\d+\b(?!\.\d)"),  # "versions 5 up to 12"
 }

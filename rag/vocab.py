@@ -247,6 +247,8 @@ FOLLOWING_WORDS = ["after", "succeeded", "replaced", "followed", "took over from
 PRECEDING_WORDS = ["before", "preceded"]  # … X: X comes second
 # A heading "Release 15.2" or "Version 3" numbers whatever the document is about.
 VERSION_WORDS = ("release", "version")
+# What may follow a version's number: "1.2beta3", "2.0rc1", "0.1pl2" (a patch level).
+PRE_RELEASES = "alpha beta rc pre pl dev".split()
 # Which of a thing's versions is asked for: "What is the minimum OpenSSL version …?"
 VERSION_SELECTORS = "last first latest earliest oldest newest minimum maximum lowest highest required current".split()
 

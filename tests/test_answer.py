@@ -717,6 +717,10 @@ def test_a_version_is_answered_by_a_version_of_what_is_asked():
     assert _type_evidence(q, "Update time zone data files to tzdata release 2022g.") == 1.0
     assert _type_evidence(q, "This release contains fixes from 15.1 and 15.2.") == 1.0  # 15.1 is not asked
     assert _type_evidence(q, "Fixes in 15.2 for the planner.") == 0.0  # the question's own 15.2 is no answer
+    speex = analyse("As of which Speex version was the preprocessor split out into a separate library?")
+    for stated in ("As of version 1.2beta3, the non-codec parts are in a separate library.", "Since 2.0rc1 it is split.",
+                   "It is compatible with versions 0.1pl2 and 0.9.0."):  # a pre-release or a patch level is a version
+        assert _type_evidence(speex, stated) == 1.0
     python = analyse("Which Python version introduced structural pattern matching?")
     assert _versions_of(python, "What’s New In Python 3.10") and not _versions_of(python, "E.19. Release 15")
     assert not _versions_of(analyse("Which LZ4 library version is required?"), "E.19. Release 15")
