@@ -157,7 +157,7 @@ MEASURE_UNITS = {
     "wavelength": ["nm", "µm", "nanometre", "nanometres", "nanometer", "nanometers"],
     "temperature": ["°C", "°F", "K", "degree", "degrees", "celsius"],
     "weigh": _MASS,  # (not "weight": a glob's or a font's weight is a bare number)
-    "space": _BYTES, "memory": _BYTES, "storage": _BYTES,
+    "space": _BYTES, "memory": _BYTES, "storage": _BYTES, "ram": _BYTES,
 }
 
 # "What value is X defined as?" asks for any value: the word frames the answer, it names no measure.
