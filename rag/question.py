@@ -262,7 +262,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     analysed.setting = _setting_asked(text) if not set(target) - _BARE_VALUE_TERMS else ""
     # ("From which environment variables does bzip2 read default arguments?" asks for variables, not a default)
     named_thing = kind == "name" and bool(set(analysed.target) - _BARE_VALUE_TERMS) and not analysed.setting
-    analysed.conditions = [words for word, words in _CONDITIONS.items() if word in analysed.terms
+    # (read from the words as written too: a correction may turn "largest" into "large")
+    asked_words = set(analysed.terms) | set(terms(written))
+    analysed.conditions = [words for word, words in _CONDITIONS.items() if word in asked_words
                            and not (named_thing and _modifies_a_noun(word, text))]
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
     neighbour = _NEIGHBOUR.search(text)

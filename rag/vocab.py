@@ -110,8 +110,9 @@ RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth t
 # is answered by a sentence that says what X is by default, not by any value of X.
 # ("the oldest version that can …" asks for a minimum: "0.9.0 and later can …")
 _MINIMUM = "minimum min minimal least lowest smallest shortest required requires higher newer later above".split()
+_MAXIMUM = "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split()
 CONDITIONS = {"default": "default defaults defaulted normally unless otherwise initially".split(),
-              "maximum": "maximum max maximal most limit limits limited largest highest longest exceed exceeds cannot upper".split(),
+              "maximum": _MAXIMUM, "largest": _MAXIMUM,
               "minimum": _MINIMUM, "oldest": _MINIMUM, "earliest": _MINIMUM,
               "required": "required requires require requirement requirements need needs needed must minimum least later newer higher".split()}
 

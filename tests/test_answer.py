@@ -1094,6 +1094,16 @@ def test_a_number_written_as_a_names_argument_is_not_given_by_the_question():
     assert answer_from("How many columns does a table with 80 characters have?", text).abstained
 
 
+def test_the_largest_value_that_can_be_handled_asks_for_a_limit():
+    """"the largest FITS file size that CFITSIO can handle" is a maximum, however retrieval corrected the
+    word ("largest" to the corpus's "large"): an example's size is no limit."""
+    for corrections in ({}, {"largest": "large"}):
+        q = analyse("What is the largest FITS file size that CFITSIO can handle?", corrections)
+        assert len(q.conditions) == 1 and "limit" in q.conditions[0]
+    text = "If TLMAXn = 4096 for both columns, this would generate a 4096 x 4096 pixel image of 16 MB. This is rather large."
+    assert answer_from("What is the largest FITS file size that CFITSIO can handle?", text).abstained
+
+
 def test_a_default_is_answered_only_by_a_sentence_that_states_one():
     setting = "This is controlled by the wal_compression server setting. It compresses full-page images."
     assert answer_from("What is the default setting of wal_compression?", setting).abstained
