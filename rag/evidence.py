@@ -191,8 +191,9 @@ def _names_the_target(q: Question, text: str) -> bool:
     if len(q.target) != 1:
         return False
     words = re.findall(r"[\w.+-]+", text)
+    # (a name made of the question's own words is the asker's: "s6-rc" is not "s6")
     return any(terms(noun) == q.target and not is_common_word(name) and name.lower() not in STOPWORDS
-               and not set(terms(name)) & set(q.terms)
+               and not set(terms(name)) <= set(q.terms)
                for name, noun in zip(words, words[1:]))
 
 

@@ -303,6 +303,10 @@ def test_a_thing_of_the_kind_asked_may_be_named_by_a_word_before_its_noun():
     q = analyse("Which content encoding is the only one supported by mod_deflate?")
     assert _type_evidence(q, "The gzip encoding is the only one supported.") == 1.0
     assert _type_evidence(q, "The default encoding is the only one supported.") == 0.0  # (a common word names nothing)
+    # a name that shares a word with the question is still a name ("s6-rc" of "s6"), one made of its words is not
+    s6 = analyse("Which package provides a service manager that starts s6 services in dependency order?")
+    assert _type_evidence(s6, "That functionality is implemented for instance in the s6-rc package.") == 1.0
+    assert _type_evidence(s6, "Services are started by the s6 package.") == 0.0
 
 
 def test_the_default_of_another_setting_answers_no_default_asked():
