@@ -216,7 +216,8 @@ _LISTED_VERSION = re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?:\s*,\s*|\s+(?:and
 
 def _is_version(text: str, number: re.Match) -> bool:
     """The number is a version, no quantity: "2.5.1", "version 2.5"."""
-    return number.group(0).rstrip(".").count(".") >= 2 or _VERSION_BEFORE.search(text, max(0, number.start() - 12), number.start()) is not None
+    return number.group(0).rstrip(".").count(".") >= 2 \
+        or _VERSION_BEFORE.search(text, max(0, number.start() - 12), number.start()) is not None
 
 
 _VERSION_BEFORE = re.compile(rf"\b(?i:{_alt(vocab.VERSION_WORDS)})s?\s+v?$")
