@@ -17,6 +17,7 @@ _ABBREVIATION_WINDOW = 2 + max(map(len, ABBREVIATIONS))
 
 
 _LABEL_ABBREVIATION = re.compile(r"[A-Z][a-z]{1,3}")
+_LABELLED = re.compile(r"\s?\d|\s?[A-Z]{2,}[\w.]*[-\d]")  # a number, or a code in capitals with a hyphen or digit
 
 
 # An initial inside a name: a capital letter alone after a capitalised word ("John W. Eaton") or
@@ -35,8 +36,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         word = re.search(r"([\w.]+)\.$", text[max(begin, match.start() - _ABBREVIATION_WINDOW):match.start() + 1])
         if word and word.group(1).lower() in ABBREVIATIONS:
             continue
-        # (a short capitalised non-word before a number is a label's abbreviation: "Rec. 709")
-        if word and _LABEL_ABBREVIATION.fullmatch(word.group(1)) and text[match.end():match.end() + 2].strip()[:1].isdigit() \
+        # (a short capitalised non-word before a number or a code is a label's abbreviation: "Rec. 709",
+        # "Rec. ITU-R BT.709-3")
+        if word and _LABEL_ABBREVIATION.fullmatch(word.group(1)) and _LABELLED.match(text, match.end(), end) \
                 and not is_common_word(word.group(1)):
             continue
         if text[match.start()] == "." and _INITIAL.search(text[max(begin, match.start() - 40):match.start()]):

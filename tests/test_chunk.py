@@ -103,3 +103,7 @@ def test_a_label_abbreviation_before_a_number_ends_no_sentence():
     text = "Software should assume the primaries match Rec. 709 primaries. It grew in May. 2021 was better."
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "Software should assume the primaries match Rec. 709 primaries.", "It grew in May.", "2021 was better."]
+    # nor before a code in capitals ("ITU-R"); a common word before one does end its sentence
+    text = "They match Rec. ITU-R BT.709-3 primaries. Yes. SSH-2 is supported."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "They match Rec. ITU-R BT.709-3 primaries.", "Yes.", "SSH-2 is supported."]
