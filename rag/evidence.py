@@ -264,7 +264,8 @@ def _is_length(text: str, number: re.Match) -> bool:
 
 def _expands(question: str, text: str) -> bool:
     """text spells out the acronym the question asks about: "Distinguished Encoding Rules (DER)",
-    "PHOENIX (Physics with Home-made Equipment …)", "GPG stands for GNU Privacy Guard"."""
+    "PHOENIX (Physics with Home-made Equipment …)", "GPG stands for GNU Privacy Guard", or the name
+    in quotes: 'Privoxy is the "Privacy Enhancing Proxy"'."""
     asked = _EXPANSION_ASKED.search(question)
     if not asked:
         return False
@@ -274,7 +275,8 @@ def _expands(question: str, text: str) -> bool:
     return re.search(rf"\b{re.escape(acronym)}s?\s*\((?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,10}}\)"
                      rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}s?\s*\)"
                      rf"|\b{re.escape(acronym)}\s+(?:stands\s+for|is\s+short\s+for|is\s+an\s+abbreviation\s+(?:of|for))"
-                     rf"\s+(?:the\s+)?[\"“']?(?i:{initial})", text) is not None
+                     rf"\s+(?:the\s+)?[\"“']?(?i:{initial})"
+                     rf"|\b{re.escape(acronym)}\s+is\s+(?:the\s+|an?\s+)?[\"“'](?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}[\"”']", text) is not None
 
 
 def _sort_of(text: str, number: re.Match) -> str:

@@ -750,6 +750,10 @@ def test_an_acronym_is_answered_by_its_expansion():
     gpg = analyse("What does GPG stand for?")
     assert _type_evidence(gpg, "GPG stands for GNU Privacy Guard and it implements the OpenPGP standard.") == 1.0
     assert _type_evidence(gpg, "GPG stands for a way to sign files.") == 0.0  # no words that spell it
+    # a name made of its words' pieces is spelled out in quotes
+    privoxy = analyse("What does the name Privoxy stand for?")
+    assert _type_evidence(privoxy, 'Privoxy is the "Privacy Enhancing Proxy".') == 1.0
+    assert _type_evidence(privoxy, 'Privoxy is the "best" proxy.') == 0.0
 
 
 def test_a_sentence_that_names_its_own_version_takes_no_referent():
