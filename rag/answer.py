@@ -594,7 +594,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     earlier = preceding[-2:]
     before = chunk.text[earlier[-1][0]:earlier[-1][1]] if earlier else ""
     lead = _lead(chunk, span[0])
-    context = f"{chunk.title} {chunk.heading} {lead} {_referred(chunk, preceding, span, sentence) or before} {sentence}"
+    referred = _referred(chunk, preceding, span, sentence) or before
+    context = f"{chunk.title} {chunk.heading} {lead} {referred} {sentence}"
     topic = f"{chunk.title} {chunk.heading} {lead} {chunk.text[(earlier[0] if earlier else span)[0]:span[1]]}"
     # What the sentence speaks of: itself, its section heading, its paragraph's lead and the sentence
     # before (the document title is left out: a long document's title names everything in it).
@@ -606,7 +607,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     asked = [t for t in q.about if not t[0].isdigit()]
     # "Who came after X?" is answered by the sentence next to the one that names X, never by that one.
     later = next((s for s in chunk.sentences if s[0] >= span[1]), None)
-    beside = before if q.follows else (chunk.text[later[0]:later[1]] if later else "")
+    beside = referred if q.follows else (chunk.text[later[0]:later[1]] if later else "")
     # ("Beijing has become the second five-trillion-yuan city after Shanghai" says who came after Shanghai.)
     neighbour = not q.neighbour_of or q.relation in sentence.lower() or (all(set(g) <= _bag(beside)[0] for g in q.neighbour_of)
                                        and not any(set(g) <= _bag(sentence)[0] for g in q.neighbour_of))

@@ -311,16 +311,18 @@ _SIZE = re.compile(_quantity_in(vocab.MEASURE_UNITS["space"]))
 
 
 _REFERENCE_REACH = 4  # sentences
+_CONTINUING = re.compile(rf"^(?:{_alt(vocab.CONSEQUENCE_OPENINGS)})\b", re.I)
 
 
 def _referred(chunk, preceding: list[Span], span: Span, sentence: str) -> str:
     """Where what a referring sentence ("Both have an input impedance of 10MΩ.") speaks of may be named:
     the sentences before it in its paragraph, up to a few ("Analog Inputs (A1 & A2): Can measure … ")."""
-    if not _REFERRING.match(sentence) or _EXPLETIVE.match(sentence):
+    # (a consequence, "So Stefan Waldherr started maintaining …", continues the sentences before it too)
+    if not (_REFERRING.match(sentence) or _CONTINUING.match(sentence)) or _EXPLETIVE.match(sentence):
         return ""
     earlier = preceding[-_REFERENCE_REACH:]
     text = chunk.text[earlier[0][0]:span[0]] if earlier else ""
-    return re.split(r"\n\s*\n", text)[-1]
+    return re.split(r"\n\s*\n", text.rstrip())[-1]
 
 
 _LABEL_WORDS = 25  # a paragraph this short with no full stop is a label for the one after it

@@ -864,6 +864,18 @@ def test_a_name_the_corpus_is_about_is_the_topic_of_its_own_documents_only():
     assert "1995" in answer.answer
 
 
+def test_a_paragraph_that_opens_with_so_continues_the_one_before():
+    """"So Stefan Waldherr started maintaining …" follows from the paragraph before, which names Junkbusters
+    Corporation: it answers who came after it, though it never names it."""
+    text = ("Unfortunately, the Internet Junkbuster did not evolve. Version 2.0.2, published in 1998, was the last "
+            "official release, available from Junkbusters Corporation. Fortunately, it had been released under the "
+            "GNU GPL, which allowed further development by others.\n\nSo Stefan Waldherr started maintaining an "
+            "improved version of the software, to which eventually a number of people contributed patches.")
+    question = ("Who started maintaining an improved version of the Junkbuster software after Junkbusters Corporation "
+                "stopped developing it?")
+    assert "Waldherr" in answer_from(question, text).answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
