@@ -215,12 +215,16 @@ _LISTED_VERSION = re.compile(r"(?<![\w.])\d+(?:\.\d+)+[a-z]?(?:\s*,\s*|\s+(?:and
 
 
 def _is_version(text: str, number: re.Match) -> bool:
-    """The number is a version, no quantity: "2.5.1", "version 2.5"."""
-    return number.group(0).rstrip(".").count(".") >= 2 \
-        or _VERSION_BEFORE.search(text, max(0, number.start() - 12), number.start()) is not None
+    """The number is a version, no quantity: "2.5.1", "version 2.5", "Gutenprint 5.2" (a bare decimal
+    after a capitalised name; "USD 1.5 million" has its magnitude)."""
+    value = number.group(0).rstrip(".")
+    before = text[max(0, number.start() - 30):number.start()]
+    return value.count(".") >= 2 or _VERSION_BEFORE.search(before) is not None \
+        or (re.fullmatch(r"\d+\.\d+", value) is not None and _NAME_BEFORE.search(before) is not None)
 
 
 _VERSION_BEFORE = re.compile(rf"\b(?i:{_alt(vocab.VERSION_WORDS)})s?\s+v?$")
+_NAME_BEFORE = re.compile(r"(?<![\w.])[A-Z][a-z][\w+-]*\s+$")
 
 
 def _is_label_number(text: str, number: re.Match) -> bool:

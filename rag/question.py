@@ -222,7 +222,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     target, qualifiers = _target(text)
     analysed = Question(
         asked=question, text=text, kind=kind, sort=number_sort(text),
-        counted=terms(how_many.group(1) or how_many.group(2)) if how_many else [],
+        counted=terms(_counted(how_many.group(1) or how_many.group(2))) if how_many else [],
         specific=specific_terms(text), phrases=key_phrases(text), measures=_measures(_without_frame(text, target)),
         about=terms(match.group(1)) if match else [],
         target=target, qualifiers=qualifiers,
@@ -542,6 +542,12 @@ def answer_type(question: str) -> str:
                                     or re.search(rf"\b{_QUANTITY}\b|\d", _IDENTIFIER.sub("", question), re.I)):
         return "number"
     return "other"
+
+
+def _counted(phrase: str) -> str:
+    """The things a "how many" counts, without the verb it runs into: "people attended" counts people."""
+    words = phrase.split()
+    return " ".join(words[:-1]) if len(words) > 1 and re.fullmatch(r"[a-z]{3,}ed", words[-1]) else phrase
 
 
 def number_sort(question: str) -> str | None:

@@ -451,6 +451,12 @@ def test_the_largest_number_of_things_is_a_count_of_those_things():
     fix = "2.5.1 Fix of a bug (present only in version 2.5) that crashed on data sets of many similar sequences."
     assert (_type_evidence(q, limit), _type_evidence(q, fix)) == (1.0, 0.0)
     assert "257" in answer_from(q.asked, f"{fix} {limit}").answer
+    # "how many people attended" counts people, and a release's number ("Gutenprint 5.2") counts nothing
+    people = analyse("How many people attended the printing summit hosted by Lanier in April 2006?")
+    assert people.counted == ["peopl"]
+    assert _type_evidence(people, "In April 2006 I attended my second printing summit, hosted by Lanier.") == 0.0
+    assert _type_evidence(people, "Gutenprint 5.2 was released then.") == 0.0
+    assert _type_evidence(people, "About 40 people attended the summit.") == 1.0
 
 
 def test_a_port_or_a_status_code_is_answered_by_a_number():
