@@ -328,13 +328,13 @@ def _event_asked(question: str, kind: str) -> str:
     """ "When was X released?": the event a date question asks about, stemmed, when the question ends with
     it; "In which version was X added?": the introduction a version question asks about."""
     event = re.search(r"\b([a-z]{3,}ed)\W*$", question)
-    # (or after the version word: "Which FASTA release added …?")
+    # (or after the version word: "Which FASTA release added …?", "Which version of Privoxy introduced …?")
     event = event or (_VERSION_ACTING.search(question) if kind == "version" else None)
     found = stem(event[1]) if event else ""
     return found if kind == "date" or found in _INTRODUCTION else ""
 
 
-_VERSION_ACTING = re.compile(rf"\b{_alt(vocab.VERSION_WORDS)}s?\s+(?:first\s+)?([a-z]{{3,}}ed)\b", re.I)
+_VERSION_ACTING = re.compile(rf"\b{_alt(vocab.VERSION_WORDS)}s?\s+(?:of\s+(?:the\s+)?[\w.+-]+\s+)?(?:first\s+)?([a-z]{{3,}}ed)\b", re.I)
 
 
 _INTRODUCTION = frozenset(stem(w) for w in vocab.INTRODUCTION_WORDS)

@@ -277,6 +277,7 @@ def test_a_number_after_another_name_is_no_version_of_what_is_asked():
     text = "FASTA version fasta-36.3.6 provides an alternative way to read NCBI .pal files: the !script.sh file."
     assert answer_from(question, text).abstained
     assert "36.3.6" in answer_from(question, text.replace("provides", "added")).answer
+    assert analyse("Which version of Privoxy introduced https inspection?").act == "introduc"
 
 
 def test_a_sentence_that_names_other_settings_but_not_the_one_asked_does_not_answer():
