@@ -601,6 +601,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     # before (the document title is left out: a long document's title names everything in it).
     near = f"{chunk.heading} {lead} {before} {sentence}"
     byline = _is_byline(chunk, span, sentence)
+    acted = f"{chunk.heading} {sentence}" if q.kind == "date" else near
     if byline:  # (… but a byline speaks of the document as a whole)
         near = f"{chunk.title} {near}"
     cover, gap = _coverage(q.checked, q, stats, near)
@@ -640,7 +641,9 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # "Who founded Launchpad?" is not answered by "… see the Launchpad Help wiki": nothing near says who founded it
         # (who came after X is told by where the sentence stands: "Lucas Nussbaum was elected …" after X's item)
         # (and "When was X released?" by a section headed by a release's number and date: "2.28.1 (2022-06-29)")
-        "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, near) and not _CREDIT.search(sentence)
+        # (a date is the date of the event its own sentence tells: "In 1999, I purchased a printer" after "… was
+        # first written by Michael Sweet" does not date the writing)
+        "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, acted) and not _CREDIT.search(sentence)
                              and not (q.act in _AUTHORSHIP and byline)
                              and not (q.kind == "date" and _type_evidence(q, chunk.heading) >= 1)),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),

@@ -1429,6 +1429,13 @@ def test_a_date_is_of_the_event_asked_about():
     assert answer_from("In which year was expEYES Junior released?", started).abstained
     released = started + " Its expEYES Junior kit was released in 2012."
     assert "2012" in answer_from("In which year was expEYES Junior released?", released).answer
+    # the event may follow a named subject, and it is dated only by its own sentence, not one after it
+    question = "In what year did Michael Sweet first write the original Print plugin for the GIMP?"
+    assert analyse(question).act == "writ"
+    written = ("The original Print plugin for the GIMP was first written by Michael Sweet of Easy Software Products. "
+               "In the summer of 1999, I purchased an Epson Stylus Photo EX printer.")
+    assert answer_from(question, written).abstained
+    assert "1997" in answer_from(question, written.replace("Products.", "Products in 1997.")).answer
 
 
 def test_why_and_how_are_answered_with_the_sentence_that_explains():
