@@ -538,8 +538,10 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     shared, before = memo[key]
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
     kind = _type_evidence(q, text, idf=stats[0])
-    if q.listing and _items_after(chunk.text, c.span[1])[0]:
-        kind = 1.0  # the sentence introduces a list, and a list is asked for
+    items = _items_after(chunk.text, c.span[1])[0] if q.listing or (q.person and kind == 0) else []
+    # the sentence introduces a list, and a list is asked for, or the people asked for ("… was written by:")
+    if items and (q.listing or _type_evidence(q, items[0], idf=stats[0]) >= 1):
+        kind = 1.0
     c.referent = ""
     # "This release introduced …" answers "which version/release" with what "this release" refers to,
     # and so does "The city …" answer "which city".
@@ -852,9 +854,10 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         item = match.group(1).strip()
         label = _ITEM_LABEL.match(item)
         label = label.group(1) if label and len(label.group(1).split()) <= 5 else ""
-        # The items of a list are alike: all a term with its definition, or all short lines.
+        # The items of a list are alike: all a term with its definition, or all short lines. (One that
+        # ends on a colon introduces the next list: "Thanks to:")
         if len(items) == _MAX_ITEMS or len(item.split()) > _ITEM_WORDS or match.start() != position - end \
-                or labelled not in (None, bool(label)):
+                or labelled not in (None, bool(label)) or item.endswith(":"):
             break
         labelled = bool(label)
         items.append((label or item).rstrip(".;,"))

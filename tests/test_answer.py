@@ -883,6 +883,16 @@ def test_a_paragraph_that_opens_with_so_continues_the_one_before():
     assert "Waldherr" in answer_from(question, text).answer
 
 
+def test_who_is_answered_by_the_names_a_sentence_introduces():
+    """"The Claws Mail manual was written by:" and its list of names answer who wrote it; the next list
+    ("Thanks to:") is not part of it."""
+    text = ("The Claws Mail manual was written by:\n\nColin Leroy\n\nPaul Mangan\n\nRicardo Mones\n\n"
+            "Thanks to:\n\nNorman Walsh, for his technical help\n\nThis program is free software; if not, write to "
+            "the Free Software Foundation.")
+    answer = answer_from("Who wrote the Claws Mail manual?", text).answer
+    assert "Colin Leroy, Paul Mangan, Ricardo Mones" in answer and "Thanks" not in answer and "Walsh" not in answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
