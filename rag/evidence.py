@@ -436,6 +436,16 @@ def _names_others(q: Question, sentence: str) -> float:
 _OF_NAME = re.compile(r"\b([a-z][\w-]*)\s+of\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
+def _defaults_another(q: Question, sentence: str, heading: str) -> float:
+    """1 when a bare "Default value is '15'." is the default of the setting its entry is headed by
+    ("Hidden preferences: cache_min_keep_time") and the question names another or none."""
+    if not _BARE_DEFAULT.match(sentence):
+        return 0.0
+    asked = q.text.lower()
+    headed = [m.group(0) for m in _UNDERSCORED.finditer(heading)]
+    return float(bool(headed) and not any(name.lower() in asked for name in headed))
+
+
 def _relates_others(q: Question, sentence: str) -> float:
     """1 when the question asks of "the industry of Deyang" and the sentence tells that thing only of
     other owners ("… the vanadium & titanium industry of Panzhihua, crystalline silicon PV industry of

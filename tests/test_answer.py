@@ -310,6 +310,15 @@ def test_a_thing_of_the_kind_asked_may_be_named_by_a_word_before_its_noun():
     assert _type_evidence(s6, "Services are started by the s6 package.") == 0.0
 
 
+def test_a_bare_default_is_the_default_of_the_setting_its_entry_is_headed_by():
+    text = ("Caches more recent than this time will not be freed. You should set this value higher than your mail "
+            "check interval. Default value is '15'.")
+    question = "What is the default interval at which Claws Mail checks for new mail?"
+    assert answer_from(question, text, heading="Hidden preferences: cache_min_keep_time").abstained
+    assert "15" in answer_from("What is the default cache_min_keep_time in Claws Mail?", text,
+                               heading="Hidden preferences: cache_min_keep_time").answer
+
+
 def test_the_default_of_another_setting_answers_no_default_asked():
     text = "Increase hash_mem_multiplier default to 2.0. This lets hash operations use more work_mem memory."
     assert answer_from("What is the default value of work_mem?", text).abstained
