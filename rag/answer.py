@@ -564,7 +564,7 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
                 and _type_evidence(q, chunk.heading, "name", idf=stats[0]) >= 1) \
             or (kind == 0 and q.kind == "date" and _numbers_named(q, chunk.heading)):
         title = chunk.title if q.kind == "version" and _versions_of(q, chunk.title) else ""
-        c.referent, referred = _referent(q, chunk.heading or chunk.title, before, title)
+        c.referent, referred = _referent(q, chunk.heading or chunk.title, before, title, near_first=refers)
         kind = max(kind, referred)
     return {
         **shared,

@@ -360,15 +360,16 @@ def _versions_of(q: Question, text: str) -> bool:
 _OUTLINE = re.compile(r"^\s*(?:[A-Z]\.)?\d+(?:\.\d+)*\.?\s+")
 
 
-def _referent(q: Question, heading: str, before: str, title: str = "") -> tuple[str, float]:
+def _referent(q: Question, heading: str, before: str, title: str = "", near_first: bool = False) -> tuple[str, float]:
     """What a referring subject stands for, as the prefix to show ("Debian 8 (jessie):"), and how
     well it holds the kind of answer asked for: the section heading, else the sentence before, else
-    the document's title when one is given."""
+    the document's title when one is given. (near_first: the sentence before, then the heading, when the
+    subject refers back to it: "… one more release (4.2.7) in July 2004. This wound up being the final …")"""
     # ("Who …" is answered by someone only: a count in the sentence before names no one)
     kinds = ("name", "number", "date") if q.kind in ("name", "other") and not q.person else (q.kind,)
     # A section's outline number ("2.3.", "E.17.2.") places it; it is no quantity.
-    for text, prefix in ((_OUTLINE.sub("", heading), f"{heading.rstrip('.:')}:"), (before, before),
-                         (title, f"{title.rstrip('.:')}:")):
+    places = [(_OUTLINE.sub("", heading), f"{heading.rstrip('.:')}:"), (before, before)]
+    for text, prefix in places[::-1 if near_first else 1] + [(title, f"{title.rstrip('.:')}:")]:
         evidence = max(_type_evidence(q, text, kind) for kind in kinds) if text else 0.0
         if evidence:
             return prefix, max(_type_evidence(q, text), 0.5)

@@ -902,6 +902,15 @@ def test_who_is_answered_by_the_names_a_sentence_introduces():
     assert "Colin Leroy, Paul Mangan, Ricardo Mones" in answer and "Thanks" not in answer and "Walsh" not in answer
 
 
+def test_a_sentence_that_refers_back_takes_the_sentence_before_before_its_heading():
+    """"This wound up being the final Gimp-Print 4.2 release." is about the 4.2.7 the sentence before
+    names, not about the section's "Gutenprint 5.2"."""
+    text = ("We released Gimp-Print 4.2.6 in early 2004. However, there were still some problems with that release, "
+            "and we did one more release (4.2.7) in July 2004. This wound up being the final Gimp-Print 4.2 release.")
+    answer = answer_from("Which release turned out to be the final Gimp-Print 4.2 release?", text, heading="Gutenprint 5.2")
+    assert "4.2.7" in answer.answer and "Gutenprint 5.2" not in answer.answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
