@@ -420,6 +420,21 @@ def _conflict(q: Question, pieces: tuple[str, ...]) -> float:
     return 0.0
 
 
+def _other_end(q: Question, sentence: str) -> float:
+    """1 when the question asks of the first of something and the sentence speaks only of the last, or
+    the other way round. (A question that names both ends, "the first quarter … its latest report", asks
+    of neither.)"""
+    asked, said = set(q.terms), set(terms(sentence))
+    for end, other in ((_FIRST, _LAST), (_LAST, _FIRST)):
+        if asked & end and not asked & other and said & other and not said & end:
+            return 1.0
+    return 0.0
+
+
+_FIRST = frozenset(stem(w) for w in vocab.FIRST_WORDS)
+_LAST = frozenset(stem(w) for w in vocab.LAST_WORDS)
+
+
 # A name written as code with underscores: "SESSION_COOKIE_SAMESITE", "log_autovacuum_min_duration".
 _UNDERSCORED = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w-])")
 

@@ -103,6 +103,10 @@ price cost income profit sales""".split()
 # Words that mean the number after them is a threshold, not a fact to find ("faster than 5%").
 THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds beyond".split()
 SUPERLATIVES = "largest biggest highest greatest smallest lowest".split()
+# The two ends of a series: a question about the first of something is not answered by a sentence
+# about the last ("Version 2.0.2 … was the last official release" for "the first version").
+FIRST_WORDS = "first earliest initial original oldest".split()
+LAST_WORDS = "last final latest newest".split()
 # Words of rank and order.
 RANK_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth top bottom last leading largest biggest".split()
 

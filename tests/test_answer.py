@@ -911,6 +911,16 @@ def test_a_sentence_that_refers_back_takes_the_sentence_before_before_its_headin
     assert "4.2.7" in answer.answer and "Gutenprint 5.2" not in answer.answer
 
 
+def test_the_first_of_something_is_not_answered_by_the_last():
+    text = "Version 2.0.2, published in 1998, was the last official release, available from Junkbusters Corporation."
+    assert answer_from("In what year did Junkbusters Corporation publish the first version of the Junkbuster?", text).abstained
+    assert "1998" in answer_from("In what year did Junkbusters Corporation publish the last version of the Junkbuster?",
+                                 text).answer
+    # (a question that names both ends asks of neither)
+    from rag.evidence import _other_end
+    assert not _other_end(analyse("How fast did it grow in the first quarter, by its latest report?"), "It grew 1.1% last year.")
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
