@@ -149,6 +149,8 @@ CURRENCY_SIGNS = ["$", "US$", "€", "£", "¥", "₹", "Rs", "Rs.", "INR", "USD
 _MASS = ["g", "kg", "mg", "gram", "grams", "kilogram", "kilograms", "lb", "lbs", "pound", "pounds", "oz", "ounces"]
 _BYTES = ["B", "K", "M", "G", "kB", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "byte", "bytes", "kilobytes", "megabytes",
           "gigabytes", "terabytes", "kbytes", "Kbytes", "Mbytes", "MBytes", "Gbytes", "GBytes"]
+_TIMES = ["s", "ms", "sec", "secs", "min", "mins", "seconds", "second", "milliseconds", "millisecond", "minutes", "minute",
+          "hours", "hour", "days", "day", "ns", "µs", "us"]
 MEASURE_UNITS = {
     "voltage": ["V", "mV", "kV", "volt", "volts"],
     "amplitude": ["V", "mV", "volt", "volts"],
@@ -163,6 +165,7 @@ MEASURE_UNITS = {
     "temperature": ["°C", "°F", "K", "degree", "degrees", "celsius"],
     "weigh": _MASS,  # (not "weight": a glob's or a font's weight is a bare number)
     "space": _BYTES, "memory": _BYTES, "storage": _BYTES, "ram": _BYTES,
+    "interval": _TIMES, "timeout": _TIMES, "delay": _TIMES, "latency": _TIMES,
 }
 
 # "What value is X defined as?" asks for any value: the word frames the answer, it names no measure.

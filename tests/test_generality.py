@@ -224,6 +224,9 @@ def test_a_physical_quantity_is_answered_in_its_units():
     ram = analyse("How much RAM does TREE-PUZZLE need to analyse a data set of 257 sequences?")
     assert _type_evidence(ram, "A machine with 32 to 64 MB RAM can analyse 100 sequences.") == 1.0
     assert _type_evidence(ram, "Every category slows the computation by the time needed for one complete run.") < 1.0
+    interval = analyse("What is the default interval at which Claws Mail checks for new mail?")
+    assert _type_evidence(interval, "By default it checks for new mail every 10 minutes.") == 1.0
+    assert _type_evidence(interval, "It deploys easily over various users of one machine.") < 1.0
     # A measure that only qualifies the noun asked about sets no unit: a voltage step is a number of volts,
     # but a CVE number is no number of bytes.
     assert analyse("What CVE number covers the memory disclosure?").units is None
