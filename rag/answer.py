@@ -113,16 +113,25 @@ def _is_byline(chunk, span: Span, sentence: str) -> bool:
         and name is not None and " " in name[0]
 
 
+def _is_cover_date(chunk, span: Span, sentence: str) -> bool:
+    """The sentence is a date alone at the head of a document: "August 2011" under its author."""
+    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and _LEADING_DATE.match(f"{sentence.strip()} ") is not None \
+        and len(sentence.split()) <= 3
+
+
 def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool:
     """The candidate is the byline of the document the question asks the author of: "Who wrote the
-    float package?" of "An Improved Environment for Floats", whose passages all speak of floats. (A
-    thing only some of its passages name, "the GIF generators", may have been written by another.)"""
+    float package?" of "An Improved Environment for Floats", whose passages all speak of floats, or the
+    date on its cover, when its date is asked. (A thing only some of its passages name, "the GIF
+    generators", may have been written by another.)"""
     chunk = passages[c.passage].chunk
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
     credited = _CREDITED.match(sentence.strip())
     # (or did to it what its credit line says: "Corrected by Tom Berger" for "Who corrected the FAQ?")
     acted = q.act in _AUTHORSHIP or bool(credited and credited[1]) and stem(credited[1].lower()) == q.act
-    if not acted or not _is_byline(chunk, c.sentence, sentence):
+    # (and the date on its cover dates it: "When is the GLPK note dated?")
+    dated = q.kind == "date" and bool(_DOCUMENT_NOUNS & set(q.checked)) and _is_cover_date(chunk, c.sentence, sentence)
+    if not dated and (not acted or not _is_byline(chunk, c.sentence, sentence)):
         return False
     own = [_bag(p.chunk.text)[0] for p in passages if p.chunk.doc_id == chunk.doc_id and p is not passages[c.passage]]
     title = set(terms(chunk.title))
@@ -648,7 +657,9 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # first written by Michael Sweet" does not date the writing)
         "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, acted) and not _CREDIT.search(sentence)
                              and not (q.act in _AUTHORSHIP and byline)
-                             and not (q.kind == "date" and _type_evidence(q, chunk.heading) >= 1)),
+                             and not (q.kind == "date" and _type_evidence(q, chunk.heading) >= 1)
+                             # (a document is dated by the date on its cover: "When is the GLPK note dated?")
+                             and not (q.kind == "date" and _DOCUMENT_NOUNS & set(q.checked) and _is_cover_date(chunk, span, sentence))),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
         # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.

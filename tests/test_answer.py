@@ -377,6 +377,9 @@ def test_a_byline_answers_who_wrote_the_document_its_passages_are_about():
         [passage_of("Andrew Makhorin <mao@gnu.org>\n\nAugust 2011", "CNF Satisfiability Problem", similarity=0.2)]
     question = "Who wrote the GLPK note on the CNF Satisfiability Problem?"
     assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "Andrew Makhorin <mao@gnu.org>. [1]"
+    # and the date on its cover dates it
+    question = "When is the GLPK note on the CNF Satisfiability Problem dated?"
+    assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "August 2011. [1]"
     # a byline may open with its date
     passages = [passage_of(text, "SDPB 1.0", "1 Introduction") for text in
                 ["SDPB is a solver for semidefinite programs.", "SDPB reads its input in XML.",
