@@ -30,7 +30,7 @@ from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _RE
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
 from .question import _AUTHORSHIP, _NAME_RUN, Question, _alt, analyse, specific_terms
 from .retrieve import Passage, Retrieval
-from .text import STOPWORDS, Span, clause_spans, is_code, stem, terms
+from .text import DATE, STOPWORDS, Span, clause_spans, is_code, stem, terms
 
 NOT_COVERED = "The corpus does not say."
 
@@ -137,8 +137,9 @@ def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool
     title = set(terms(chunk.title))
     # (a question that calls it a document, "the GLPK note on …", names it: one mention in it will do)
     needed = 1 if _DOCUMENT_NOUNS & set(q.checked) else len(own) / 2
-    return bool(own) and all(t in title or t in _DOCUMENT_NOUNS or sum(t in bag for bag in own) >= needed
-                             for t in q.checked if t != q.act)
+    cover = _bag(chunk.text)[0]  # (the cover itself may number it: "Version 1.6.3")
+    return bool(own) and all(t in title or t in _DOCUMENT_NOUNS or sum(t in bag for bag in own) + (t in cover) >= needed
+                             for t in q.checked if t != q.act and not (dated and t in _DATE_NOUNS))
 
 
 # (what a question calls the document: "the … user's manual", "the FAQ", "the PDF")
@@ -148,7 +149,7 @@ _DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_KIND
 _CREDITED = re.compile(r"^(?:([A-Za-z]+ed)\s+)?by\s+", re.I)
 
 
-_LEADING_DATE = re.compile(rf"^(?:{_alt(vocab.MONTHS)})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}},?\s+|^\d{{4}}-\d{{2}}-\d{{2}}\s+")  # ("February 20, 2021 David …")
+_LEADING_DATE = re.compile(rf"^(?:{DATE}),?\s+")  # ("February 20, 2021 David …")
 _SIGNATURE = re.compile(r"[A-Z][a-z][\w'’-]*(?:\s+(?:[A-Z]\.|[A-Z][a-z][\w'’-]*))*")  # ("Emden R. Gansner")
 _BYLINE_REACH = 200  # characters from the start of the document
 _SENTENCE_STOP = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")
@@ -218,6 +219,7 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
 
 _DOCUMENT_FORMATS = frozenset(vocab.DOCUMENT_FORMATS)  # ("the PDF" is the document itself)
 _CONDITION_WORDS = frozenset(stem(w) for w in vocab.CONDITIONS)
+_DATE_NOUNS = frozenset(stem(w) for w in vocab.DATE_NOUNS)
 
 
 def _unknown_acronym(q: Question, retrieval: Retrieval) -> bool:
@@ -616,7 +618,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
     if byline:  # (… but a byline speaks of the document as a whole)
         near = f"{chunk.title} {near}"
     cover, gap = _coverage(q.checked, q, stats, near)
-    asked = [t for t in q.about if not t[0].isdigit()]
+    # (what is asked about, not the kind of answer: "the date of the manual" asks about the manual)
+    asked = [t for t in q.about if not t[0].isdigit() and not (q.kind == "date" and t in _DATE_NOUNS)]
     # "Who came after X?" is answered by the sentence next to the one that names X, never by that one.
     later = next((s for s in chunk.sentences if s[0] >= span[1]), None)
     beside = referred if q.follows else (chunk.text[later[0]:later[1]] if later else "")

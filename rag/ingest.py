@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import vocab
 from .errors import RagError
-from .text import is_code
+from .text import DATE, is_code
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 << 20  # larger files would take hours to embed on a laptop; they are skipped, with the reason
@@ -564,6 +564,8 @@ class _BlockParser(HTMLParser):
         # DocBook sets the author's name as a heading (<h3 class="author">): it is a byline, text. (What has
         # digits under that mark is no name but the manual's version and date: "v1.11.1, Aug 2022".)
         self._heading = self._heading and not (self._byline and not any(ch.isdigit() for ch in text))
+        # (so is a heading that is a name with its address: LinuxDoc's "<h2>Edward Vigmond <code>evigmon@…</code></h2>")
+        self._heading = self._heading and not _SIGNED.fullmatch(text)
         if self._heading:
             text = _clean_heading(text)
         if text and self._in_term:  # a term reads with its definition: "Release date: 23 December 2016"
@@ -1119,10 +1121,12 @@ def _cover_lines(blocks: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
 _COVER_BLOCKS = 10
 # A person's name ("Peter Hiscocks", "Emden R. Gansner"), perhaps with an address ("Andrew Makhorin <mao@gnu.org>"),
 # or a date ("August 17, 2001", "August 2011", "2001-08-17") on a line.
-_MONTH = "|".join(vocab.MONTHS)
-_DATE_ITEM = re.compile(rf"(?:{_MONTH})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{1,2}}\s+[A-Z][a-z]+\.?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}")
-_COVER_ITEM = rf"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)?)){{1,3}}(?:\s+[<(]?[\w.+-]+@[\w.-]+[>)]?)?|{_DATE_ITEM.pattern}"
+_DATE_ITEM = re.compile(DATE)
+_PERSON = r"[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)?)){1,3}"
+_ADDRESS = r"[<(]?[\w.+-]+@[\w.-]+[>)]?"
+_COVER_ITEM = rf"{_PERSON}(?:\s+{_ADDRESS})?|{_DATE_ITEM.pattern}"
 _COVER_LINE = re.compile(rf"(?:{_COVER_ITEM})(?:,?\s+(?:{_COVER_ITEM}))?")  # ("February 20, 2021 David Simmons-Duffin")
+_SIGNED = re.compile(rf"{_PERSON}\s+{_ADDRESS}")
 
 
 def _split_title(blocks: list[tuple[bool, str]], doc_id: str, first_line: bool = False) -> tuple[str, bool, list[tuple[bool, str]]]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .vocab import ABBREVIATIONS, IRREGULAR_FORMS, SHORT_FORMS, STOPWORDS
+from .vocab import ABBREVIATIONS, IRREGULAR_FORMS, MONTHS, SHORT_FORMS, STOPWORDS
+
+# A date as a document's cover or byline writes it: "August 17, 2001", "August 2011", "28 December 2020", "2001-08-17".
+DATE = rf"(?:{'|'.join(MONTHS)})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{1,2}}\s+[A-Z][a-z]+\.?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
 
 Span = tuple[int, int]
 

@@ -377,9 +377,15 @@ def test_a_byline_answers_who_wrote_the_document_its_passages_are_about():
         [passage_of("Andrew Makhorin <mao@gnu.org>\n\nAugust 2011", "CNF Satisfiability Problem", similarity=0.2)]
     question = "Who wrote the GLPK note on the CNF Satisfiability Problem?"
     assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "Andrew Makhorin <mao@gnu.org>. [1]"
-    # and the date on its cover dates it
+    # and the date on its cover dates it, in any of a cover's forms; the cover may number the document
     question = "When is the GLPK note on the CNF Satisfiability Problem dated?"
     assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "August 2011. [1]"
+    passages = [passage_of(text, "DejaGnu", "1 Introduction") for text in
+                ["DejaGnu is a framework for testing other programs.", "DejaGnu is written in Expect.",
+                 "This manual describes how to use DejaGnu."]] + \
+        [passage_of("Version 1.6.3\n\n28 December 2020\n\nRob Savoye et al.", "DejaGnu", similarity=0.2)]
+    question = "What is the date of the DejaGnu 1.6.3 manual?"
+    assert ExtractiveGenerator().generate(question, Retrieval(question, passages)).answer == "28 December 2020. [1]"
     # a byline may open with its date
     passages = [passage_of(text, "SDPB 1.0", "1 Introduction") for text in
                 ["SDPB is a solver for semidefinite programs.", "SDPB reads its input in XML.",

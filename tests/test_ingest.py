@@ -531,6 +531,11 @@ def test_an_html_heading_marked_as_the_author_is_a_byline_not_a_heading(tmp_path
     # (what has digits under that mark is no name, but the manual's version and date)
     d = written(tmp_path, "ninja.html", page.replace("Jason Gunthorpe", "v1.11.1, Aug 2022"))
     assert next(p for p in d.paragraphs if "v1.11.1" in d.text[p.start:p.end]).is_heading
+    # a heading that is a name with its address is a byline too (LinuxDoc's)
+    page = ("<html><body><h1>Grace Tutorials</h1><h2>Edward Vigmond <code>evigmon@tulane.edu</code></h2>for Grace-5.1.4"
+            "<h2>Introduction</h2><p>Grace plots data.</p></body></html>")
+    d = written(tmp_path, "grace.html", page)
+    assert not next(p for p in d.paragraphs if "Vigmond" in d.text[p.start:p.end]).is_heading
 
 
 def test_a_table_of_contents_is_no_text_of_the_page(tmp_path):
