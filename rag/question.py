@@ -71,7 +71,7 @@ _QUESTION_TYPES = [
     ("version", _VERSION_ASKED),
     ("date", re.compile(rf"^(?:\w+\s+)?when\b|\b{_alt(vocab.DATE_PHRASES)}\b", re.I)),
     ("rank", re.compile(rf"\b{_alt(vocab.RANK_PHRASES)}\b", re.I)),
-    ("number", re.compile(rf"\b(?:how {_alt(vocab.HOW_QUANTITY)}|by how|by what|what (?:is|was|are|were)\b.*\b{_QUANTITY}s?"
+    ("number", re.compile(rf"\b(?:how {_alt(vocab.HOW_QUANTITY)}|by how|by what|what (?:is|was|are|were)\s+(?:(?!(?:{_alt(vocab.PREPOSITIONS)})\s)\S+\s+){{0,6}}{_QUANTITY}s?"
                           rf"|what (?:\w+ ){{0,3}}{_QUANTITY}s?|in {_alt(vocab.DURATION_UNITS + vocab.LENGTH_UNITS)}(?=\s*,|\W*$)"
                           rf"|(?:which|what) (?:\w+ ){{0,3}}{_alt(vocab.NUMBERED_THINGS)})\b", re.I)),
     ("name", re.compile(rf"\b(?:{_alt(vocab.NAME_PHRASES)}|what {_alt(vocab.NAME_NOUNS)})\b", re.I)),

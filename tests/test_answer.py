@@ -150,6 +150,10 @@ def test_no_passages_means_abstention():
     # (a clause that sets the scene is not the question)
     ("When entering a character by typing a decimal number, what is the highest value allowed?", "number"),
     ("When was the bash manual page last updated?", "date"),
+    ("What is the date of the DejaGnu 1.6.3 manual?", "date"),
+    # (a quantity noun after a preposition is no quantity asked for)
+    ("What is the default radix gpasm uses for numbers written without a prefix?", "other"),
+    ("What is the default black and white conversion threshold for scans?", "number"),
 ])
 def test_answer_type_detection(question, kind):
     assert answer_type(question) == kind
