@@ -105,7 +105,7 @@ def _type_evidence(q: Question, text: str, kind: str | None = None, idf: dict[st
             return float(q.defines.search(text) is not None)
         return float(q.reason and _REASON.search(text) is not None)
     if kind == "expansion":
-        return float(_expands(q.text, text))
+        return float(_expands(q.asked, text))  # (as asked: a correction may split "stand" into "st and")
     if kind == "version" and (named := _CODENAME.search(text)) and set(terms(named.group(1))) & set(q.versioned):
         return 1.0  # a release known by its name: "the Debian Buster release"
     # (a number after a table of contents' leader, "CUSTOMIZING YOUR DEBIAN … 11.6", is where a section is)

@@ -779,6 +779,9 @@ def test_an_acronym_is_answered_by_its_expansion():
     gpg = analyse("What does GPG stand for?")
     assert _type_evidence(gpg, "GPG stands for GNU Privacy Guard and it implements the OpenPGP standard.") == 1.0
     assert _type_evidence(gpg, "GPG stands for a way to sign files.") == 0.0  # no words that spell it
+    # (read as asked: spelling correction may have split "stand" into "st and")
+    bind = analyse("What does the acronym BIND stand for?", {"stand": "st and"})
+    assert _type_evidence(bind, "The Berkeley Internet Name Domain (BIND) software implements a name server.") == 1.0
     # a name made of its words' pieces is spelled out in quotes
     privoxy = analyse("What does the name Privoxy stand for?")
     assert _type_evidence(privoxy, 'Privoxy is the "Privacy Enhancing Proxy".') == 1.0
