@@ -204,7 +204,9 @@ def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
     start = version.start()
     while listed := _LISTED_VERSION.search(text, max(0, start - 30), start):
         start = listed.start()
-    owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0)) or _OWNER.search(text, max(0, start - 40), start)
+    owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0))
+    if not owner or owner[1].lower() in vocab.VERSION_WORDS:  # ("License version 2": the licence's)
+        owner = _OWNER.search(text, max(0, start - 40), start + (len(owner[0]) if owner else 0)) or owner
     # (a function word opening the sentence owns nothing: "Since version 0.30, …")
     return bool(owner) and owner[1][0].isupper() and owner[1].lower() not in vocab.VERSION_WORDS \
         and owner[1].lower() not in STOPWORDS | _TIME_PREPOSITIONS and not set(terms(owner[1])) & set(q.versioned)

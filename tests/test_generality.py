@@ -253,6 +253,10 @@ def test_a_version_ending_a_sentence_is_a_version_and_a_contents_entry_is_none()
     assert gmp.versioned == ["gnu", "multiprecision", "library"]
     assert _type_evidence(gmp, "• The Boost C++ Libraries (tested with Boost 1.54). • The GNU Multiprecision Library.") == 0.0
     assert analyse("The build fix targets which version of Microsoft Visual Studio?").versioned == ["microsoft", "visual", "studio"]
+    # "License version 2" numbers the licence
+    jags = analyse("Which version of JAGS is documented by this user manual?")
+    assert _type_evidence(jags, "JAGS is licensed under the GNU General Public License version 2.") == 0.0
+    assert _type_evidence(jags, "This manual is for JAGS version 4.3.0.") == 1.0
 
 
 # A number that counts nothing: "one" standing for a noun or for anybody, a manual section, an item's
