@@ -380,7 +380,8 @@ _FACTOR = re.compile(rf"(?:\d+(?:\.\d+)?|\b{_NUMBER_WORDS})\s*(?:(?:times|x|×)\
 
 
 # "… in megabytes per second?" asks for a rate: a number with a unit per another ("8 MB/s", "10 files per second").
-_RATE_ASKED = re.compile(r"\b(?:in|as)\s+[\w-]+\s+per\s+\w+", re.I)
+# ("How many messages per second …?" too)
+_RATE_ASKED = re.compile(r"\b(?:in|as|how\s+many)\s+[\w-]+\s+per\s+\w+", re.I)
 _RATE_UNIT = re.compile(r"\d[\d.,]*\s*[A-Za-zµ]*\s*(?:/\s*[A-Za-z]|per\s+(?!cent\b)[a-z])", re.I)
 
 

@@ -1584,3 +1584,7 @@ def test_a_rate_asked_in_its_units_is_answered_only_by_a_rate():
     memory = "bzip2 usually allocates several megabytes of memory to operate in. Block sizes run from 100,000 to 900,000 bytes."
     assert answer_from(question, memory).abstained
     assert "8 MB/s" in answer_from(question, memory + " Its compression throughput is about 8 MB/s on a modern machine.").answer
+    question = "How many messages per second can bogofilter classify?"
+    checks = "It checks the messages in the same order as your mailbox files, 3 at a time."
+    assert answer_from(question, checks).abstained
+    assert "1000 messages per second" in answer_from(question, checks + " It classifies 1000 messages per second.").answer
