@@ -414,7 +414,7 @@ class ExtractiveGenerator:
                 or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
-            or _entry_rest(q, supported[0], candidates, passages)
+            or _entry_rest(q, supported[0], candidates, passages) or _items_announced(q, supported[0], candidates, passages)
         chosen = [supported[0] if follow else _list_introducer(q, supported, passages) or supported[0]]
         # A question in two parts ("which …, and which …") also takes the best sentence for each part
         # that the first does not already answer; a comparison ("X or Y") is answered by the best
@@ -731,7 +731,7 @@ def stated_terms(sentence: str) -> list[list[str]]:
 
 
 _ITEM_SHARE = 0.85  # of the introducing sentence's score
-_PLURAL_ASKED = re.compile(rf"^\W*(?:which|what)\s+(?!{_alt(vocab.AUXILIARIES)}\b)\w+[^s\W]s\b", re.I)  # "Which files …"
+_PLURAL_ASKED = re.compile(rf"^\W*(?:which|what)\s+(?!{_alt(vocab.AUXILIARIES)}\b)(?:[\w-]+\s+)?\w+[^s\W]s\b", re.I)  # "Which (third-party) files …"
 
 
 def _list_introducer(q: Question, supported: list[_Candidate], passages: list[Passage]) -> _Candidate | None:
@@ -766,6 +766,22 @@ def _enumeration_after(q: Question, best: _Candidate, candidates: list[_Candidat
     after = _sentences_after(chunk, best.sentence)[:1]
     return [c for c in candidates[:6] if c.passage == best.passage and [c.sentence] == after
             and c.score >= _ENUMERATION_SHARE * best.score and _enumerates(c, passages)][:1]
+
+
+def _items_announced(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
+    """For a question that asks for a list, the short sentence after the best one that announces the
+    items ("… in various third-party repositories." then "These include:" and the list)."""
+    chunk = passages[best.passage].chunk
+    after = _sentences_after(chunk, best.sentence)[:1]
+    if not (q.listing or _PLURAL_ASKED.match(q.text)) or not after:
+        return []
+    text = chunk.text[after[0][0]:after[0][1]]
+    if len(text.split()) > _ANNOUNCING_WORDS or not _REFERRING.match(text) or not _items_after(chunk.text, after[0][1])[0]:
+        return []
+    return [c for c in candidates if c.passage == best.passage and c.span == after[0]][:1]
+
+
+_ANNOUNCING_WORDS = 4  # "These include:", "They are as follows:"
 
 
 def _ordinal_items(q: Question, best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> list[_Candidate]:
@@ -872,7 +888,7 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         # The items of a list are alike: all a term with its definition, or all short lines. (One that
         # ends on a colon introduces the next list: "Thanks to:")
         if len(items) == _MAX_ITEMS or len(item.split()) > _ITEM_WORDS or match.start() != position - end \
-                or labelled not in (None, bool(label)) or item.endswith(":"):
+                or labelled not in (None, bool(label)) or item.endswith(":") or _prose_after_names(items, item):
             break
         labelled = bool(label)
         items.append((label or item).rstrip(".;,"))
@@ -882,6 +898,14 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
     return _line_after(text, end)
 
 
+def _prose_after_names(items: list[str], item: str) -> bool:
+    """After a list of names ("Fisher", "Fundle", "Oh My Fish") a sentence is the text that follows the
+    list, not an item of it ("This is not an exhaustive list and …")."""
+    return len(items) >= 2 and all(len(i.split()) <= _NAME_ITEM_WORDS for i in items) \
+        and len(item.split()) > 2 * _NAME_ITEM_WORDS and item.endswith(".")
+
+
+_NAME_ITEM_WORDS = 4
 _COMMAND_LINE = re.compile(r"\n\n[a-z][\w.-]*(?:\s+\S+)*?\s+--?[a-z]")  # a program and its options
 
 

@@ -937,6 +937,16 @@ def test_the_first_of_something_is_not_answered_by_the_last():
     assert not _other_end(analyse("How fast did it grow in the first quarter, by its latest report?"), "It grew 1.1% last year.")
 
 
+def test_which_things_is_answered_by_the_items_the_next_sentence_announces():
+    """"… in various third-party repositories." then "These include:" and a list of names, then prose
+    that is no item ("This is not an exhaustive list …")."""
+    text = ("You can find those extensions, including prompts and themes, in various third-party repositories. "
+            "These include:\n\nFisher\n\nFundle\n\nOh My Fish\n\nTacklebox\n\nThis is not an exhaustive list "
+            "and the fish project has no opinion regarding the merits of the repositories listed above.")
+    answer = answer_from("Which third-party repositories of fish extensions does the fish FAQ list?", text).answer
+    assert "These include: Fisher, Fundle, Oh My Fish, Tacklebox." in answer and "exhaustive" not in answer
+
+
 def test_who_is_answered_with_the_person_not_the_appositive_alone():
     text = ('"The industry has set a clear goal, and leading enterprises have their own strengths," commented Sheng Yi, '
             "deputy head of the Industrial Sector Group of the Decision-making Advisory Committee of the CPC Sichuan "
