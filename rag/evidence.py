@@ -190,10 +190,12 @@ def _names_the_target(q: Question, text: str) -> bool:
     "the gzip encoding", "the ext4 filesystem" for "Which encoding/filesystem …?"."""
     if len(q.target) != 1:
         return False
-    words = re.findall(r"[\w.+-]+", text)
-    # (a name made of the question's own words is the asker's: "s6-rc" is not "s6")
-    return any(terms(noun) == q.target and not is_common_word(name) and name.lower() not in STOPWORDS
-               and not set(terms(name)) <= set(q.terms)
+    words = re.findall(r"\$?[\w.+-]+", text)
+    # (a name made of the question's own words is the asker's: "s6-rc" is not "s6"; one written as code,
+    # "the $status variable", is a name whatever its word)
+    return any(terms(noun) == q.target and name.lower() not in STOPWORDS
+               and ((name[0] == "$" and name.lower() not in q.text.lower())
+                    or (not is_common_word(name) and not set(terms(name)) <= set(q.terms)))
                for name, noun in zip(words, words[1:]))
 
 

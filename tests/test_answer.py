@@ -312,6 +312,10 @@ def test_a_thing_of_the_kind_asked_may_be_named_by_a_word_before_its_noun():
     s6 = analyse("Which package provides a service manager that starts s6 services in dependency order?")
     assert _type_evidence(s6, "That functionality is implemented for instance in the s6-rc package.") == 1.0
     assert _type_evidence(s6, "Services are started by the s6 package.") == 0.0
+    # a name written as code ("$status") is a name, though its word is the question's
+    exit_status = analyse("Which variable does fish use instead of $? to get the exit status of a command?")
+    assert _type_evidence(exit_status, "Use the $status variable.") == 1.0
+    assert _type_evidence(exit_status, "Use the status variable.") == 0.0
 
 
 def test_a_bare_default_is_the_default_of_the_setting_its_entry_is_headed_by():
