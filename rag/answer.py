@@ -28,7 +28,7 @@ from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _RE
                        _coverage, _defaults_another, _kin,
                        _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _other_end, _overlap, _referent,
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
-from .question import _AUTHORSHIP, _NAME_RUN, Question, _alt, analyse, specific_terms
+from .question import _AUTHORSHIP, _INTRODUCTION, _NAME_RUN, Question, _alt, analyse, specific_terms
 from .retrieve import Passage, Retrieval
 from .text import DATE, STOPWORDS, Span, clause_spans, is_code, stem, terms
 
@@ -589,6 +589,14 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     }
 
 
+def _introduces_another(q: Question, near: str) -> bool:
+    """The question asks when a thing was introduced, and the context lacks what it is (all its words but
+    one, of three or more)."""
+    introduced = set(q.subject) - {q.act}
+    absent = introduced - _bag(near)[0]
+    return q.act in _INTRODUCTION and bool(absent) and len(absent) > (len(introduced) >= 3)
+
+
 def _words_elsewhere(doc_id: str, passages: list[Passage]) -> frozenset:
     """The terms that only the retrieved passages of other documents than this one use (titles included)."""
     def words(ours: bool) -> frozenset:
@@ -658,7 +666,10 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         # (and "When was X released?" by a section headed by a release's number and date: "2.28.1 (2022-06-29)")
         # (a date is the date of the event its own sentence tells: "In 1999, I purchased a printer" after "… was
         # first written by Michael Sweet" does not date the writing)
-        "act_missing": float(bool(q.act) and not q.neighbour_of and not _states_act(q.act, acted) and not _CREDIT.search(sentence)
+        # (and a thing's introduction is no other thing's: "Privoxy, whose first stable version, 3.0, …" did not
+        # introduce https inspection)
+        "act_missing": float(bool(q.act) and not q.neighbour_of and (not _states_act(q.act, acted) or _introduces_another(q, near))
+                             and not _CREDIT.search(sentence)
                              and not (q.act in _AUTHORSHIP and byline)
                              and not (q.kind == "date" and _type_evidence(q, chunk.heading) >= 1)
                              # (a document is dated by the date on its cover: "When is the GLPK note dated?")

@@ -282,6 +282,11 @@ def test_a_number_after_another_name_is_no_version_of_what_is_asked():
     assert answer_from(question, text).abstained
     assert "36.3.6" in answer_from(question, text.replace("provides", "added")).answer
     assert analyse("Which version of Privoxy introduced https inspection?").act == "introduc"
+    # a thing's introduction is no other thing's
+    text = "The result of this is Privoxy, whose first stable version, 3.0, was released August, 2002."
+    assert answer_from("Which version of Privoxy introduced https inspection?", text).abstained
+    assert "3.0" in answer_from("Which version of Privoxy introduced https inspection?",
+                                text + " Version 3.0.29 introduced https inspection.").answer
 
 
 def test_a_sentence_that_names_other_settings_but_not_the_one_asked_does_not_answer():
