@@ -109,14 +109,19 @@ def _is_byline(chunk, span: Span, sentence: str) -> bool:
     """The sentence is a name at the head of a document, under its title: "Mark Henning, Germany", "by
     Roberto Ierusalimschy, Luiz Henrique de Figueiredo, Waldemar Celes"."""
     name = _SIGNATURE.match(_LEADING_DATE.sub("", _CREDITED.sub("", sentence.strip())))
-    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and len(sentence.split()) <= _BYLINE_WORDS \
-        and name is not None and " " in name[0]
+    return _at_head(chunk, span) and len(sentence.split()) <= _BYLINE_WORDS and name is not None and " " in name[0]
 
 
-def _is_cover_date(chunk, span: Span, sentence: str) -> bool:
-    """The sentence is a date alone at the head of a document: "August 2011" under its author."""
-    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH and _LEADING_DATE.match(f"{sentence.strip()} ") is not None \
-        and len(sentence.split()) <= 3
+def _dates_document(q: Question, chunk, span: Span, sentence: str) -> bool:
+    """The question asks the date of the document it calls by a document noun ("When is the GLPK note
+    dated?"), and the sentence is a date alone at the document's head ("August 2011" under its author)."""
+    return q.kind == "date" and bool(_DOCUMENT_NOUNS & set(q.checked)) and _at_head(chunk, span) \
+        and _LEADING_DATE.match(f"{sentence.strip()} ") is not None and len(sentence.split()) <= 3
+
+
+def _at_head(chunk, span: Span) -> bool:
+    """The span is in a document's front matter: before its first heading, near its start."""
+    return not chunk.heading and chunk.start + span[0] < _BYLINE_REACH
 
 
 def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool:
@@ -124,13 +129,15 @@ def _signs_document(q: Question, c: _Candidate, passages: list[Passage]) -> bool
     float package?" of "An Improved Environment for Floats", whose passages all speak of floats, or the
     date on its cover, when its date is asked. (A thing only some of its passages name, "the GIF
     generators", may have been written by another.)"""
+    if not q.act and q.kind != "date":  # (most questions: this runs for every candidate)
+        return False
     chunk = passages[c.passage].chunk
     sentence = chunk.text[c.sentence[0]:c.sentence[1]]
     credited = _CREDITED.match(sentence.strip())
     # (or did to it what its credit line says: "Corrected by Tom Berger" for "Who corrected the FAQ?")
     acted = q.act in _AUTHORSHIP or bool(credited and credited[1]) and stem(credited[1].lower()) == q.act
     # (and the date on its cover dates it: "When is the GLPK note dated?")
-    dated = q.kind == "date" and bool(_DOCUMENT_NOUNS & set(q.checked)) and _is_cover_date(chunk, c.sentence, sentence)
+    dated = _dates_document(q, chunk, c.sentence, sentence)
     if not dated and (not acted or not _is_byline(chunk, c.sentence, sentence)):
         return False
     own = [_bag(p.chunk.text)[0] for p in passages if p.chunk.doc_id == chunk.doc_id and p is not passages[c.passage]]
@@ -673,7 +680,7 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
                              and not (q.act in _AUTHORSHIP and byline)
                              and not (q.kind == "date" and _type_evidence(q, chunk.heading) >= 1)
                              # (a document is dated by the date on its cover: "When is the GLPK note dated?")
-                             and not (q.kind == "date" and _DOCUMENT_NOUNS & set(q.checked) and _is_cover_date(chunk, span, sentence))),
+                             and not _dates_document(q, chunk, span, sentence)),
         "condition_missing": float(any(not words & _bag(near)[0] for words in q.conditions)),
         # An acronym asked for or qualifying what is asked for ("Which LZ4 library version"), unless
         # the corpus is about it ("HTTP" in an HTTP library's manual), must be near.
