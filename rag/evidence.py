@@ -424,6 +424,17 @@ def _conflict(q: Question, pieces: tuple[str, ...]) -> float:
     return 0.0
 
 
+_YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w.,-]\d)")
+
+
+def _other_year(q: Question, sentence: str) -> float:
+    """1 when the question asks of a year and the sentence tells of other years only: "In 2022, the
+    production of new energy vehicles exceeded one million" does not say how many were made in 2025."""
+    asked = {t for g in q.specific for t in g if _YEAR.fullmatch(t)}
+    said = set(_YEAR.findall(sentence))
+    return float(bool(asked) and bool(said) and not asked & said)
+
+
 def _other_end(q: Question, sentence: str) -> float:
     """1 when the question asks of the first of something and the sentence speaks only of the last, or
     the other way round. (A question that names both ends, "the first quarter … its latest report", asks

@@ -1607,3 +1607,12 @@ def test_a_rate_asked_in_its_units_is_answered_only_by_a_rate():
     checks = "It checks the messages in the same order as your mailbox files, 3 at a time."
     assert answer_from(question, checks).abstained
     assert "1000 messages per second" in answer_from(question, checks + " It classifies 1000 messages per second.").answer
+
+
+def test_a_sentence_of_another_year_does_not_answer_for_the_year_asked():
+    """The 2021 revenue is asked; the sentence tells the investment and the 2025 output only."""
+    text = ("Take the lithium battery industry of Suining as an example, its revenue achieved a surge of 67.3% in 2021. "
+            "Besides, the city's lithium battery projects have a total planned investment of more than 60 billion yuan "
+            "and the output value is expected to top 100 billion yuan by 2025.")
+    assert answer_from("What was the revenue of Suining's lithium battery industry in 2021?", text).abstained
+    assert "67.3%" in answer_from("How fast did the revenue of Suining's lithium battery industry grow in 2021?", text).answer
