@@ -33,7 +33,7 @@ from .vocab import MONTHS
 
 DATA = Path(__file__).resolve().parent / "data"
 _HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff65]+)")
-LEXICON_FORMAT = 2  # bump when the cached lexicon's content or layout changes
+LEXICON_FORMAT = 3  # bump when the cached lexicon's content or layout changes
 
 Known = Callable[[str], bool]  # whether the corpus uses a (stemmed) term
 
@@ -216,7 +216,12 @@ def _question_word(text: str) -> tuple[str, str, str, str]:
     over a name ("哪个城市的GDP是多少" asks for a number)."""
     words = question_words()
     pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
-    found = list(pattern.finditer(text))
+    # (a question word must begin where a word does: 为什么 in 视为什么 is 视为 + 什么, "regarded as what")
+    starts, at = set(), 0
+    for word in _words(text):
+        starts.add(at)
+        at += len(word)
+    found = [m for start in sorted(starts) if (m := pattern.match(text, start))] or list(pattern.finditer(text))
     if not found:
         return "other", "", text, ""
     order = ["date", "rank", "number", "version", "list", "name", "yesno", "other"]
@@ -288,10 +293,12 @@ def _compose(word: str, known: Known | None) -> str:
                  if j == i + 1 or word[i:j] in gloss or lex.senses(word[i:j]))
         parts.append(word[i:j])
         i = j
-    glosses = [_gloss(p, known) if (p in gloss or lex.senses(p)) else "" for p in parts]
+    # (a part the glossary drops, 个 of 每个, is a function word: it has no gloss but is no name)
+    glosses = [_gloss(p, known) if (p in gloss or lex.senses(p)) else None for p in parts]
     name = "".join(lex.pinyin(ch) for ch in word).capitalize()
     composed = " ".join(g for g in glosses if g)
-    if name and (not all(glosses) or (known and 0 < _known_share(name, known) >= _known_share(composed, known))):
+    if name and (None in glosses or not composed
+                 or (known and 0 < _known_share(name, known) >= _known_share(composed, known))):
         return name
     return composed
 
@@ -413,6 +420,7 @@ _SKIP_SENSE = re.compile(r"^(?:CL:|(?:old |archaic |Japanese )?variant of|see |s
                          r"used in |abbr\. |\((?:old|archaic|dialect|slang|Internet slang|literary|onom\.|Tw|loanword|Buddhism|TCM)\)|"
                          r"classifier |erhua variant|pr\. )")
 _LINK_WORDS = {"of", "and", "the", "de", "&"}
+_ABBREVIATION = re.compile(r"^abbr\. (?:for|of|to) ([^\[\s,]+)\[[^\]]*\](?:,\s*(.+))?")
 
 
 def _build(cedict: Path, frequencies: Path) -> tuple[list[str], array, list[str], int]:
@@ -425,6 +433,7 @@ def _build(cedict: Path, frequencies: Path) -> tuple[list[str], array, list[str]
                 freq[parts[0]] = int(parts[1])
     senses: dict[str, list[str]] = {}
     pinyin: dict[str, str] = {}
+    short: dict[str, str] = {}  # an abbreviation with no gloss of its own -> the word it abbreviates
     with open(cedict, encoding="utf-8") as f:
         for line in f:
             match = _CEDICT_LINE.match(line)
@@ -435,9 +444,16 @@ def _build(cedict: Path, frequencies: Path) -> tuple[list[str], array, list[str]
                 pinyin[word] = re.sub(r"[\d:]", "", reading.split()[0])
             found = senses.setdefault(word, [])
             for sense in definitions.split("/"):
-                cleaned = _clean_sense(sense)
+                # "abbr. for 中國共產黨|中国共产党[…], Chinese Communist Party": the gloss after the comma, or else
+                # the full word's
+                abbreviates = _ABBREVIATION.match(sense)
+                if abbreviates and not abbreviates[2]:
+                    short.setdefault(word, abbreviates[1].split("|")[-1])
+                cleaned = _clean_sense(abbreviates[2] if abbreviates and abbreviates[2] else sense)
                 if cleaned and cleaned not in found:
                     found.append(cleaned)
+    for word, full in short.items():
+        senses[word] = senses[word] or senses.get(full, [])
     words = sorted(set(senses) | set(pinyin))
     rows = [f"{pinyin.get(w, '').lower() if len(w) == 1 else ''}\t{'/'.join(senses.get(w, [])[:6])}" for w in words]
     freqs = array("I", [min(freq.get(w, 1), 2**32 - 1) for w in words])

@@ -77,6 +77,18 @@ def test_compounds_missing_from_the_dictionary_are_composed_or_spelt():
     assert "Yuanjie" in translate("源杰科技是哪里的公司", known=corpus_terms.__contains__).question
 
 
+def test_function_words_and_abbreviations_are_glossed_not_spelt():
+    # 个 of 每个 is a measure word the glossary drops: the compound is "each", no name "Meige";
+    # 中共 is CC-CEDICT's "abbr. for 中国共产党, Chinese Communist Party", no name "Zhonggong".
+    assert "each pilot city" in translate("四川为什么要求每个试点城市举办世界品牌会议？").question
+    assert "Chinese Communist Party" in translate("中共四川省委经济工作会议是什么时候召开的？").question
+
+
+def test_a_question_word_begins_where_a_word_does():
+    # 被视为什么 is 被 + 视为 + 什么 ("regarded as what"), not 为什么 ("why")
+    assert translate("「萬億元城市」被視為什麼？").question.startswith("What ")
+
+
 def test_the_sense_the_corpus_uses_is_chosen():
     assert translate("全球创新指数排名第几").question != translate("全球创新指数排名第几", known={"global"}.__contains__).question
     assert "global" in translate("全球创新指数排名第几", known={"global", "innovation", "index"}.__contains__).question
