@@ -1066,13 +1066,6 @@ def _is_furniture(text: str) -> bool:
     return bool(_CLOCK.search(text)) and not text.endswith(_SENTENCE_END) and _words(_METADATA.sub(" ", text)) <= 8
 
 
-def _dated_byline(text: str) -> str:
-    """The date of a byline with a time of day ("城市进化论2026-05-15 08:15" -> "2026-05-15"): the day the
-    document was published, which a reader may ask; the rest is furniture."""
-    date = re.search(DATE, text)
-    return date[0] if date and _CLOCK.search(text) and _is_furniture(text) else ""
-
-
 def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "", first_line_titles: bool = False) -> Document:
     """A document from its blocks; title is the one the file names (an HTML <h1> or <title>), if any.
     Such a file marks its chrome, so its last lists and table rows are content, not a footer. In a
@@ -1081,7 +1074,7 @@ def _assemble(doc_id: str, blocks: list[tuple[bool, str]], title: str = "", firs
     # A trailing run of short non-sentences is a page footer ("We need your insight…").
     while not title and blocks and _words(blocks[-1][1]) <= 8 and not blocks[-1][1].endswith(_SENTENCE_END):
         blocks.pop()
-    blocks = [(h, _dated_byline(t) or t) for h, t in blocks if not _is_furniture(t) or _dated_byline(t)]
+    blocks = [(h, t) for h, t in blocks if not _is_furniture(t)]
     if title:
         has_title_line = False
     else:

@@ -30,13 +30,6 @@ def test_escaped_html_becomes_clean_paragraphs_and_headings():
     assert "HomeArticle" not in d.text
 
 
-def test_a_dated_byline_keeps_its_date_and_drops_the_rest():
-    """"城市进化论2026-05-15 08:15" is furniture, but its date is the day the article was published."""
-    d = doc("000")
-    assert "城市进化论" not in d.text and "08:15" not in d.text
-    assert [p for p in d.paragraphs if d.text[p.start:p.end] == "2026-05-15"]
-
-
 def test_hard_wrapped_paper_is_reflowed_with_numbered_headings():
     d = doc("002")
     headings = [d.text[p.start:p.end] for p in d.paragraphs if p.is_heading]
