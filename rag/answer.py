@@ -216,9 +216,10 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     if len(unknown & content) >= max(2, len(content) / 2):
         return True
     run = 0
+    # (the kind of thing asked for is no word of what it is about: "Which author cited …" is answered by "Cao [8]")
     for word in re.findall(r"[\w'’-]+", q.text):
         word_terms = terms(word)
-        run = run + 1 if word_terms and all(t in unknown for t in word_terms) else 0
+        run = run + 1 if word_terms and all(t in unknown and t not in q.target for t in word_terms) else 0
         if run >= 2:
             return True
     return False

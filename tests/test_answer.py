@@ -1616,3 +1616,14 @@ def test_a_sentence_of_another_year_does_not_answer_for_the_year_asked():
             "and the output value is expected to top 100 billion yuan by 2025.")
     assert answer_from("What was the revenue of Suining's lithium battery industry in 2021?", text).abstained
     assert "67.3%" in answer_from("How fast did the revenue of Suining's lithium battery industry grow in 2021?", text).answer
+
+
+def test_the_kind_of_thing_asked_for_need_not_be_a_word_of_the_corpus():
+    """"Which author cited …": neither "author" nor "cited" is in the corpus, but "author" is what is asked
+    for, not what the question is about, so the two make no run of foreign words."""
+    text = ("Concurrently, with a steadfast commitment to maintaining the current scale of the real economy, Cao [8] "
+            "argued that optimizing industrial distribution and advancing technological innovation are essential.")
+    question = "Which author cited in the paper argues for optimising industrial distribution and technological innovation?"
+    assert "Cao" in answer_from(question, text, unknown_terms=["author", "cit"]).answer
+    assert answer_from("Which hydrogen fuel cell plant argues for innovation?", text,
+                       unknown_terms=["hydrogen", "fuel", "cell"]).abstained
