@@ -214,6 +214,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     corrected = _corrected(question, corrections or {})
     written = as_question(question)  # "List the cities …" is read as "Which cities …"
     text = as_question(corrected) if corrected != question else written
+    # ("…, according to the paper on Xi'an?" says where to look, not what is asked: its words are the document's)
+    text = _SOURCE.sub("", text).strip() or text
     top = kind is None
     # (the kind is read from the words as written: a correction may split one, "throughput" as "through put")
     kind = kind or answer_type(written)
@@ -438,6 +440,10 @@ def question_parts(question: str) -> list[str]:
 
 _PERSON_NAMED = re.compile(rf"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?:full\s+)?names?\s+of\s+(?:the\s+|a\s+|an\s+)?"
                            rf"{_alt(vocab.PERSON_NOUNS)}\s+(?:who|that)\s+", re.I)
+
+
+_SOURCE = re.compile(rf",?\s*\baccording\s+to\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,4}}?"
+                     rf"(?:{'|'.join(vocab.DOCUMENT_KINDS)})s?\b[^,?]*(?=[,?]|$),?", re.I)
 
 
 def as_question(question: str) -> str:

@@ -202,7 +202,8 @@ BYLINE_MARKERS = ("author",)
 # Opening words of a sentence about the document itself ("This article explains …"), never an answer.
 META_SUBJECTS = "article document page chapter section guide manual paper tutorial report note".split()
 # What a whole document is called: the last word of its name ("the Securing Debian Manual", "the NUT FAQ").
-DOCUMENT_KINDS = "article document guide manual paper tutorial report faq handbook howto specification documentation book booklet note".split()
+DOCUMENT_KINDS = ("article document guide manual paper tutorial report faq handbook howto specification documentation book booklet "
+                  "note commentary essay").split()
 # What a document does with what it holds ("does the manual recommend …").
 REPORTING_VERBS = ("suggest suggests recommend recommends say says advise advises describe describes mention mentions "
                    "list lists give gives propose proposes state states note notes explain explains quote quotes").split()

@@ -1627,3 +1627,17 @@ def test_the_kind_of_thing_asked_for_need_not_be_a_word_of_the_corpus():
     assert "Cao" in answer_from(question, text, unknown_terms=["author", "cit"]).answer
     assert answer_from("Which hydrogen fuel cell plant argues for innovation?", text,
                        unknown_terms=["hydrogen", "fuel", "cell"]).abstained
+
+
+def test_according_to_the_document_says_where_to_look_not_what_is_asked():
+    """"…, according to the paper on Xi'an?" names the document; its "according" is not the report's."""
+    assert analyse("Which traits mark advanced manufacturing, according to the paper on Xi'an?").text \
+        == "Which traits mark advanced manufacturing?"
+    assert analyse("According to the Ninja manual, how many source files does Chromium have?").text \
+        == "how many source files does Chromium have?"
+    text = ("According to the Research Report on Top 100 Advanced Manufacturing Cities released by the Ministry, twelve "
+            "cities in western China were on the list. Compared with traditional manufacturing, advanced manufacturing "
+            "has the characteristics of high quality, efficiency, low consumption and cleanliness.")
+    answer = answer_from("Which characteristics distinguish advanced manufacturing from traditional manufacturing, "
+                         "according to the paper on Xi'an?", text).answer
+    assert "high quality, efficiency" in answer and "twelve" not in answer
