@@ -214,7 +214,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     corrected = _corrected(question, corrections or {})
     written = as_question(question)  # "List the cities …" is read as "Which cities …"
     text = as_question(corrected) if corrected != question else written
-    # ("…, according to the paper on Xi'an?" says where to look, not what is asked: its words are the document's)
+    # ("…, according to the paper on Xi'an?", "…, as defined in the paper?" say where to look, not what is
+    # asked: their words are the document's)
     text = _SOURCE.sub("", text).strip() or text
     top = kind is None
     # (the kind is read from the words as written: a correction may split one, "throughput" as "through put")
@@ -442,7 +443,8 @@ _PERSON_NAMED = re.compile(rf"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(
                            rf"{_alt(vocab.PERSON_NOUNS)}\s+(?:who|that)\s+", re.I)
 
 
-_SOURCE = re.compile(rf",?\s*\baccording\s+to\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,4}}?"
+_SOURCE = re.compile(rf"(?:,?\s*\baccording\s+to|(?:,\s*(?:as\s+)?|\s+as\s+)(?:defined|described|stated|explained|reported|put)\s+(?:in|by))"
+                     rf"\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,4}}?"
                      rf"(?:{'|'.join(vocab.DOCUMENT_KINDS)})s?\b[^,?]*(?=[,?]|$),?", re.I)
 
 
@@ -471,7 +473,7 @@ def _corrected(question: str, corrections: dict[str, str]) -> str:
 
 
 # What follows a term that a sentence defines: a defining verb ("is", "allows"), or a dash and the definition.
-_DEFINED = rf"\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s+-\s+\w"
+_DEFINED = rf"(?:\s+\w+ly)?\s+{_alt(vocab.DEFINING_VERBS)}\b(?!\s+not\b)|\s+-\s+\w"  # ("X mainly refers to …")
 
 
 def _definition_of(question: str) -> re.Pattern | None:

@@ -1641,3 +1641,16 @@ def test_according_to_the_document_says_where_to_look_not_what_is_asked():
     answer = answer_from("Which characteristics distinguish advanced manufacturing from traditional manufacturing, "
                          "according to the paper on Xi'an?", text).answer
     assert "high quality, efficiency" in answer and "twelve" not in answer
+
+
+def test_as_defined_in_the_paper_names_the_document_and_an_adverb_may_precede_the_defining_verb():
+    assert analyse("What is advanced manufacturing, as defined in the paper on Xi'an's industry?").text \
+        == "What is advanced manufacturing?"
+    # (without its comma or "as", "described in the manual" is what is asked)
+    assert analyse("Which options are described in the manual?").text == "Which options are described in the manual?"
+    text = ("Henceforth, this paper aims to bring together the characteristics of advanced manufacturing industries. "
+            "Advanced manufacturing mainly refers to the new form of manufacturing industry formed by continuously "
+            "absorbing the latest technological achievements.")
+    answer = answer_from("What is advanced manufacturing, as defined in the paper on Xi'an's advanced manufacturing "
+                         "industry?", text).answer
+    assert answer.startswith("Advanced manufacturing mainly refers to")
