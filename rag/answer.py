@@ -190,6 +190,18 @@ _FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about
 _FRAME_TERMS = frozenset(t for w in vocab.HOW_QUANTITY + vocab.NAMING_WORDS for t in terms(w))
 
 
+def _eclipsed(best: _Candidate, candidates: list[_Candidate]) -> bool:
+    """The sentence most about the question gives no answer of the kind asked, and the best that does is
+    far less about it: "Yuanjie Technology … replacing Kweichow Moutai as the new king of A-share stocks"
+    names no market capitalisation, and the number of another sentence is no answer to it."""
+    # (one that lacks a name or number the question gives speaks of something else: it eclipses nothing)
+    return best.score < _ECLIPSE * max((c.score for c in candidates if not c.features["missing"] and not c.features["conflict"]),
+                                       default=0.0)
+
+
+_ECLIPSE = 0.45  # the share of the top candidate's score the best supported one must reach
+
+
 def _asks_about_nothing(q: Question) -> bool:
     """The question names nothing to look for, only its frame: "How long?", "Which day?", "What is it called?"."""
     return not set(q.terms) - _FRAME_TERMS - set(q.target)
@@ -419,7 +431,8 @@ class ExtractiveGenerator:
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
-                or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
+                or ((scored.answerable < self.answerable_model["threshold"] or _eclipsed(supported[0], candidates))
+                    and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
             or _entry_rest(q, supported[0], candidates, passages) or _items_announced(q, supported[0], candidates, passages)

@@ -1654,3 +1654,15 @@ def test_as_defined_in_the_paper_names_the_document_and_an_adverb_may_precede_th
     answer = answer_from("What is advanced manufacturing, as defined in the paper on Xi'an's advanced manufacturing "
                          "industry?", text).answer
     assert answer.startswith("Advanced manufacturing mainly refers to")
+
+
+def test_a_number_far_less_about_the_question_than_the_sentence_about_it_is_no_answer():
+    """The sentence about Yuanjie Technology names no market capitalisation; the number of another
+    sentence on the same page is no answer to it."""
+    text = ('Xi\'an has emerged as the "biggest dark horse" in foreign trade; the stock price of local optical chip '
+            'company Yuanjie Technology soared, once replacing Kweichow Moutai as the "new king of A-share stocks". '
+            "The economic data for the first quarter poured cold water on Xi'an: the GDP growth rate was only 1.1%, "
+            "ranking second from the bottom among the 29 cities with a GDP of over one trillion yuan.")
+    assert answer_from("What market capitalisation did Yuanjie Technology reach when it replaced Kweichow Moutai as "
+                       "the 'new king' of A-shares?", text).abstained
+    assert "1.1%" in answer_from("How fast did Xi'an's GDP grow in the first quarter?", text).answer
