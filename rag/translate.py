@@ -50,7 +50,8 @@ def translate(question: str, known: Known | None = None) -> Translation:
     """The English question a Chinese (or mixed) question asks, and the kind of answer it wants."""
     text = _simplified(_normalised(question)).strip(" ?!.。")
     kind, english, before, after = _question_word(text)  # before 哪一年's 一 is read as a number
-    head, tail = (_gloss_text(_numbers(part, known), known) for part in (before, after))
+    head = _gloss_text(_numbers(before, known), known, asks_last=not after.strip())
+    tail = _gloss_text(_numbers(after, known), known)
     # The same frame around the question's own words, segmented: what a passage in Chinese is read with.
     own = _frame(kind, english, *(" ".join(w for w in _words(part) if glossary().get(w, [w])) for part in (before, after)))
     return Translation(_frame(kind, english, head, tail), {"list": "name", "yesno": "other"}.get(kind, kind),
@@ -232,9 +233,15 @@ def _question_word(text: str) -> tuple[str, str, str, str]:
 
 # --- glossing ---
 
-def _gloss_text(text: str, known: Known | None) -> str:
+def _gloss_text(text: str, known: Known | None, asks_last: bool = False) -> str:
     """Each Han run segmented and glossed; other text (English words, numbers) kept as written.
     "A的B" reads "B of A", so that what is asked about (B) stands apart from what describes it."""
+    # ("X，目的是什么": the few words after the last comma, just before the question word, are what is asked
+    # of all before it: "the purpose of X")
+    commas = [m.start() for m in re.finditer(r",(?!\s*\d)", text)]  # (not a date's "May 11th, 2022")
+    owner, comma, owned = (text[:commas[-1]], ",", text[commas[-1] + 1:]) if commas else (text, "", "")
+    if asks_last and comma and owner.strip() and 0 < len([w for w in _words(owned) if HAN.search(w) and glossary().get(w, [w])]) <= 2:
+        return f"{_gloss_text(owned, known)} of {_gloss_text(owner, known)}"
     words = _words(text)
     if "的" in words:
         cut = len(words) - 1 - words[::-1].index("的")

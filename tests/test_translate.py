@@ -84,6 +84,13 @@ def test_function_words_and_abbreviations_are_glossed_not_spelt():
     assert "Chinese Communist Party" in translate("中共四川省委经济工作会议是什么时候召开的？").question
 
 
+def test_the_words_after_the_last_comma_are_what_is_asked_of_the_rest():
+    assert translate("Shanghai 投资550亿元建设“Super Waterway”，目的是什么？").question \
+        == "What is purpose of Shanghai investment 55 billion yuan build Super Waterway?"
+    # (not when more follows the question word: 全国 is where the cities are counted)
+    assert translate("截至1月20日，全国有多少个万亿元城市？").question.startswith("How many trillion-yuan city are there as of")
+
+
 def test_a_question_word_begins_where_a_word_does():
     # 被视为什么 is 被 + 视为 + 什么 ("regarded as what"), not 为什么 ("why")
     assert translate("「萬億元城市」被視為什麼？").question.startswith("What ")
