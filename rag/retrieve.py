@@ -204,12 +204,16 @@ _LINKS = ("of", "and", "for", "the")  # may stand between the words of a long fo
 def long_form(acronym: str, texts_matching: Callable[[re.Pattern], Iterable[str]]) -> str:
     """The words the corpus spells an acronym out with: a run of content words whose initials are its
     letters ("Ministry of Industry and Information Technology" for MIIT). Seen at least twice, so a
-    chance run ("group drives the power" for GDP) does not count; "" when there is none."""
+    chance run ("group drives the power" for GDP) does not count, unless the acronym follows it in
+    brackets ("Valve Regulated Lead Acid (VRLA)"); "" when there is none."""
     gap = r"[\w'’]*[\s-]+(?:(?:" + "|".join(_LINKS) + r")\s+)?"
     pattern = re.compile(r"\b" + gap.join(acronym) + r"[\w'’]*", re.I)
+    defined = re.compile(pattern.pattern + rf"(?=\s*\(\s*{re.escape(acronym)}s?\s*\))", re.I)
     seen: Counter[str] = Counter()
     spelled: dict[str, str] = {}
     for text in texts_matching(pattern):
+        if spelled_out := defined.search(text):
+            return spelled_out.group(0)
         for match in pattern.finditer(text):
             words = [w for w in re.split(r"[\s-]+", match.group(0).lower()) if w not in _LINKS]
             if not any(w in STOPWORDS for w in words):

@@ -142,3 +142,13 @@ def test_a_question_for_the_author_also_gets_the_head_of_the_best_document_found
     assert "float.pdf:0" not in [p.chunk.chunk_id for p in retriever.search(query, "Where does the caption go?", k=4).passages]
     # (and so is when it was written: a question about the manual as a whole asks of its head)
     assert "float.pdf:0" in [p.chunk.chunk_id for p in retriever.search(query, "What date is on the float manual?", k=4).passages]
+
+
+def test_an_acronym_spelt_out_once_before_it_in_brackets_has_that_long_form():
+    """"Valve Regulated Lead Acid (VRLA)" defines VRLA though the words are used only once; a run seen
+    once without the brackets may be chance."""
+    from rag.retrieve import long_form
+    texts = ["Sealed Lead Acid (SLA) batteries, otherwise known as Valve Regulated Lead Acid (VRLA) batteries.",
+             "APC UPSes use VRLA batteries."]
+    assert long_form("VRLA", lambda pattern: [t for t in texts if pattern.search(t)]) == "Valve Regulated Lead Acid"
+    assert long_form("GDP", lambda pattern: ["The group drives the power."]) == ""
