@@ -65,6 +65,7 @@ _VERSION_ASKED = re.compile(rf"\b(?:what\s+(?:is|was)\s+the|which)\s+(?:[\w'’-
                             rf"((?:[\w'’-]+\s+){{0,2}}){_alt(vocab.VERSION_WORDS)}s?\b(?!\s+(?:date|notes?)\b)", re.I)
 # "What does DER stand for?" asks for the words an acronym is made of.
 _EXPANSION_ASKED = re.compile(r"\bwhat\s+(?:does|do|did)\s+(?:the\s+(?:name|acronym|abbreviation|term)\s+)?[\"“']?"
+                              r"(?!(?:it|this|that|these|those|they|he|she|you|we)\b)"  # ("what does it mean when …")
                               r"([A-Z][A-Za-z0-9&-]*[A-Z][A-Za-z0-9&-]*)[\"”']?\s+(?:stand\s+for|mean)\b", re.I)
 _QUESTION_TYPES = [
     ("expansion", _EXPANSION_ASKED),

@@ -1666,3 +1666,12 @@ def test_a_number_far_less_about_the_question_than_the_sentence_about_it_is_no_a
     assert answer_from("What market capitalisation did Yuanjie Technology reach when it replaced Kweichow Moutai as "
                        "the 'new king' of A-shares?", text).abstained
     assert "1.1%" in answer_from("How fast did Xi'an's GDP grow in the first quarter?", text).answer
+
+
+def test_what_does_it_mean_asks_no_expansion():
+    assert answer_type('In BackupPC, what does it mean when a backup is labeled "partial"?') == "other"
+    assert answer_type("What does the name cvs stand for?") == "expansion"
+    text = ('BackupPC "fills-in" incremental backups when browsing or restoring. Partial Backup: When a full or '
+            'incremental backup fails or is canceled, the most recent backup is labeled "partial".')
+    assert "fails or is canceled" in answer_from('In BackupPC, what does it mean when a backup is labeled "partial"?',
+                                                 text).answer
