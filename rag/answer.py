@@ -116,7 +116,7 @@ def _dates_document(q: Question, chunk, span: Span, sentence: str) -> bool:
     """The question asks the date of the document it calls by a document noun ("When is the GLPK note
     dated?"), and the sentence is a date alone at the document's head ("August 2011" under its author)."""
     return q.kind == "date" and bool(_DOCUMENT_NOUNS & set(q.checked)) and _at_head(chunk, span) \
-        and _LEADING_DATE.match(f"{sentence.strip()} ") is not None and len(sentence.split()) <= 3
+        and _LEADING_DATE.match(f"{sentence.strip()} ") is not None and len(_CLOCK.sub("", sentence).split()) <= 3
 
 
 def _at_head(chunk, span: Span) -> bool:
@@ -156,6 +156,7 @@ _DOCUMENT_NOUNS = frozenset(t for w in vocab.META_SUBJECTS + vocab.DOCUMENT_KIND
 _CREDITED = re.compile(r"^(?:([A-Za-z]+ed)\s+)?by\s+", re.I)
 
 
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")  # ("February 8, 2015 12:53:50")
 _LEADING_DATE = re.compile(rf"^(?:{DATE}),?\s+")  # ("February 20, 2021 David …")
 _SIGNATURE = re.compile(r"[A-Z][a-z][\w'’-]*(?:\s+(?:[A-Z]\.|[A-Z][a-z][\w'’-]*))*")  # ("Emden R. Gansner")
 _BYLINE_REACH = 200  # characters from the start of the document
@@ -190,16 +191,23 @@ _FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about
 _FRAME_TERMS = frozenset(t for w in vocab.HOW_QUANTITY + vocab.NAMING_WORDS for t in terms(w))
 
 
-def _eclipsed(best: _Candidate, candidates: list[_Candidate]) -> bool:
+def _eclipsed(best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> bool:
     """The sentence most about the question gives no answer of the kind asked, and the best that does is
     far less about it: "Yuanjie Technology … replacing Kweichow Moutai as the new king of A-share stocks"
     names no market capitalisation, and the number of another sentence is no answer to it."""
-    # (one that lacks a name or number the question gives speaks of something else: it eclipses nothing)
-    return best.score < _ECLIPSE * max((c.score for c in candidates if not c.features["missing"] and not c.features["conflict"]),
-                                       default=0.0)
+    # (one that lacks a name or number the question gives speaks of something else, one that has the kind
+    # of answer but not the act asked, "BackupPC has a Wiki" for its author, is no more about it, and a
+    # label, "Author" above the name, states nothing: none of them eclipses anything)
+    def states(c: _Candidate) -> bool:
+        f = c.features
+        words = passages[c.passage].chunk.text[c.span[0]:c.span[1]].split()
+        return len(words) >= _STATEMENT_WORDS and not (f["missing"] or f["conflict"] or f["act_missing"])
+
+    return best.score < _ECLIPSE * max((c.score for c in candidates if states(c)), default=0.0)
 
 
 _ECLIPSE = 0.45  # the share of the top candidate's score the best supported one must reach
+_STATEMENT_WORDS = 4
 
 
 def _asks_about_nothing(q: Question) -> bool:
@@ -431,7 +439,7 @@ class ExtractiveGenerator:
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
-                or ((scored.answerable < self.answerable_model["threshold"] or _eclipsed(supported[0], candidates))
+                or ((scored.answerable < self.answerable_model["threshold"] or _eclipsed(supported[0], candidates, passages))
                     and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \

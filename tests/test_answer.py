@@ -1675,3 +1675,14 @@ def test_what_does_it_mean_asks_no_expansion():
             'incremental backup fails or is canceled, the most recent backup is labeled "partial".')
     assert "fails or is canceled" in answer_from('In BackupPC, what does it mean when a backup is labeled "partial"?',
                                                  text).answer
+
+
+def test_a_label_or_a_sentence_without_the_act_asked_eclipses_no_answer():
+    """"Author" above the name states nothing, and "BackupPC has a Wiki" does not say who wrote it: the
+    name under the label answers "Who is the author of BackupPC?"."""
+    wiki = passage_of("BackupPC Wiki: BackupPC has a Wiki at https://github.com/backuppc/backuppc/wiki.\n\n"
+                      "Anyone with a Github account can edit the Wiki.", "BackupPC", "Resources")
+    author = passage_of("BackupPC uses a X.Y.Z version numbering system.\n\nAuthor\n\n"
+                        "Craig Barratt <cbarratt@users.sourceforge.net>", "BackupPC", "Version Numbers")
+    retrieval = Retrieval("Who is the author of BackupPC?", [wiki, author])
+    assert "Craig Barratt" in ExtractiveGenerator().generate(retrieval.question, retrieval).answer
