@@ -206,6 +206,7 @@ def _eclipsed(best: _Candidate, candidates: list[_Candidate], passages: list[Pas
     return best.score < _ECLIPSE * max((c.score for c in candidates if states(c)), default=0.0)
 
 
+_TERM_WORDS = 8  # a line no longer may be the term a definition list's entry describes
 _ECLIPSE = 0.45  # the share of the top candidate's score the best supported one must reach
 _STATEMENT_WORDS = 4
 
@@ -588,6 +589,8 @@ def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], ph
     opening = terms(" ".join(sentence.split()[:3]))
     # ("This is version 0.21 …" names its own version: it needs no referent.)
     refers = bool(_REFERRING.match(sentence)) and not _EXPLETIVE.match(sentence)
+    # (and so does a predicate under the term it describes: "‘-s, --nodefault’" then "causes the default rule …")
+    refers = refers or (sentence[:1].islower() and 0 < len(before.split()) <= _TERM_WORDS and before[-1:] not in ".!?")
     asks_referent = bool(q.target) and (refers or sentence.lower().startswith("the ")) \
         and bool(set(q.target) & set(opening)) and not (q.kind in ("version", "number", "date") and kind >= 1)
     # "Who wrote …?" is answered by whom "He also wrote …" stands for, whatever else the sentence names;

@@ -1686,3 +1686,13 @@ def test_a_label_or_a_sentence_without_the_act_asked_eclipses_no_answer():
                         "Craig Barratt <cbarratt@users.sourceforge.net>", "BackupPC", "Version Numbers")
     retrieval = Retrieval("Who is the author of BackupPC?", [wiki, author])
     assert "Craig Barratt" in ExtractiveGenerator().generate(retrieval.question, retrieval).answer
+
+
+def test_a_predicate_under_a_term_line_is_answered_with_the_term():
+    """A definition list in a PDF: the option's line, then what it does, opening in lower case."""
+    text = ("Note that the use of REJECT entails a substantial performance penalty.\n\n"
+            "‘-s, --nodefault, %option nodefault’\n\n"
+            "causes the default rule (that unmatched scanner input is echoed to stdout) to be suppressed.")
+    answer = answer_from("Which command-line option tells flex to suppress the default rule that echoes unmatched "
+                         "input?", text).answer
+    assert "--nodefault" in answer and "suppressed" in answer
