@@ -957,9 +957,10 @@ def _line_after(text: str, end: int) -> tuple[list[str], int]:
     following message to the error log:" / "[notice] suEXEC mechanism enabled (wrapper: …)"), nor a
     table's header row, as ([line], where it ends); else ([], end)."""
     line = re.match(r"\n\n([^\n]+)(?:\n\n([^\n]+))?", text[end:])
-    # (the first of many lines is a block's, "<?xml …?>", and so may be one that ends the chunk)
+    # (the first of many lines is a block's, "<?xml …?>", and so may be one that ends the chunk, unless
+    # it is a command line whole: "echo "ladspa-register" | ecasound -c")
     if line and _is_line(line.group(1)) and not _LABEL.fullmatch(line.group(1).strip()) \
-            and line.group(2) and not _is_line(line.group(2)):
+            and (not _is_line(line.group(2)) if line.group(2) else _COMMAND_LINE.match(text, end) is not None):
         return [line.group(1).strip()], end + line.end(1)
     return [], end
 

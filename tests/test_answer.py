@@ -1696,3 +1696,10 @@ def test_a_predicate_under_a_term_line_is_answered_with_the_term():
     answer = answer_from("Which command-line option tells flex to suppress the default rule that echoes unmatched "
                          "input?", text).answer
     assert "--nodefault" in answer and "suppressed" in answer
+
+
+def test_a_command_line_that_ends_the_passage_is_what_the_sentence_announces():
+    text = "LADSPA plugins are found through the LADSPA_PATH variable.\n\nTo test whether Ecasound finds the plugins, " \
+           "issue:\n\necho ”ladspa-register” | ecasound -c"
+    answer = answer_from("How can I check whether Ecasound finds the LADSPA plugins I have installed?", text).answer
+    assert "issue: echo ”ladspa-register” | ecasound -c" in answer
