@@ -294,8 +294,10 @@ def _candidates(passages: list[Passage], commas: bool = True, max_chars: int = 1
     return found
 
 
-# A sentence that asks (an FAQ entry, "(9) What is …?"), not one that only ends on a "?" glued to it.
-_ASKING = re.compile(rf"\W*(?:(?:[A-Z]\.)?\d+(?:\.\d+)*[.)]?\s*)?{_alt(vocab.WH_WORDS + vocab.AUXILIARIES)}\b", re.I)  # ("2.5 Why does …?", "A.9.1 Is …?")
+# A sentence that asks (an FAQ entry, "(9) What is …?", "Shouldn't this be …?"), not one that only ends on a "?"
+# glued to it.
+_ASKING = re.compile(rf"\W*(?:(?:[A-Z]\.)?\d+(?:\.\d+)*[.)]?\s*)?{_alt(vocab.WH_WORDS + vocab.AUXILIARIES + vocab.MODALS)}"
+                     r"(?:n[’']t)?\b", re.I)  # ("2.5 Why does …?", "A.9.1 Is …?")
 
 
 def _is_synopsis(sentence: str) -> bool:

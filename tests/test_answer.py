@@ -1703,3 +1703,11 @@ def test_a_command_line_that_ends_the_passage_is_what_the_sentence_announces():
            "issue:\n\necho ”ladspa-register” | ecasound -c"
     answer = answer_from("How can I check whether Ecasound finds the LADSPA plugins I have installed?", text).answer
     assert "issue: echo ”ladspa-register” | ecasound -c" in answer
+
+
+def test_an_faq_question_with_a_modal_in_the_text_is_context_not_an_answer():
+    text = ('Shouldn\'t this be "application/xhtml+xml" instead of "text/html"?\n\nShort answer: if we didn\'t serve '
+            'XHTML as "text/html" (which is a perfectly valid thing to do), it couldn\'t be viewed in Internet Explorer.')
+    answer = answer_from("Why does Docutils serve its XHTML output with the content type text/html instead of "
+                         "application/xhtml+xml?", text).answer
+    assert "Internet Explorer" in answer and not answer.startswith("Shouldn't")
