@@ -267,7 +267,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     # ("From which environment variables does bzip2 read default arguments?" asks for variables, not a default)
     named_thing = kind == "name" and bool(set(analysed.target) - _BARE_VALUE_TERMS) and not analysed.setting
     # (read from the words as written too: a correction may turn "largest" into "large")
-    asked_words = set(analysed.terms) | set(terms(written))
+    # (but not from a name written as code: MAXIMUM_MNS asks for no maximum)
+    asked_words = set(terms(_UNDERSCORED.sub(" ", text))) | set(terms(_UNDERSCORED.sub(" ", written)))
     analysed.conditions = [words for word, words in _CONDITIONS.items() if word in asked_words
                            and not (named_thing and _modifies_a_noun(word, text))]
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
@@ -447,6 +448,9 @@ _PERSON_NAMED = re.compile(rf"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(
 _SOURCE = re.compile(rf"(?:,?\s*\baccording\s+to|(?:,\s*(?:as\s+)?|\s+as\s+)(?:defined|described|stated|explained|reported|put)\s+(?:in|by))"
                      rf"\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,4}}?"
                      rf"(?:{'|'.join(vocab.DOCUMENT_KINDS)})s?\b[^,?]*(?=[,?]|$),?", re.I)
+
+
+_UNDERSCORED = re.compile(r"\b\w+_\w+\b")  # "MAXIMUM_MNS", "log_min_duration"
 
 
 def as_question(question: str) -> str:

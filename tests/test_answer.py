@@ -1711,3 +1711,13 @@ def test_an_faq_question_with_a_modal_in_the_text_is_context_not_an_answer():
     answer = answer_from("Why does Docutils serve its XHTML output with the content type text/html instead of "
                          "application/xhtml+xml?", text).answer
     assert "Internet Explorer" in answer and not answer.startswith("Shouldn't")
+
+
+def test_a_name_written_as_code_asks_no_condition():
+    """MAXIMUM_MNS is a constant's name: the question asks for no maximum."""
+    assert not analyse("Why does flex have 16-bit-like values such as MAXIMUM_MNS built into it?").conditions
+    assert analyse("What is the maximum file size flex can read?").conditions
+    text = ("Flex only has these 16-bit-like values built into it because a long time ago it was developed on a "
+            "machine with 16-bit ints.")
+    assert "developed on a machine" in answer_from("Why does flex have 16-bit-like values such as MAXIMUM_MNS built "
+                                                   "into it?", text).answer
