@@ -519,10 +519,18 @@ def _entry_of(question: str) -> re.Pattern | None:
     """For "What does the --amend option of git commit do?", what the option's own entry in a list of
     options looks like: the option among the names before its description ("-k, --keep-index: …"),
     not an entry that only mentions it ("--reset-author: When used with -C/-c/--amend …")."""
+    # (and for "What does the 'mu' column represent?", the quoted name's entry: "mu: The value of …")
+    quoted = _MEANING_ASKED.search(question) and _QUOTED_WORD.search(question)
+    if quoted:
+        return re.compile(rf"^\W*{re.escape(quoted[1])}\s*:\s")
     option = _PURPOSE_ASKED.search(question) and _LITERAL.search(question)
     if not option or not option[0].startswith("-"):
         return None
     return re.compile(rf"^\W*(?:[^\s:.]+,?\s+){{0,4}}?{re.escape(option[0])}(?![\w-])[^:.]{{0,40}}:\s")  # ("-E" is not "-e")
+
+
+_MEANING_ASKED = re.compile(r"^\W*(?:\w+\W+){0,8}?what\s+(?:does|do)\s+.+\s+(?:represent|mean|show|indicate|denote)\s*\??\s*$", re.I)
+_QUOTED_WORD = re.compile(r"[\"“'‘]([^\s\"“”'‘’]{1,30})[\"”'’]")
 
 
 _ROLE_ASKED = re.compile(r"^\W*who\s+is\s+an?\s+[\w'’-]+(?:\s+[\w'’-]+)?\s*\??\s*$", re.I)

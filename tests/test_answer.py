@@ -1721,3 +1721,10 @@ def test_a_name_written_as_code_asks_no_condition():
             "machine with 16-bit ints.")
     assert "developed on a machine" in answer_from("Why does flex have 16-bit-like values such as MAXIMUM_MNS built "
                                                    "into it?", text).answer
+
+
+def test_what_a_quoted_column_represents_is_answered_by_its_entry():
+    text = ("After each iteration, SDPB prints the following:\n\ntime: The current solver runtime in hh:mm:ss.\n\n"
+            "mu: The value of the complementarity Tr(XY)/K.\n\nP-obj: The primal objective value.")
+    answer = answer_from("In SDPB's per-iteration terminal output, what does the 'mu' column represent?", text).answer
+    assert answer.startswith("mu: The value of the complementarity")
