@@ -312,6 +312,12 @@ def _is_synopsis(sentence: str) -> bool:
 _LABEL = re.compile(r"(?:[A-Z][a-z]+\s){1,2}[A-Z][a-z]+")
 
 
+# A section's number and title kept in the body of a PDF: "7.5.1 Ecasound is not able to find any LADSPA plugins!"
+# (a release's entry in a version history, "1.0 First public release, …", or "2.6.4 Fixed …", ends on a full stop)
+_NUMBERED_HEADING = re.compile(r"\s*\d+\.\d+\.\d+(?:\.\d+)*\.?\s+[A-Z][^.]*[!?]?\s*$")
+_HEADING_WORDS = 14
+
+
 def _context_only(sentence: str, chunk) -> bool:
     """Page furniture that may set the context but never answers: the document's title or the section
     heading repeated in the body, a bare number, a sentence about the document itself ("This article
@@ -323,6 +329,7 @@ def _context_only(sentence: str, chunk) -> bool:
             or _LABEL.fullmatch(sentence.strip()) is not None
             or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
             or _is_synopsis(sentence) or (is_code(sentence, min_marks=3) and not _is_record(sentence))
+            or (_NUMBERED_HEADING.match(sentence) is not None and len(sentence.split()) <= _HEADING_WORDS)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))
 
 

@@ -1728,3 +1728,10 @@ def test_what_a_quoted_column_represents_is_answered_by_its_entry():
             "mu: The value of the complementarity Tr(XY)/K.\n\nP-obj: The primal objective value.")
     answer = answer_from("In SDPB's per-iteration terminal output, what does the 'mu' column represent?", text).answer
     assert answer.startswith("mu: The value of the complementarity")
+
+
+def test_a_numbered_section_title_kept_in_the_body_is_context_never_an_answer():
+    text = ("7.5.1 Ecasound is not able to find any LADSPA plugins I have installed!\n\n"
+            "To test whether Ecasound finds the plugins, issue:\n\necho ”ladspa-register” | ecasound -c")
+    answer = answer_from("How can I check whether Ecasound finds the LADSPA plugins I have installed?", text).answer
+    assert "ecasound -c" in answer and "7.5.1" not in answer
