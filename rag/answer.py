@@ -191,24 +191,7 @@ _FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about
 _FRAME_TERMS = frozenset(t for w in vocab.HOW_QUANTITY + vocab.NAMING_WORDS for t in terms(w))
 
 
-def _eclipsed(best: _Candidate, candidates: list[_Candidate], passages: list[Passage]) -> bool:
-    """The sentence most about the question gives no answer of the kind asked, and the best that does is
-    far less about it: "Yuanjie Technology … replacing Kweichow Moutai as the new king of A-share stocks"
-    names no market capitalisation, and the number of another sentence is no answer to it."""
-    # (one that lacks a name or number the question gives speaks of something else, one that has the kind
-    # of answer but not the act asked, "BackupPC has a Wiki" for its author, is no more about it, and a
-    # label, "Author" above the name, states nothing: none of them eclipses anything)
-    def states(c: _Candidate) -> bool:
-        f = c.features
-        words = passages[c.passage].chunk.text[c.span[0]:c.span[1]].split()
-        return len(words) >= _STATEMENT_WORDS and not (f["missing"] or f["conflict"] or f["act_missing"])
-
-    return best.score < _ECLIPSE * max((c.score for c in candidates if states(c)), default=0.0)
-
-
 _TERM_WORDS = 8  # a line no longer may be the term a definition list's entry describes
-_ECLIPSE = 0.45  # the share of the top candidate's score the best supported one must reach
-_STATEMENT_WORDS = 4
 
 
 def _asks_about_nothing(q: Question) -> bool:
@@ -449,8 +432,7 @@ class ExtractiveGenerator:
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
-                or ((scored.answerable < self.answerable_model["threshold"] or _eclipsed(supported[0], candidates, passages))
-                    and not _signs_document(q, supported[0], passages)):
+                or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
             or _entry_rest(q, supported[0], candidates, passages) or _items_announced(q, supported[0], candidates, passages)
