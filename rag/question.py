@@ -255,7 +255,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     if kind == "other":
         # (an option's own entry defines it before any sentence that only mentions it: "--persist: Go to …")
         entry = _entry_of(text)
-        definition = None if entry else _definition_of(text) or _purpose_of(text)
+        asked = text[scene.end():] if (scene := _SCENE.match(text)) else text
+        definition = None if entry else _definition_of(asked) or _purpose_of(asked)
         analysed.entry = entry is not None
         analysed.defines = entry or definition
         analysed.reason = bool(_REASON_ASKED.match(text))
@@ -544,7 +545,8 @@ _NAME_ASKED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s*\??\s*$", re.I)
 
 # "When entering a character by typing a decimal number, what is the highest value allowed?": the clause
 # before the question sets its scene; the question is what follows.
-_SCENE = re.compile(r"^\W*(?:when|if|while|after|before|once)\s+[^,?]{3,},\s+(?=(?:what|which|who|whom|how|where|why|when)\b)", re.I)
+# ("In flex terminology, what is a scanner?" too)
+_SCENE = re.compile(r"^\W*(?:when|if|while|after|before|once|in)\s+[^,?]{3,},\s+(?=(?:what|which|who|whom|how|where|why|when)\b)", re.I)
 
 
 def answer_type(question: str) -> str:

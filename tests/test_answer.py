@@ -1712,3 +1712,10 @@ def test_a_numbered_section_title_kept_in_the_body_is_context_never_an_answer():
             "To test whether Ecasound finds the plugins, issue:\n\necho ”ladspa-register” | ecasound -c")
     answer = answer_from("How can I check whether Ecasound finds the LADSPA plugins I have installed?", text).answer
     assert "ecasound -c" in answer and "7.5.1" not in answer
+
+
+def test_a_scene_before_what_is_x_still_asks_for_a_definition():
+    text = ("flex has the ability to generate a reentrant C scanner. The generated scanner may safely be used in a "
+            "multi-threaded environment. A scanner is a program which recognizes lexical patterns in text.")
+    answer = answer_from("In flex terminology, what is a scanner?", text).answer
+    assert answer.startswith("A scanner is a program which recognizes lexical patterns")
