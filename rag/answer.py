@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from . import vocab
-from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict, _other_year,
+from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict,
                        _coverage, _defaults_another, _kin,
-                       _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _other_end, _overlap, _referent,
+                       _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _other_end, _other_year,
+                       _overlap, _referent,
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
 from .question import _AUTHORSHIP, _INTRODUCTION, _NAME_RUN, Question, _alt, analyse, specific_terms
 from .retrieve import Passage, Retrieval
@@ -189,9 +190,6 @@ _FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about
 
 
 _FRAME_TERMS = frozenset(t for w in vocab.HOW_QUANTITY + vocab.NAMING_WORDS for t in terms(w))
-
-
-_TERM_WORDS = 8  # a line no longer may be the term a definition list's entry describes
 
 
 def _asks_about_nothing(q: Question) -> bool:
@@ -554,6 +552,9 @@ def abstention(question: str, passages: list[Passage]) -> Answer:
     """The corpus does not say, with the closest passages to read instead."""
     citations = [_citation(i + 1, p, (0, 0), p.score) for i, p in enumerate(passages[:3])]
     return Answer(question, f"{NOT_COVERED} The closest passages are listed below.", True, citations)
+
+
+_TERM_WORDS = 8  # a line no longer may be the term a definition list's entry describes
 
 
 def _features(c: _Candidate, q: Question, idf: dict, passages: list[Passage], phrases: list[list[list[str]]],
