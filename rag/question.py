@@ -338,11 +338,14 @@ def _event_asked(question: str, kind: str) -> str:
     event = event or (_VERSION_ACTING.search(question) if kind == "version" else None)
     # (or after a named subject: "In what year did Michael Sweet first write …?")
     event = event or (_SUBJECT_ACTING.search(question) if kind == "date" else None)
+    # (or done to a named subject: "In which year was Xi'an approved to build …?")
+    event = event or (_SUBJECT_ACTED_ON.search(question) if kind == "date" else None)
     found = stem(event[1]) if event else ""
     return found if kind == "date" or found in _INTRODUCTION else ""
 
 
 _SUBJECT_ACTING = re.compile(r"\b(?:did|does|do)\s+(?:[A-Z][\w'’.-]*\s+)+(?:(?:first|originally|initially)\s+)?([a-z]{3,})\b")
+_SUBJECT_ACTED_ON = re.compile(r"\b(?:was|were)\s+(?:[A-Z][\w'’.-]*\s+)+(?:(?:first|originally|initially)\s+)?([a-z]{3,}ed)\b")
 _VERSION_ACTING = re.compile(rf"\b{_alt(vocab.VERSION_WORDS)}s?\s+(?:of\s+(?:the\s+)?[\w.+-]+\s+)?(?:first\s+)?([a-z]{{3,}}ed)\b", re.I)
 
 

@@ -1719,3 +1719,13 @@ def test_a_scene_before_what_is_x_still_asks_for_a_definition():
             "multi-threaded environment. A scanner is a program which recognizes lexical patterns in text.")
     answer = answer_from("In flex terminology, what is a scanner?", text).answer
     assert answer.startswith("A scanner is a program which recognizes lexical patterns")
+
+
+def test_a_date_of_what_was_done_to_a_named_subject_needs_that_event():
+    """"In which year was Xi'an approved to build …?" is not dated by the year it was designated something else."""
+    assert analyse("In which year was Xi'an approved to build a comprehensive science center?").act == "approv"
+    text = ("Xi’an was designated as a national manufacturing innovation center in 2016, and boasts a large number of "
+            "universities.")
+    assert answer_from("In which year was Xi'an approved to build a comprehensive science center?", text).abstained
+    assert "2016" in answer_from("In which year was Xi'an designated as a national manufacturing innovation center?",
+                                 text).answer
