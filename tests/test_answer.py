@@ -1700,11 +1700,20 @@ def test_a_name_written_as_code_asks_no_condition():
                                                    "into it?", text).answer
 
 
-def test_what_a_quoted_column_represents_is_answered_by_its_entry():
-    text = ("After each iteration, SDPB prints the following:\n\ntime: The current solver runtime in hh:mm:ss.\n\n"
-            "mu: The value of the complementarity Tr(XY)/K.\n\nP-obj: The primal objective value.")
-    answer = answer_from("In SDPB's per-iteration terminal output, what does the 'mu' column represent?", text).answer
-    assert answer.startswith("mu: The value of the complementarity")
+@pytest.mark.parametrize("question, text, opening", [
+    # what a quoted name represents is answered by its own entry
+    ("In SDPB's per-iteration terminal output, what does the 'mu' column represent?",
+     "After each iteration, SDPB prints the following:\n\ntime: The current solver runtime in hh:mm:ss.\n\n"
+     "mu: The value of the complementarity Tr(XY)/K.\n\nP-obj: The primal objective value.",
+     "mu: The value of the complementarity"),
+    # a scene before "what is X?" still asks for X's definition
+    ("In flex terminology, what is a scanner?",
+     "flex has the ability to generate a reentrant C scanner. The generated scanner may safely be used in a "
+     "multi-threaded environment. A scanner is a program which recognizes lexical patterns in text.",
+     "A scanner is a program which recognizes lexical patterns"),
+])
+def test_what_a_name_is_or_represents_is_answered_by_its_own_entry_or_definition(question, text, opening):
+    assert answer_from(question, text).answer.startswith(opening)
 
 
 def test_a_numbered_section_title_kept_in_the_body_is_context_never_an_answer():
@@ -1712,13 +1721,6 @@ def test_a_numbered_section_title_kept_in_the_body_is_context_never_an_answer():
             "To test whether Ecasound finds the plugins, issue:\n\necho ”ladspa-register” | ecasound -c")
     answer = answer_from("How can I check whether Ecasound finds the LADSPA plugins I have installed?", text).answer
     assert "ecasound -c" in answer and "7.5.1" not in answer
-
-
-def test_a_scene_before_what_is_x_still_asks_for_a_definition():
-    text = ("flex has the ability to generate a reentrant C scanner. The generated scanner may safely be used in a "
-            "multi-threaded environment. A scanner is a program which recognizes lexical patterns in text.")
-    answer = answer_from("In flex terminology, what is a scanner?", text).answer
-    assert answer.startswith("A scanner is a program which recognizes lexical patterns")
 
 
 def test_a_date_of_what_was_done_to_a_named_subject_needs_that_event():
