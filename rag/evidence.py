@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import vocab
 from .question import (_EXPANSION_ASKED, _IDENTIFIER, _INTRODUCTION, _LITERAL, _NAME_RUN, _NUMBER_WORDS, _PATTERNS, Question, _alt,
                        _measures, _quantity_in, _value)
-from .text import STOPWORDS, Span, is_common_word, stem, terms
+from .text import STOPWORDS, UNDERSCORED, Span, is_common_word, stem, terms
 
 
 # --- patterns for the kinds of answer, in a candidate ---
@@ -450,16 +450,14 @@ _FIRST = frozenset(stem(w) for w in vocab.FIRST_WORDS)
 _LAST = frozenset(stem(w) for w in vocab.LAST_WORDS)
 
 
-# A name written as code with underscores: "SESSION_COOKIE_SAMESITE", "log_autovacuum_min_duration".
-_UNDERSCORED = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w-])")
 
 
 def _names_others(q: Question, sentence: str) -> float:
     """1 when the question names a setting written as code and the sentence names others of its kind
     but not it: "Changed in version 1.0: LOGGER_NAME and LOGGER_HANDLER_POLICY were removed." says
     nothing of SESSION_COOKIE_SAMESITE."""
-    asked = {m.group(0).lower() for m in _UNDERSCORED.finditer(q.text)}
-    named = {m.group(0).lower() for m in _UNDERSCORED.finditer(sentence)}
+    asked = {m.group(0).lower() for m in UNDERSCORED.finditer(q.text)}
+    named = {m.group(0).lower() for m in UNDERSCORED.finditer(sentence)}
     return float(bool(asked) and bool(named) and not asked & named)
 
 
@@ -473,7 +471,7 @@ def _defaults_another(q: Question, sentence: str, heading: str) -> float:
     if not _BARE_DEFAULT.match(sentence):
         return 0.0
     asked = q.text.lower()
-    headed = [m.group(0) for m in _UNDERSCORED.finditer(heading)]
+    headed = [m.group(0) for m in UNDERSCORED.finditer(heading)]
     return float(bool(headed) and not any(name.lower() in asked for name in headed))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import vocab
-from .text import ACRONYM, STOPWORDS, is_common_word, is_english_word, stem, terms
+from .text import ACRONYM, STOPWORDS, UNDERSCORED, is_common_word, is_english_word, stem, terms
 
 
 def _alt(words) -> str:
@@ -255,7 +255,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     if kind == "other":
         # (an option's own entry defines it before any sentence that only mentions it: "--persist: Go to …")
         entry = _entry_of(text)
-        asked = text[scene.end():] if (scene := _SCENE.match(text)) else text
+        asked = _without_scene(text)
         definition = None if entry else _definition_of(asked) or _purpose_of(asked)
         analysed.entry = entry is not None
         analysed.defines = entry or definition
@@ -269,7 +269,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     named_thing = kind == "name" and bool(set(analysed.target) - _BARE_VALUE_TERMS) and not analysed.setting
     # (read from the words as written too: a correction may turn "largest" into "large")
     # (but not from a name written as code: MAXIMUM_MNS asks for no maximum)
-    asked_words = set(terms(_UNDERSCORED.sub(" ", text))) | set(terms(_UNDERSCORED.sub(" ", written)))
+    asked_words = set(terms(UNDERSCORED.sub(" ", text))) | set(terms(UNDERSCORED.sub(" ", written)))
     analysed.conditions = [words for word, words in _CONDITIONS.items() if word in asked_words
                            and not (named_thing and _modifies_a_noun(word, text))]
     analysed.identifiers = [(name.lower(), number) for name, number in _IDENTIFIER.findall(text) if terms(name)]
@@ -451,10 +451,7 @@ _PERSON_NAMED = re.compile(rf"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(
 
 _SOURCE = re.compile(rf"(?:,?\s*\baccording\s+to|(?:,\s*(?:as\s+)?|\s+as\s+)(?:defined|described|stated|explained|reported|put)\s+(?:in|by))"
                      rf"\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,4}}?"
-                     rf"(?:{'|'.join(vocab.DOCUMENT_KINDS)})s?\b[^,?]*(?=[,?]|$),?", re.I)
-
-
-_UNDERSCORED = re.compile(r"\b\w+_\w+\b")  # "MAXIMUM_MNS", "log_min_duration"
+                     rf"{_alt(vocab.DOCUMENT_KINDS)}s?\b[^,?]*(?=[,?]|$),?", re.I)
 
 
 def as_question(question: str) -> str:
@@ -552,9 +549,13 @@ _NAME_ASKED = re.compile(rf"\b{_alt(vocab.NAMING_WORDS)}\s*\??\s*$", re.I)
 _SCENE = re.compile(r"^\W*(?:when|if|while|after|before|once|in)\s+[^,?]{3,},\s+(?=(?:what|which|who|whom|how|where|why|when)\b)", re.I)
 
 
+def _without_scene(question: str) -> str:
+    return question[scene.end():] if (scene := _SCENE.match(question)) else question
+
+
 def answer_type(question: str) -> str:
     question = as_question(question)
-    question = question[scene.end():] if (scene := _SCENE.match(question)) else question
+    question = _without_scene(question)
     if _PURPOSE_ASKED.search(question) or _ROLE_ASKED.match(question):
         return "other"
     if _NAME_ASKED.search(question):

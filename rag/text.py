@@ -93,6 +93,8 @@ def _trim(text: str, start: int, end: int) -> Span:
 # An acronym a question may use for words the corpus spells out ("NEV", "MIIT"); two letters ("AI",
 # "EV") spell too many chance word pairs to be worth expanding.
 ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
+# A name written as code with underscores: "SESSION_COOKIE_SAMESITE", "log_autovacuum_min_duration", "MAXIMUM_MNS".
+UNDERSCORED = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w-])")
 
 # Han characters (CJK ideographs and their extensions): a question with any is read as Chinese.
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

@@ -238,10 +238,12 @@ def _gloss_text(text: str, known: Known | None, asks_last: bool = False) -> str:
     "A的B" reads "B of A", so that what is asked about (B) stands apart from what describes it."""
     # ("X，目的是什么": the few words after the last comma, just before the question word, are what is asked
     # of all before it: "the purpose of X")
-    commas = [m.start() for m in re.finditer(r",(?!\s*\d)", text)]  # (not a date's "May 11th, 2022")
-    owner, comma, owned = (text[:commas[-1]], ",", text[commas[-1] + 1:]) if commas else (text, "", "")
-    if asks_last and comma and owner.strip() and 0 < len([w for w in _words(owned) if HAN.search(w) and glossary().get(w, [w])]) <= 2:
-        return f"{_gloss_text(owned, known)} of {_gloss_text(owner, known)}"
+    commas = [m.start() for m in re.finditer(r",(?!\s*\d)", text)] if asks_last else []  # (not "May 11th, 2022")
+    if commas:
+        owner, owned = text[:commas[-1]], text[commas[-1] + 1:]
+        asked = [w for w in _words(owned) if HAN.search(w) and glossary().get(w, [w])]
+        if owner.strip() and 0 < len(asked) <= 2:
+            return f"{_gloss_text(owned, known)} of {_gloss_text(owner, known)}"
     words = _words(text)
     if "的" in words:
         cut = len(words) - 1 - words[::-1].index("的")
