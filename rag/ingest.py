@@ -10,6 +10,7 @@ import math
 import os
 import re
 import statistics
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -219,26 +220,42 @@ def _without_terminal_markup(text: str) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
-    import io
+    # pdfium places a space wherever the layout has a gap; pypdf lost most of a justified TeX PDF's
+    # spaces ("Innovember2007however,Bernsteinsaid"), which only a word list could guess back.
+    import pypdfium2 as pdfium
 
-    import logging
+    with _PDFIUM:  # (pdfium is not thread-safe, and the server may take two uploads at once)
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            locked = getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD
+            raise UnreadableFile("encrypted PDF" if locked else "corrupt PDF") from None
+        try:
+            pages = [_page_text(document[i]) for i in range(len(document))]
+        except pdfium.PdfiumError:
+            raise UnreadableFile("corrupt PDF") from None
+        finally:
+            document.close()
+    pages = _without_running_lines([_tex_glyphs(page) for page in pages])
+    return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
 
-    from pypdf import PdfReader
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings would precede our one-line reason
+_PDFIUM = threading.Lock()
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UnreadableFile("encrypted PDF")
-        pages = _without_running_lines([_tex_glyphs(page.extract_text() or "") for page in reader.pages])
-        return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
-    except UnreadableFile:
-        raise
-    # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on
-    # deep nesting, AssertionError, NotImplementedError…): any of them means this one file is unreadable.
-    except Exception as exc:
-        raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
+
+def _page_text(page) -> str:
+    text = page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+    # A word hyphenated at a line's end comes joined, its hyphen marked U+FFFE ("docu\ufffementation"):
+    # the line break is put back, so that lines keep their width, and _reflow joins the word.
+    text = text.replace("\ufffe", "-\n")
+    # (a stop after a raised footnote mark comes on a line of its own: "micro-controller1" / ".")
+    text = re.sub(r"(?<=\w)\n([.,;:])(?=\n)", r"\1", text)
+    # (a TeX accent comes as a spacing mark before its letter: "Niklas E´en")
+    return _SPACING_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _SPACING_ACCENTS[m[1]]), text)
+
+
+_SPACING_ACCENTS = {"´": "\u0301", "¨": "\u0308", "ˆ": "\u0302", "˜": "\u0303", "˚": "\u030a", "ˇ": "\u030c"}
+_SPACING_ACCENT = re.compile(rf"(?<=[A-Za-z])([{''.join(_SPACING_ACCENTS)}])([A-Za-z])")
 
 
 # A TeX font whose encoding the PDF does not spell out leaves its ligatures and accents as the control

@@ -11,9 +11,10 @@ DATE = rf"(?:{'|'.join(MONTHS)})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{1,2}}\s+[A-
 
 Span = tuple[int, int]
 
-# A sentence ends at . ! ? (or a CJK full stop) followed by space and a capital, digit or quote,
-# unless the dot belongs to a known abbreviation or a number.
-_SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?[A-Z0-9\u4e00-\u9fff])|。""")
+# A sentence ends at . ! ? (or a CJK full stop) followed by space and a capital, digit or quote, or a
+# name written with its capitals inside ("expEYES Junior is …"), unless the dot belongs to a known
+# abbreviation or a number.
+_SENTENCE_END = re.compile(r"""[.!?。](?:["'”’)\]]+)?(?=\s+["'“‘(\[]?(?:[A-Z0-9\u4e00-\u9fff]|[a-z]+[A-Z]))|。""")
 
 
 _ABBREVIATION_WINDOW = 2 + max(map(len, ABBREVIATIONS))

@@ -107,3 +107,11 @@ def test_a_label_abbreviation_before_a_number_ends_no_sentence():
     text = "They match Rec. ITU-R BT.709-3 primaries. Yes. SSH-2 is supported."
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "They match Rec. ITU-R BT.709-3 primaries.", "Yes.", "SSH-2 is supported."]
+
+
+def test_a_name_written_with_capitals_inside_opens_a_sentence():
+    from rag.text import sentence_spans
+
+    text = "We thank them for correcting it. expEYES Junior's manual is under the GNU FDL. See e.g. the preface."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "We thank them for correcting it.", "expEYES Junior's manual is under the GNU FDL.", "See e.g. the preface."]

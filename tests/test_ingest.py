@@ -547,3 +547,19 @@ def test_a_table_of_contents_is_no_text_of_the_page(tmp_path):
     d = written(tmp_path, "faq.html", page)
     assert d.text.count("Is putty.org your website?") == 1 and "nicer domain" not in d.text
     assert "See A.9.1 for the website." in d.text and "The manual" in d.text
+
+
+def test_a_pdf_reads_as_its_pages_show_it(tmp_path):
+    """A justified TeX page keeps the spaces its layout sets by position (pypdf lost some: "pertest is
+    limited"), a word hyphenated at a line's end is whole, a stop after a raised footnote mark stays with
+    its sentence (pdfium puts it on a line of its own), and a TeX accent sits on its letter."""
+    from test_reliability_index import text_pdf
+
+    suites = Path(__file__).resolve().parent.parent / "eval" / "suites"
+    amc = load_document(suites / "manuals" / "corpus" / "auto-multiple-choice.en.pdf", "amc.pdf").text
+    assert "The maximum number of students per test is limited to 4,095" in amc
+    eyes = load_document(suites / "expeyes" / "corpus" / "en-eyesj.pdf", "eyes.pdf").text
+    assert "(Physics with Home-made Equipment & Innovative Experiments) project" in eyes
+    assert "on a micro-controller1.\n\nSINE wave: Fixed frequency" in eyes
+    (tmp_path / "accent.pdf").write_bytes(text_pdf(b"BT /F1 10 Tf 20 250 Td (MiniSat by Niklas E\\302en.) Tj ET"))
+    assert "Niklas Eén" in load_document(tmp_path / "accent.pdf", "accent.pdf").text
