@@ -218,6 +218,9 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
     # ("…, according to the paper on Xi'an?", "…, as defined in the paper?" say where to look, not what is
     # asked: their words are the document's)
     text = _SOURCE.sub("", text).strip() or text
+    # ("… worth in US dollars?" names the currency the answer is given in, not what it is about)
+    currency = _IN_CURRENCY.search(text) or _HOW_MANY_CURRENCY.search(text)
+    text = _HOW_MANY_CURRENCY.sub(r"\1much", _IN_CURRENCY.sub("", text)).strip() or text
     top = kind is None
     # (the kind is read from the words as written: a correction may split one, "throughput" as "through put")
     kind = kind or answer_type(written)
@@ -262,7 +265,8 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.reason = bool(_REASON_ASKED.match(text))
         analysed.manner = bool(_MANNER_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
-    analysed.form = next((form for words, form in _FORMS if words <= asked), None)
+    analysed.form = _CURRENCY_FORMS[currency[currency.lastindex].lower()] if currency \
+        else next((form for words, form in _FORMS if words <= asked), None)
     # ("Which environment variable overrides the default fontconfig configuration file?" asks for no default)
     analysed.setting = _setting_asked(text) if not set(target) - _BARE_VALUE_TERMS else ""
     # ("From which environment variables does bzip2 read default arguments?" asks for variables, not a default)
@@ -295,6 +299,9 @@ _CONDITIONS = {stem(word): frozenset(stem(w) for w in words) for word, words in 
 _ARGUMENT = re.compile(r"\w\((?:[^()]*,\s*)?-?$")
 # (by all the noun's terms: "e-mail" is "e" and "mail", and "the mail server" asks for no address)
 _FORMS = [(frozenset(terms(noun)), re.compile(form)) for noun, form in vocab.ANSWER_FORMS.items()]
+_CURRENCY_FORMS = {name: re.compile(form, re.I) for name, form in vocab.CURRENCY_FORMS.items()}
+_HOW_MANY_CURRENCY = re.compile(rf"\b(how\s+)many\s+(?:{_alt(vocab.CURRENCY_COUNTRIES)}\s+)?({_alt(vocab.CURRENCY_FORMS)})s?(?![\w-])", re.I)
+_IN_CURRENCY = re.compile(rf"\s*\bin\s+(?:{_alt(vocab.CURRENCY_COUNTRIES)}\s+)?({_alt(vocab.CURRENCY_FORMS)})s?(?![\w-])", re.I)
 
 
 # "the default value of the linktodocfit option", "the default \heavyrulewidth", "R_PAPERSIZE's default"

@@ -45,7 +45,9 @@ RELATIVE_PRONOUNS = ["which", "whose", "whom", "who", "where"]
 # "How does X …?" is answered by a sentence that says by what means.
 MEANS_MARKERS = ["by", "using", "via", "through", "with the help of", "by means of"]
 # A sentence opening with these draws a consequence from the one before, which holds its reason.
-CONSEQUENCE_OPENINGS = ["thus", "therefore", "hence", "consequently", "as a result", "so", "for this reason"]
+CONSEQUENCE_OPENINGS = ["thus", "therefore", "hence", "consequently", "as a result", "so", "for this reason", "that is why",
+                        "that's why", "that’s why", "this is why", "that is the reason", "that's the reason",
+                        "that’s the reason", "this is the reason", "which is why"]
 # "When does X happen?" is often answered by the occasion, not a date: "… when the WAL file reaches 1000 pages".
 OCCASION_WORDS = ["when", "whenever", "after", "before", "once", "until", "each time", "every time", "as soon as",
                   "at startup", "on startup", "at the end of", "at the start of"]
@@ -144,6 +146,10 @@ ANSWER_FORMS = {"email": _EMAIL, "e-mail": _EMAIL, "url": _LINK, "homepage": _LI
 # after it ("40 yuan", "3 million dollars").
 PRICE_NOUNS = ["cost", "price", "fee", "charge"]
 CURRENCY_SIGNS = ["$", "US$", "€", "£", "¥", "₹", "Rs", "Rs.", "INR", "USD", "RMB", "EUR", "GBP", "CNY"]
+# "… worth in US dollars?" asks for the amount in that currency, however the text writes it ("$43 billion").
+CURRENCY_FORMS = {"dollar": r"\$|\bdollars?\b|\bUSD\b", "euro": r"€|\beuros?\b|\bEUR\b", "pound": r"£|\bpounds?\b|\bGBP\b",
+                  "yen": r"¥|\byen\b|\bJPY\b", "yuan": r"¥|\byuan\b|\bRMB\b|\bCNY\b", "rupee": r"₹|\bRs\b|\brupees?\b|\bINR\b"}
+CURRENCY_COUNTRIES = ["US", "U.S.", "American", "Hong Kong", "Canadian", "Australian", "Singapore"]
 # The units a physical quantity is stated in: a question about a "resistance" is answered by a number
 # in ohms, not by any number.
 _MASS = ["g", "kg", "mg", "gram", "grams", "kilogram", "kilograms", "lb", "lbs", "pound", "pounds", "oz", "ounces"]

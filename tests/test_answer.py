@@ -1731,3 +1731,21 @@ def test_a_date_of_what_was_done_to_a_named_subject_needs_that_event():
     assert answer_from("In which year was Xi'an approved to build a comprehensive science center?", text).abstained
     assert "2016" in answer_from("In which year was Xi'an designated as a national manufacturing innovation center?",
                                  text).answer
+
+
+def test_a_currency_the_answer_is_asked_in_is_its_form_not_what_it_is_about():
+    """"… worth in US dollars?" is answered by "$43 billion" in a corpus that never writes "dollars", and
+    not by an amount in another currency."""
+    question = "Roughly what is the city's 310-billion-RMB smart vehicle output target worth in US dollars?"
+    stated = "By 2030, the city aims to generate 310 billion RMB ($43 billion) in output from the smart vehicle sector."
+    assert "$43 billion" in answer_from(question, stated, unknown_terms=["us", "dollar"]).answer
+    assert answer_from(question, stated.replace(" ($43 billion)", ""), unknown_terms=["us", "dollar"]).abstained
+    assert analyse("How many US dollars is the target worth?").form.search("$43 billion")
+
+
+def test_a_why_question_answered_by_that_is_the_reason_shows_the_reason_before_it():
+    text = ("If we had called the directory Debian-1.0 from the beginning, people would think that release 1.0 is "
+            "available. A CD-ROM vendor built a Debian 1.0 CD-ROM based on a pre-1.0 development version. "
+            "That's the reason why the first official Debian release was 1.1, and not 1.0.")
+    answer = answer_from("Why was Debian's first official release numbered 1.1 rather than 1.0?", text).answer
+    assert "pre-1.0 development version" in answer and "That's the reason" in answer

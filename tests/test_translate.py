@@ -36,6 +36,8 @@ from conftest import CORPUS, ROOT
     ("成都的旗舰产业是什么？", "What is flagship industry of Chengdu?", "other"),
     # 百分之多少 asks for a percentage as one question word, not "how much … percent"
     ("一季度西安外贸同比增长了百分之多少？", "By what percentage is the first quarter Xi'an foreign trade year-on-year grow?", "number"),
+    # 多少钱 asks how much money, not how many coins
+    ("上海在 Super Waterway 项目上投资了多少钱？", "How much is the Shanghai in Super Waterway item on top investment?", "number"),
     # traditional characters, full-width digits, a question mixed with English
     ("四川首批製造強市試點城市有哪些？", None, "name"),
     ("西安２０３０年的ＧＤＰ目标是多少？", "How much is the GDP target of Xi'an 2030?", "number"),
