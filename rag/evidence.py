@@ -529,13 +529,14 @@ def _scattered_names(q: Question, context: str, stats: tuple[dict[str, float], f
     context holds only scattered ("competitiveness" … "Global Innovation Index"): it names another; such
     a name counts as missing whole."""
     idf, unseen = stats
-    words = terms(context)
+    # (an initial between the names scatters nothing: "Dan J. Bernstein" is the "Dan Bernstein" asked of)
+    words = [w for w in terms(context) if len(w) > 1]
     joined = f" {' '.join(words)} "
     count = 0
     # ("Sichuan's Decision-making Advisory Committee" is two names: "… Advisory Committee of the CPC Sichuan …")
     names = [name for match in _NAME_RUN.finditer(q.text) if match.start() > 0 for name in re.split(r"['’]s\s+", match[0])]
     for name in names:
-        run = terms(name)
+        run = [t for t in terms(name) if len(t) > 1]
         if len(run) < 2 or max(idf.get(t, unseen) for t in run) < _TOPICAL_IDF:
             continue
         count += len(run) * (set(run) <= set(words) and f" {' '.join(run)} " not in joined)

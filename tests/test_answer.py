@@ -1749,3 +1749,11 @@ def test_a_why_question_answered_by_that_is_the_reason_shows_the_reason_before_i
             "That's the reason why the first official Debian release was 1.1, and not 1.0.")
     answer = answer_from("Why was Debian's first official release numbered 1.1 rather than 1.0?", text).answer
     assert "pre-1.0 development version" in answer and "That's the reason" in answer
+
+
+def test_a_middle_initial_does_not_scatter_a_name():
+    text = ("Dan J. Bernstein used to distribute all software he has written with a restrictive license. "
+            "In November 2007 however, Bernstein said he would put all his software into the public domain.")
+    question = "When did Dan Bernstein say he would put his software into the public domain?"
+    answer = answer_in_corpus(question, text, idf={"dan": 6.0, "bernstein": 6.0}, max_idf=9.0).answer
+    assert "November 2007" in answer
