@@ -529,7 +529,7 @@ class ExtractiveGenerator:
             items, end = _items_after(passage.chunk.text, c.span[1])
             if items:  # "… one of the following storage classes:" is answered by what follows
                 listed = _as_many(items, self.max_list_chars - len(sentence))
-                sentence, span = f"{sentence[:-1]}: {listed}{'' if listed.endswith('…') else '.'}", (c.span[0], end)
+                sentence, span = f"{sentence.removesuffix('.')}: {listed}{'' if listed.endswith('…') else '.'}", (c.span[0], end)
             if c.referent:
                 sentence = f"{c.referent} {sentence}"
             # (Chunks overlap, so a second sentence may hold the first whole: "A. B." after "A.")
@@ -1006,4 +1006,5 @@ def _as_sentence(text: str, span: Span, sentence: Span) -> str:
     # A term being defined ("www-data: …", "sync: …") or a name written in code keeps its case.
     if piece and not re.match(r"[\w.-]*[\d_./-][\w.-]*\b|\S+:", piece):
         piece = piece[0].upper() + piece[1:]
-    return piece if piece.endswith((".", "!", "?", '"', "”", "…", "。", "！", "？")) else piece + "."
+    # (a clause ending on a number is left without a stop: "for release 2.1." would read as "2.1." a version)
+    return piece if piece.endswith((".", "!", "?", '"', "”", "…", "。", "！", "？")) or piece[-1:].isdigit() else piece + "."
