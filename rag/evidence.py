@@ -435,6 +435,15 @@ def _other_year(q: Question, sentence: str) -> float:
     return float(bool(asked) and bool(said) and not asked & said)
 
 
+def _whole_year(q: Question, sentence: str) -> float:
+    """1 when the question asks of a part of a year and the sentence tells of a year and no part of one:
+    "In 2025, Xi'an's GDP grew by 4.7%" does not say how fast it grew in the first quarter."""
+    return float(bool(set(q.terms) & _PERIODS) and bool(_YEAR.search(sentence)) and not set(terms(sentence)) & _PERIODS)
+
+
+_PERIODS = frozenset(stem(w) for w in vocab.PERIOD_WORDS)
+
+
 def _other_end(q: Question, sentence: str) -> float:
     """1 when the question asks of the first of something and the sentence speaks only of the last, or
     the other way round. (A question that names both ends, "the first quarter … its latest report", asks

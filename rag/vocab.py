@@ -107,6 +107,8 @@ THRESHOLD_WORDS = "than over above below under exceed exceeded exceeding exceeds
 SUPERLATIVES = "largest biggest highest greatest smallest lowest".split()
 # The two ends of a series: a question about the first of something is not answered by a sentence
 # about the last ("Version 2.0.2 … was the last official release" for "the first version").
+# Parts of a year: a question asking of one is not answered by a sentence about a whole year ("In 2025, …").
+PERIOD_WORDS = "quarter quarters half q1 q2 q3 q4 h1 h2".split()
 FIRST_WORDS = "first earliest initial original oldest".split()
 LAST_WORDS = "last final latest newest".split()
 # Words of rank and order.

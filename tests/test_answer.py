@@ -1767,3 +1767,12 @@ def test_a_list_introduced_by_a_sentence_ending_on_a_number_keeps_the_number():
             "red; 0.6400, 0.3300\n\ngreen; 0.3000, 0.6000\n\nblue; 0.1500, 0.0600")
     answer = answer_from("Which primaries should display software assume when a file has none?", text).answer
     assert "BT.709-3: red; 0.6400, 0.3300" in answer
+
+
+def test_a_figure_for_a_whole_year_does_not_answer_one_for_a_part_of_it():
+    text = "In 2025, the city's regional GDP was 1.39 trillion yuan, a year-on-year increase of 4.7%."
+    assert answer_from("What was the city's GDP growth rate in the first quarter of 2025?", text).abstained
+    assert answer_from("What was the city's GDP growth rate in Q1 2025?", text).abstained
+    assert "4.7%" in answer_from("What was the city's GDP growth rate in 2025?", text).answer
+    quarter = "In the first quarter of 2025, the city's GDP grew by 1.1% year-on-year."
+    assert "1.1%" in answer_from("What was the city's GDP growth rate in the first quarter of 2025?", quarter).answer
