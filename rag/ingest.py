@@ -934,7 +934,7 @@ def _reflow(lines: list[str]) -> list[tuple[bool, str]]:
             continue
         columns = []
         if current and len(current[-1]) < 0.6 * width and not current[-1].endswith(_TERMINAL + (",", ";")) \
-                and not _ends_open(current[-1]):
+                and not _ends_open(current[-1]) and not _goes_on(line):
             # A short line that ends no sentence did not wrap: it stands alone (a cover's title, an
             # address line), and what follows starts afresh ("Preface" / "The PHOENIX project …").
             blocks.append((False, join(current)))
@@ -988,6 +988,13 @@ def _ends_open(line: str) -> bool:
     """The line stops on a word that needs more after it ("… for X.org versions 7 and"): it goes on."""
     words = line.split()
     return bool(words) and words[-1].lower() in vocab.DANGLING_WORDS
+
+
+def _goes_on(line: str) -> bool:
+    """The line carries on the sentence before it ("apt-mark hold package_name" / "and remove the hold
+    with …"): a command set on a short line of its own ends no paragraph."""
+    first = line.split(maxsplit=1)[0]
+    return first in vocab.CONTINUING_WORDS
 
 
 def _is_text_row(line: str) -> bool:

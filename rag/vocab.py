@@ -235,7 +235,9 @@ PERSONAL_PRONOUNS = "he she".split()
 DANGLING_WORDS = """a an the of in on at to for by with from into onto and or but nor is are was were be been being
 am has have had do does did will would shall should can could may might must as than that which who whom whose
 due its their his her this these those about over under after before between because since while if whether
-such very not no per via""".split()
+such very not no per via using including like called named through within without upon""".split()
+# A line opening with one of these (lower-case) carries on the sentence of the line before it.
+CONTINUING_WORDS = "and or but nor which whose whom where so then to".split()
 # Words that open a clause leading into the next one ("while for wideband (16 kHz), the delay is 34 ms").
 LEAD_IN_OPENERS = "while whereas although though if when unless whenever in for on at by from with".split()
 # The first half of a paired construction, and the word its second half starts with: a span that holds

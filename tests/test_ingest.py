@@ -563,3 +563,21 @@ def test_a_pdf_reads_as_its_pages_show_it(tmp_path):
     assert "on a micro-controller1.\n\nSINE wave: Fixed frequency" in eyes
     (tmp_path / "accent.pdf").write_bytes(text_pdf(b"BT /F1 10 Tf 20 250 Td (MiniSat by Niklas E\\302en.) Tj ET"))
     assert "Niklas Eén" in load_document(tmp_path / "accent.pdf", "accent.pdf").text
+
+
+def test_a_command_on_a_short_line_of_its_own_stays_in_its_sentence(tmp_path):
+    lines = ["Packages can be held back so that an upgrade leaves them at the version that is installed now,",
+             "which is useful when a newer version is known to break something that you depend upon every day",
+             "or when you want to test a new version first on another machine before you upgrade this one too.",
+             "There are three ways of holding back packages, with dpkg, with apt or with aptitude, and each of",
+             "them records the hold in the package database so that later upgrades respect it as well as this.",
+             "With apt, you can set a package to hold using",
+             "apt-mark hold package_name",
+             "and remove the hold with",
+             "apt-mark unhold package_name",
+             "With aptitude, you can hold a package using aptitude hold package_name and remove the hold again",
+             "with aptitude unhold package_name whenever you are ready to let the package be upgraded after all."]
+    (tmp_path / "faq.txt").write_text("Holding packages\n\n" + "\n".join(lines) + "\n")
+    text = load_document(tmp_path / "faq.txt", "faq.txt").text
+    assert ("With apt, you can set a package to hold using apt-mark hold package_name and remove the hold with "
+            "apt-mark unhold package_name") in text
