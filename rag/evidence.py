@@ -209,8 +209,11 @@ def _version_of_another(q: Question, text: str, version: re.Match) -> bool:
     owner = re.match(r"([A-Za-z][\w+-]*)\s", version.group(0))
     if not owner or owner[1].lower() in vocab.VERSION_WORDS:  # ("License version 2": the licence's)
         owner = _OWNER.search(text, max(0, start - 40), start + (len(owner[0]) if owner else 0)) or owner
-    # (a function word opening the sentence owns nothing: "Since version 0.30, …")
-    return bool(owner) and owner[1][0].isupper() and owner[1].lower() not in vocab.VERSION_WORDS \
+    # (a function word opening the sentence owns nothing: "Since version 0.30, …"; a lower-case name is one
+    # after a capitalised word: "GNU make version 3.81")
+    named = bool(owner) and (owner[1][0].isupper()
+                             or re.search(r"\b[A-Z][\w+-]*\s+$", text[max(0, owner.start(1) - 30):owner.start(1)]) is not None)
+    return named and owner[1].lower() not in vocab.VERSION_WORDS \
         and owner[1].lower() not in STOPWORDS | _TIME_PREPOSITIONS and not set(terms(owner[1])) & set(q.versioned)
 
 

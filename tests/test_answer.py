@@ -1776,3 +1776,11 @@ def test_a_figure_for_a_whole_year_does_not_answer_one_for_a_part_of_it():
     assert "4.7%" in answer_from("What was the city's GDP growth rate in 2025?", text).answer
     quarter = "In the first quarter of 2025, the city's GDP grew by 1.1% year-on-year."
     assert "1.1%" in answer_from("What was the city's GDP growth rate in the first quarter of 2025?", quarter).answer
+
+
+def test_a_version_after_a_lower_case_program_name_is_that_programs():
+    """"GNU make version 3.81" is make's version: it does not say which OpenSSL version pgcrypto needs."""
+    text = ("Require GNU make version 3.81 or later to build PostgreSQL (Tom Lane)\n\n"
+            "Require OpenSSL to build the pgcrypto extension (Peter Eisentraut)")
+    assert answer_from("What minimum OpenSSL version does the pgcrypto extension require?", text).abstained
+    assert "3.81" in answer_from("Which GNU make version is required to build PostgreSQL?", text).answer
