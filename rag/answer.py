@@ -922,8 +922,9 @@ def _items_after(text: str, end: int) -> tuple[list[str], int]:
         label = label.group(1) if label and len(label.group(1).split()) <= 5 else ""
         # The items of a list are alike: all a term with its definition, or all short lines. (One that
         # ends on a colon introduces the next list: "Thanks to:")
-        if len(items) == _MAX_ITEMS or len(item.split()) > _ITEM_WORDS or match.start() != position - end \
-                or labelled not in (None, bool(label)) or item.endswith(":") or _prose_after_names(items, item):
+        # (an entry's definition may run long: only its term is shown)
+        if len(items) == _MAX_ITEMS or (len(item.split()) > _ITEM_WORDS and not label) or match.start() != position - end \
+                or labelled not in (None, bool(label)) or item.endswith(":") or (not label and _prose_after_names(items, item)):
             break
         labelled = bool(label)
         items.append((label or item).rstrip(".;,"))

@@ -1784,3 +1784,13 @@ def test_a_version_after_a_lower_case_program_name_is_that_programs():
             "Require OpenSSL to build the pgcrypto extension (Peter Eisentraut)")
     assert answer_from("What minimum OpenSSL version does the pgcrypto extension require?", text).abstained
     assert "3.81" in answer_from("Which GNU make version is required to build PostgreSQL?", text).answer
+
+
+def test_a_list_of_entries_with_long_definitions_is_listed_by_their_terms():
+    long = " ".join(["These arguments are processed first, before any file named on the command line."] * 5)
+    text = ("The following environment variables are processed by bc:\n\n"
+            "POSIXLY_CORRECT: This is the same as the -s option.\n\n"
+            f"BC_ENV_ARGS: This is another mechanism to get arguments to bc. {long}\n\n"
+            "BC_LINE_LENGTH: This should be an integer specifying the number of characters in an output line.")
+    answer = answer_from("Which environment variables does bc process?", text).answer
+    assert "POSIXLY_CORRECT, BC_ENV_ARGS, BC_LINE_LENGTH" in answer
