@@ -284,7 +284,7 @@ def _expands(question: str, text: str) -> bool:
     initial = re.escape(acronym[0])
     # Words that start with the acronym's first letter: "DER (der[0]..der[len-1])" is no expansion.
     return re.search(rf"\b{re.escape(acronym)}s?\s*\((?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,10}}\)"
-                     rf"|\b(?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}\s*\(\s*{re.escape(acronym)}s?\s*\)"
+                     rf"|\b(?i:{initial})[\w&'’-]*(?:\s+[\w&'’-]+){{1,8}}\s*\(\s*{re.escape(acronym)}s?\s*\)"
                      rf"|\b{re.escape(acronym)}\s+(?:stands\s+for|is\s+short\s+for|is\s+an\s+abbreviation\s+(?:of|for))"
                      rf"\s+(?:the\s+)?[\"“']?(?i:{initial})"
                      rf"|\b{re.escape(acronym)}\s+is\s+(?:the\s+|an?\s+)?[\"“'](?i:{initial})[\w&-]*(?:\s+[\w&-]+){{1,8}}[\"”']", text) is not None

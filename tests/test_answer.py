@@ -795,6 +795,9 @@ def test_an_acronym_is_answered_by_its_expansion():
     privoxy = analyse("What does the name Privoxy stand for?")
     assert _type_evidence(privoxy, 'Privoxy is the "Privacy Enhancing Proxy".') == 1.0
     assert _type_evidence(privoxy, 'Privoxy is the "best" proxy.') == 0.0
+    # a possessive inside the spelled-out words
+    eiam = analyse("What does the abbreviation EIAM mean in Ecasound?")
+    assert _type_evidence(eiam, "This mode of operation is better known as Ecasound’s Interactive Mode (EIAM).") == 1.0
 
 
 def test_a_sentence_that_names_its_own_version_takes_no_referent():
