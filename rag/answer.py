@@ -281,6 +281,11 @@ _ASKING = re.compile(rf"\W*(?:(?:[A-Z]\.)?\d+(?:\.\d+)*[.)]?\s*)?{_alt(vocab.WH_
                      r"(?:n[’']t)?\b", re.I)  # ("2.5 Why does …?", "A.9.1 Is …?")
 
 
+# A question glued to the end of a run-on PDF line ("… = 2.19kΩ What is the limitation of this method ?") leaves
+# the fact before it a statement; any other sentence ending on "?" is one ("So gp is just a fancy calculator …?").
+_GLUED_QUESTION = re.compile(rf"\s(?:{'|'.join(w.capitalize() for w in vocab.WH_WORDS + vocab.AUXILIARIES)})\b")
+
+
 def _is_synopsis(sentence: str) -> bool:
     """A command's usage line ("git stash show [-u | --include-untracked] [<stash>] …"), not prose: many
     brackets (a table's bars are data: "develop | 11 | 5200")."""
@@ -308,7 +313,8 @@ def _context_only(sentence: str, chunk) -> bool:
     plain = sentence.strip().rstrip(".:").strip().lower()
     return (not re.search(r"[^\W\d_]", sentence) or _META.match(sentence) is not None or "\n" in sentence
             or _LABEL.fullmatch(sentence.strip()) is not None
-            or (sentence.rstrip().endswith(("?", "？")) and _ASKING.match(sentence) is not None)
+            or (sentence.rstrip().endswith(("?", "？")) and (_ASKING.match(sentence) is not None
+                                                           or not _GLUED_QUESTION.search(sentence)))
             or _is_synopsis(sentence) or (is_code(sentence, min_marks=3) and not _is_record(sentence))
             or (_NUMBERED_HEADING.match(sentence) is not None and len(sentence.split()) <= _HEADING_WORDS)
             or plain in (chunk.title.strip().lower(), chunk.heading.strip().lower()))

@@ -1066,6 +1066,9 @@ def test_an_faq_question_in_the_text_is_no_answer_and_who_wants_someone_named():
     assert "2.19" in answer_from("What value did the comparison give for the unknown resistor?",
                                  "Unknown resistor value = 2.746 1.254mA = 2.19kΩ What is the limitation of this method ?").answer
     assert answer_from("Who started the SQLite project?", "The SQLite project was started on 2000-05-09.").abstained
+    # any other sentence ending on a question mark asks, whatever it opens with
+    assert answer_from("How do you exit the gp calculator?",
+                       "So gp is just a fancy calculator, able to give me more decimals than I will ever need?").abstained
     table = "Data structure read access: read_deque 19.9 24.7 25.5 20.2 read_dict 19.7 24.3 25.7 22.3 23.0"
     assert answer_from("Who wrote the What's New document for Python 3.8?", table).abstained  # figures name no one
     assert "Richard Hipp" in answer_from("Who started the SQLite project?",
