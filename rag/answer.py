@@ -436,7 +436,7 @@ class ExtractiveGenerator:
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
-                or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
+                or (q.kind == "other" and not supported[0].features.get("own_cover") and not supported[0].features.get("type")) or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
             or _entry_rest(q, supported[0], candidates, passages) or _items_announced(q, supported[0], candidates, passages)

@@ -248,7 +248,7 @@ CORRELATIVES = {"not only": "but", "neither": "nor"}
 
 # ("when" asks for a date only where it opens the question: "… seen when measuring" does not.)
 DATE_NOUNS = "date dates day year month".split()  # (the kind of answer a date question asks for, not its subject)
-DATE_PHRASES = ["what year", "which year", "in what year", "what date", "the date of", "since when", "how long ago",
+DATE_PHRASES = ["what year", "which year", "in what year", "what date", "the date of", "the date on", "since when", "how long ago",
                 "what day", "which day", "what month", "which month", "what time of day"]
 RANK_PHRASES = ["rank", "ranking", "ranked", "place did", "position"]
 HOW_QUANTITY = "much many big large high fast far sharply steeply often frequently long".split()  # "how much", "how fast" …

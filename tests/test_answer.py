@@ -1800,3 +1800,11 @@ def test_a_list_of_entries_with_long_definitions_is_listed_by_their_terms():
             "BC_LINE_LENGTH: This should be an integer specifying the number of characters in an output line.")
     answer = answer_from("Which environment variables does bc process?", text).answer
     assert "POSIXLY_CORRECT, BC_ENV_ARGS, BC_LINE_LENGTH" in answer
+
+
+def test_a_sentence_sharing_no_word_with_a_question_of_no_particular_kind_answers_nothing():
+    text = ("The stock price of local optical chip company Yuanjie Technology soared. Xi'an's growth was only 1.1%, "
+            "ranking second from the bottom among the 29 cities with a GDP of over one trillion yuan.")
+    question = "What market capitalisation did Yuanjie Technology reach when it replaced Kweichow Moutai as the new king?"
+    assert answer_from(question, text).abstained
+    assert answer_type("What is the date on the MPICH User's Guide?") == "date"
