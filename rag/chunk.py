@@ -16,7 +16,7 @@ from .text import STOPWORDS, Span, clause_spans, sentence_spans
 TokenCounter = Callable[[str], int]
 # Bump when a change to cleaning, sentence or clause splitting, or packing changes what chunks come
 # out: an index built by another version is then rebuilt instead of silently mixing the two.
-VERSION = 72
+VERSION = 74
 # A chunk holds at most this many characters per token of its budget. Normal text runs 4-6 characters a
 # word piece; a word over 100 characters is one [UNK] piece, so without this cap a 5 MB base64 blob
 # counted as 7 tokens and became one 5 MB chunk, sent with every answer that cited it.

@@ -220,42 +220,62 @@ def _without_terminal_markup(text: str) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
-    # pdfium places a space wherever the layout has a gap; pypdf lost most of a justified TeX PDF's
-    # spaces ("Innovember2007however,Bernsteinsaid"), which only a word list could guess back.
+    import io
+
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings would precede our one-line reason
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise UnreadableFile("encrypted PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        if _badly_glued("\n".join(pages)):
+            pages = _pdfium_pages(data)
+        pages = _without_running_lines([_tex_glyphs(page) for page in pages])
+        return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
+    except UnreadableFile:
+        raise
+    # pypdf raises many types on hostile files (LimitReachedError on a Flate bomb, RecursionError on
+    # deep nesting, AssertionError, NotImplementedError…): any of them means this one file is unreadable.
+    except Exception as exc:
+        raise UnreadableFile(f"corrupt PDF ({exc.__class__.__name__})") from None
+
+
+_BADLY_GLUED = 50  # runs of glued words: a page set by moving its text, whose spaces pypdf lost
+
+
+def _badly_glued(text: str) -> bool:
+    return len({run for run in _GLUED.findall(text) if len(run) >= _SURELY_GLUED}) >= _BADLY_GLUED
+
+
+def _pdfium_pages(data: bytes) -> list[str]:
+    """The pages as pdfium reads them: it puts a space wherever the layout leaves a gap, so a justified
+    page keeps its words apart ("In november 2007 however" where pypdf gave "Innovember2007however"),
+    which splitting by word frequencies can only guess back."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:  # (pdfium is not thread-safe, and the server may take two uploads at once)
+        document = pdfium.PdfDocument(data)
         try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            locked = getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD
-            raise UnreadableFile("encrypted PDF" if locked else "corrupt PDF") from None
-        try:
-            pages = [_page_text(document[i]) for i in range(len(document))]
-        except pdfium.PdfiumError:
-            raise UnreadableFile("corrupt PDF") from None
+            return [_pdfium_page(document[i]) for i in range(len(document))]
         finally:
             document.close()
-    pages = _without_running_lines([_tex_glyphs(page) for page in pages])
-    return _unglued("\n".join(_footnotes_last(pages)).translate(_LIGATURES))
 
 
-_PDFIUM = threading.Lock()
-
-
-def _page_text(page) -> str:
+def _pdfium_page(page) -> str:
     text = page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
     # A word hyphenated at a line's end comes joined, its hyphen marked U+FFFE ("docu\ufffementation"):
     # the line break is put back, so that lines keep their width, and _reflow joins the word.
     text = text.replace("\ufffe", "-\n")
     # (a stop after a raised footnote mark comes on a line of its own: "micro-controller1" / ".")
-    text = re.sub(r"(?<=\w)\n([.,;:])(?=\n)", r"\1", text)
-    # (a TeX accent comes as a spacing mark before its letter: "Niklas E´en")
-    return _SPACING_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _SPACING_ACCENTS[m[1]]), text)
+    return re.sub(r"(?<=\w)\n([.,;:])(?=\n)", r"\1", text)
 
 
-_SPACING_ACCENTS = {"´": "\u0301", "¨": "\u0308", "ˆ": "\u0302", "˜": "\u0303", "˚": "\u030a", "ˇ": "\u030c"}
-_SPACING_ACCENT = re.compile(rf"(?<=[A-Za-z])([{''.join(_SPACING_ACCENTS)}])([A-Za-z])")
+_PDFIUM = threading.Lock()
 
 
 # A TeX font whose encoding the PDF does not spell out leaves its ligatures and accents as the control
@@ -266,11 +286,15 @@ _OT1 = {"\x0b": "ff", "\x0c": "fi", "\x0d": "fl", "\x0e": "ffi", "\x0f": "ffl"}
 _OT1_ACCENT = re.compile(r"([\x12-\x17\x7f])([A-Za-z])")
 _OT1_ACCENTS = {"\x12": "\u0300", "\x13": "\u0301", "\x14": "\u030c", "\x15": "\u0306", "\x16": "\u0304",
                 "\x17": "\u030a", "\x7f": "\u0308"}  # grave, acute, caron, breve, macron, ring, dieresis
+_SPACING_ACCENTS = {"´": "\u0301", "¨": "\u0308", "ˆ": "\u0302", "˜": "\u0303", "˚": "\u030a", "ˇ": "\u030c"}
+_SPACING_ACCENT = re.compile(rf"(?<=[A-Za-z])([{''.join(_SPACING_ACCENTS)}])([A-Za-z])")
 
 
 def _tex_glyphs(text: str) -> str:
     text = _OT1_LIGATURE.sub(lambda m: _OT1[m[0]], text)
     text = _OT1_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _OT1_ACCENTS[m[1]]), text)
+    # (an accent may also come as a spacing mark before its letter: "Niklas E´en")
+    text = _SPACING_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _SPACING_ACCENTS[m[1]]), text)
     # (a symbol font's bullet may come out as a C1 control character, which is never text: "\x88 The Boost …")
     return _C1_CONTROL.sub("", _C1_BULLET.sub("•", text))
 

@@ -550,12 +550,12 @@ def test_a_table_of_contents_is_no_text_of_the_page(tmp_path):
 
 
 def test_a_pdf_reads_as_its_pages_show_it(tmp_path):
-    """A justified TeX page keeps the spaces its layout sets by position (pypdf lost some: "pertest is
-    limited"), a word hyphenated at a line's end is whole, a stop after a raised footnote mark stays with
-    its sentence (pdfium puts it on a line of its own), and a TeX accent sits on its letter."""
+    """Words keep their spaces, a word hyphenated at a line's end is whole, a stop after a raised footnote
+    mark stays with its sentence, and an accent set before its letter (a TeX PDF's "E´en") sits on it."""
     from test_reliability_index import text_pdf
 
     suites = Path(__file__).resolve().parent.parent / "eval" / "suites"
+    # (a justified TeX page whose spaces pypdf loses is read by pdfium: "students per test", not "pertest")
     amc = load_document(suites / "manuals" / "corpus" / "auto-multiple-choice.en.pdf", "amc.pdf").text
     assert "The maximum number of students per test is limited to 4,095" in amc
     eyes = load_document(suites / "expeyes" / "corpus" / "en-eyesj.pdf", "eyes.pdf").text
