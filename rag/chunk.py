@@ -16,7 +16,7 @@ from .text import STOPWORDS, Span, clause_spans, sentence_spans
 TokenCounter = Callable[[str], int]
 # Bump when a change to cleaning, sentence or clause splitting, or packing changes what chunks come
 # out: an index built by another version is then rebuilt instead of silently mixing the two.
-VERSION = 74
+VERSION = 78
 # A chunk holds at most this many characters per token of its budget. Normal text runs 4-6 characters a
 # word piece; a word over 100 characters is one [UNK] piece, so without this cap a 5 MB base64 blob
 # counted as 7 tokens and became one 5 MB chunk, sent with every answer that cited it.
@@ -65,7 +65,6 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
                     used + units[end_unit][2] <= max_tokens and units[end_unit][1] - units[start_unit][0] <= max_chars)):
                 used += units[end_unit][2]
                 end_unit += 1
-            end_unit = _before_cut_list(doc.text, units, start_unit, end_unit, max_tokens)
             # A chunk that starts inside a long entry ("--with-suexec-userdir=DIR: Define to be …") is
             # headed by the entry's term too: the rest of the entry speaks of it without naming it.
             term = entries.get(units[start_unit][0], "")
@@ -83,20 +82,6 @@ def chunk_document(doc: Document, count: TokenCounter, max_tokens: int = 160, ov
         chunk.tokens = count(chunk.text)
         chunk.llm_tokens = llm_token_count(chunk.text)
     return chunks
-
-
-def _before_cut_list(text: str, units: list[tuple[int, int, int]], start: int, end: int, max_tokens: int) -> int:
-    """Where a chunk of units[start:end] should end so that it does not cut a list from the sentence that
-    introduces it ("Lintian is divided into the following layers:" / "frontend: …" / "checks: …" / "data
-    collectors: …"): before the introducer, when the introducer, the items the chunk holds and the next
-    one fit in a chunk of their own."""
-    if end >= len(units):
-        return end
-    for k in range(end - 1, start, -1):
-        if text[units[k][0]:units[k][1]].rstrip().endswith(":"):
-            fits = sum(u[2] for u in units[k:end + 1]) <= max_tokens
-            return k if fits else end
-    return end
 
 
 def _sections(doc: Document, count: TokenCounter, max_tokens: int, max_chars: int) -> list[tuple[str, list[tuple[int, int, int]]]]:

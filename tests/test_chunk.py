@@ -115,16 +115,3 @@ def test_a_name_written_with_capitals_inside_opens_a_sentence():
     text = "We thank them for correcting it. expEYES Junior's manual is under the GNU FDL. See e.g. the preface."
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "We thank them for correcting it.", "expEYES Junior's manual is under the GNU FDL.", "See e.g. the preface."]
-
-
-def test_a_chunk_does_not_cut_a_list_from_its_introducing_sentence(tmp_path, count):
-    filler = " ".join(f"Profile rule {n} extends the rules of the profile before it." for n in range(12))
-    items = [("frontend", "the command line interface, the lintian program."),
-             ("checks", "a set of modules that check different aspects of packages."),
-             ("data collectors", "a set of scripts that prepare information needed by the checks.")]
-    entries = "".join(f"<dt>{term}</dt><dd>{text}</dd>" for term, text in items)
-    (tmp_path / "manual.html").write_text(f"<html><body><h1>Lintian manual</h1><p>{filler}</p>"
-                                          f"<p>Lintian is divided into the following layers:</p><dl>{entries}</dl></body></html>")
-    doc = load_document(tmp_path / "manual.html", "manual.html")
-    holding = [c for c in chunk_document(doc, count, max_tokens=160) if "following layers:" in c.text]
-    assert holding and all(all(term in c.text for term, _ in items) for c in holding)
