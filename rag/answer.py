@@ -204,7 +204,8 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
     more often the asker's own wording ("Which firm spearheads …")."""
     # (a byline says who wrote a document without the word: "Who are the authors …?" is answered by "by …")
     # (nor does any say "oldest" of the oldest version that can do X: "0.9.0 and later can …")
-    unknown = set(unknown_terms) - (_AUTHORSHIP if q.act in _AUTHORSHIP else set()) - _CONDITION_WORDS
+    # (nor does any say "drop" of a drop: "decreased by 4.7%" is one; a word of change names the measure asked)
+    unknown = set(unknown_terms) - (_AUTHORSHIP if q.act in _AUTHORSHIP else set()) - _CONDITION_WORDS - _CHANGE_TERMS
     if unknown & set(q.about + q.counted):
         return True
     # A name the question is about that the corpus never uses ("Ubuntu" in a corpus on Xi'an), unless it
@@ -229,6 +230,7 @@ def _asks_unknown(q: Question, unknown_terms: list[str]) -> bool:
 
 _DOCUMENT_FORMATS = frozenset(vocab.DOCUMENT_FORMATS)  # ("the PDF" is the document itself)
 _CONDITION_WORDS = frozenset(stem(w) for w in vocab.CONDITIONS)
+_CHANGE_TERMS = frozenset(stem(w) for w in vocab.CHANGE_WORDS)
 _DATE_NOUNS = frozenset(stem(w) for w in vocab.DATE_NOUNS)
 
 
