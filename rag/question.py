@@ -35,7 +35,7 @@ _PATTERNS = {
     # a year, a month, a weekday ("on Tuesdays"), or a time of day ("23:15", "9 a.m.")
     "date": re.compile(rf"{_EDGE_BEFORE}(?:19|20)\d\d{_EDGE_AFTER}|\b{_alt(vocab.MONTHS)}\b|\b{_alt(vocab.WEEKDAYS)}s?\b"
                        r"|(?<![\d:.])\d{1,2}:\d\d(?![\d:]|\.\d)|\b\d{1,2}(?::\d\d)?\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b)"),
-    "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b", re.I),
+    "rank": re.compile(rf"\b\d+(?:st|nd|rd|th)\b|\b{_alt(vocab.RANK_WORDS)}\b(?!-\w)", re.I),  # ("first-class" ranks nothing)
     # a capitalised name, an acronym (with its number: "BLOSUM50"), a name written as code ("regexp_count()",
     # "pg_dump") or an option
     "name": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z&’'-]*[a-z][A-Za-z&’'-]*|\b[A-Z]{2,}\d*\b"

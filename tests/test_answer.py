@@ -1817,3 +1817,10 @@ def test_a_word_of_change_the_corpus_never_uses_names_the_measure_asked():
     text = "In the first quarter, the growth rate of the added value of industrial enterprises decreased by 4.7% year-on-year."
     question = "What was the year-on-year drop in the growth rate of value added for industrial enterprises in Q1?"
     assert "4.7%" in answer_from(question, text, unknown_terms=["drop"]).answer
+
+
+def test_a_compound_like_first_class_ranks_nothing():
+    text = "The plan specifies that the city will build a first-class advanced manufacturing base in the country."
+    assert answer_from("What rank did the city hold among advanced manufacturing cities?", text).abstained
+    ranked = "Among advanced manufacturing cities, the city ranked first in the west."
+    assert "ranked first" in answer_from("What rank did the city hold among advanced manufacturing cities?", ranked).answer
