@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from . import vocab
-from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict,
+from .evidence import (_BARE_DEFAULT, _owned_by_another, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict,
                        _coverage, _defaults_another, _kin,
                        _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _other_end, _other_year, _whole_year,
                        _overlap, _referent,
@@ -687,7 +687,8 @@ def _sentence_features(q: Question, chunk, span: Span, idf: dict, phrases: list[
         "off_topic": _off_topic(phrases, topic),
         "conflict": _conflict(q, (sentence, chunk.heading, chunk.title)) or _names_others(q, sentence)
                     or _relates_others(q, sentence) or _defaults_another(q, sentence, chunk.heading)
-                    or _other_end(q, sentence) or _other_year(q, sentence) or _whole_year(q, sentence),
+                    or _other_end(q, sentence) or _other_year(q, sentence) or _whole_year(q, sentence)
+                    or _owned_by_another(q, sentence),
         # none of the words for what is asked about ("population") is near: the number is of something else
         "about_missing": float(bool(asked) and not (set(asked) | _kin(asked)) & _bag(near)[0]),
         "neighbour": float(neighbour),

@@ -498,6 +498,24 @@ def _relates_others(q: Question, sentence: str) -> float:
     return 0.0
 
 
+def _owned_by_another(q: Question, sentence: str) -> float:
+    """1 when the question asks a number of a name, the sentence names it in one clause and gives its
+    numbers only in clauses about another name: "While Guangzhou targets AI models and Shanghai invests
+    55 billion RMB …" says nothing of what Guangzhou invests."""
+    names = [set(g) for g in q.specific if not _is_number(g)]
+    if q.kind != "number" or not names:
+        return 0.0
+    clauses = _CLAUSE_BREAK.split(sentence)
+    def named(clause: str) -> bool:
+        return any(g <= set(terms(clause)) for g in names)
+    numbered = [c for c in clauses if _PATTERNS["number"].search(c)]
+    others = [c for c in numbered if not named(c) and any(set(terms(m[0])) - STOPWORDS for m in _NAME_RUN.finditer(c))]
+    return float(bool(numbered) and len(others) == len(numbered) and any(named(c) for c in clauses))
+
+
+_CLAUSE_BREAK = re.compile(r",\s+|\s+(?:and|while|whereas|but)\s+")
+
+
 def _is_number(group: list[str]) -> bool:
     return any(ch.isdigit() for t in group for ch in t)
 

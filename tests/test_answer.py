@@ -1824,3 +1824,10 @@ def test_a_compound_like_first_class_ranks_nothing():
     assert answer_from("What rank did the city hold among advanced manufacturing cities?", text).abstained
     ranked = "Among advanced manufacturing cities, the city ranked first in the west."
     assert "ranked first" in answer_from("What rank did the city hold among advanced manufacturing cities?", ranked).answer
+
+
+def test_a_number_told_only_of_another_name_in_its_clause_does_not_answer():
+    text = ("While Guangzhou targets AI large-language models and Shanghai invests 55 billion RMB in a 'Super "
+            "Waterway' to boost logistics, the city's focus remains on electronics.")
+    assert answer_from("How much is Guangzhou investing in AI large language models?", text).abstained
+    assert "55 billion" in answer_from("How much is Shanghai investing in its Super Waterway?", text).answer
