@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from . import vocab
-from .evidence import (_BARE_DEFAULT, _owned_by_another, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict,
+from .evidence import (_BARE_DEFAULT, _DEMONSTRATIVE, _EXPLETIVE, _PERSONAL, _REASON, _REFERRING, _TOPICAL_IDF, _bag, _conflict,
                        _coverage, _defaults_another, _kin,
-                       _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _other_end, _other_year, _whole_year,
-                       _overlap, _referent,
+                       _lead, _measure_match, _missing, _names_others, _numbers_named, _off_topic, _other_end, _other_year,
+                       _overlap, _owned_by_another, _referent, _whole_year,
                        _referred, _relates_others, _scattered_names, _states_act, _type_evidence, _versions_of)
 from .question import _AUTHORSHIP, _INTRODUCTION, _NAME_RUN, Question, _alt, analyse, specific_terms
 from .retrieve import Passage, Retrieval
@@ -190,6 +190,13 @@ _FEW_PASSAGES_IDF = 2.0  # below the idf of a term no passage uses: a term about
 
 
 _FRAME_TERMS = frozenset(t for w in vocab.HOW_QUANTITY + vocab.NAMING_WORDS for t in terms(w))
+
+
+def _shares_nothing(q: Question, best: _Candidate) -> bool:
+    """The question asks for no particular kind of answer and the best sentence shares none of its words:
+    "What market capitalisation did Yuanjie Technology reach …?" is not answered by "… ranking second from
+    the bottom among the 29 cities …"."""
+    return q.kind == "other" and not best.features.get("own_cover") and not best.features.get("type")
 
 
 def _asks_about_nothing(q: Question) -> bool:
@@ -438,7 +445,8 @@ class ExtractiveGenerator:
         scored = self.score(question, retrieval)
         q, candidates, supported = scored.question, scored.candidates, scored.supported
         if not supported or _asks_about_nothing(q) or _asks_unknown(q, retrieval.unknown_terms) or _unknown_acronym(q, retrieval) \
-                or (q.kind == "other" and not supported[0].features.get("own_cover") and not supported[0].features.get("type")) or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
+                or _shares_nothing(q, supported[0]) \
+                or (scored.answerable < self.answerable_model["threshold"] and not _signs_document(q, supported[0], passages)):
             return self._abstain(question, passages)
         follow = _enumeration_after(q, supported[0], supported, passages) or _ordinal_items(q, supported[0], candidates, passages) \
             or _entry_rest(q, supported[0], candidates, passages) or _items_announced(q, supported[0], candidates, passages)

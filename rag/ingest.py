@@ -249,7 +249,7 @@ _BADLY_GLUED = 50  # runs of glued words: a page set by moving its text, whose s
 
 
 def _badly_glued(text: str) -> bool:
-    return len({run for run in _GLUED.findall(text) if len(run) >= _SURELY_GLUED}) >= _BADLY_GLUED
+    return len(_surely_glued(text)) >= _BADLY_GLUED
 
 
 def _pdfium_pages(data: bytes) -> list[str]:
@@ -292,11 +292,16 @@ _SPACING_ACCENT = re.compile(rf"(?<=[A-Za-z])([{''.join(_SPACING_ACCENTS)}])([A-
 
 def _tex_glyphs(text: str) -> str:
     text = _OT1_LIGATURE.sub(lambda m: _OT1[m[0]], text)
-    text = _OT1_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _OT1_ACCENTS[m[1]]), text)
+    text = _OT1_ACCENT.sub(partial(_on_letter, _OT1_ACCENTS), text)
     # (an accent may also come as a spacing mark before its letter: "Niklas E´en")
-    text = _SPACING_ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _SPACING_ACCENTS[m[1]]), text)
+    text = _SPACING_ACCENT.sub(partial(_on_letter, _SPACING_ACCENTS), text)
     # (a symbol font's bullet may come out as a C1 control character, which is never text: "\x88 The Boost …")
     return _C1_CONTROL.sub("", _C1_BULLET.sub("•", text))
+
+
+def _on_letter(accents: dict[str, str], found: re.Match) -> str:
+    """The accent found before its letter, as that letter accented."""
+    return unicodedata.normalize("NFC", found[2] + accents[found[1]])
 
 
 _C1_BULLET = re.compile(r"(?m)^[\x80-\x9f](?=\s)")
@@ -311,12 +316,16 @@ _SURELY_GLUED = 18  # letters: shorter runs are often real words ("optoelectroni
 _SENTENCE_RUN = 25  # letters: no English word is this long
 
 
+def _surely_glued(text: str) -> set[str]:
+    return {run for run in _GLUED.findall(text) if len(run) >= _SURELY_GLUED}
+
+
 def _unglued(text: str) -> str:
     """Glued English words split apart by word frequencies (wordninja's list of 125k words), in a
     document that shows the fault: three or more runs of 18 letters that split into three words or
     more. A split into fewer words, or with a fragment, is more likely one long word cut wrongly,
     unless the run is no word at all ("softwarepackages")."""
-    runs = {run for run in _GLUED.findall(text) if len(run) >= _SURELY_GLUED}
+    runs = _surely_glued(text)
     if len(runs) < 3:
         return text
     import wordninja

@@ -265,7 +265,7 @@ def analyse(question: str, corrections: dict[str, str] | None = None, kind: str 
         analysed.reason = bool(_REASON_ASKED.match(text))
         analysed.manner = bool(_MANNER_ASKED.match(text))
     asked = set(analysed.about + analysed.target)
-    analysed.form = _CURRENCY_FORMS[currency[currency.lastindex].lower()] if currency \
+    analysed.form = _CURRENCY_FORMS[currency["currency"].lower()] if currency \
         else next((form for words, form in _FORMS if words <= asked), None)
     # ("Which environment variable overrides the default fontconfig configuration file?" asks for no default)
     analysed.setting = _setting_asked(text) if not set(target) - _BARE_VALUE_TERMS else ""
@@ -300,8 +300,9 @@ _ARGUMENT = re.compile(r"\w\((?:[^()]*,\s*)?-?$")
 # (by all the noun's terms: "e-mail" is "e" and "mail", and "the mail server" asks for no address)
 _FORMS = [(frozenset(terms(noun)), re.compile(form)) for noun, form in vocab.ANSWER_FORMS.items()]
 _CURRENCY_FORMS = {name: re.compile(form, re.I) for name, form in vocab.CURRENCY_FORMS.items()}
-_HOW_MANY_CURRENCY = re.compile(rf"\b(how\s+)many\s+(?:{_alt(vocab.CURRENCY_COUNTRIES)}\s+)?({_alt(vocab.CURRENCY_FORMS)})s?(?![\w-])", re.I)
-_IN_CURRENCY = re.compile(rf"\s*\bin\s+(?:{_alt(vocab.CURRENCY_COUNTRIES)}\s+)?({_alt(vocab.CURRENCY_FORMS)})s?(?![\w-])", re.I)
+_CURRENCY = rf"(?:{_alt(vocab.CURRENCY_COUNTRIES)}\s+)?(?P<currency>{_alt(vocab.CURRENCY_FORMS)})s?(?![\w-])"
+_HOW_MANY_CURRENCY = re.compile(rf"\b(how\s+)many\s+{_CURRENCY}", re.I)
+_IN_CURRENCY = re.compile(rf"\s*\bin\s+{_CURRENCY}", re.I)
 
 
 # "the default value of the linktodocfit option", "the default \heavyrulewidth", "R_PAPERSIZE's default"
